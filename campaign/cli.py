@@ -1,0 +1,345 @@
+"""The `campaign` command: a thin shell over the library (`campaign.pipeline`, `campaign.publish`).
+
+Errors a user can fix print one sentence and exit 1; `--debug` shows the traceback instead.
+Heavy libraries are imported inside the commands so that `campaign --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from campaign.errors import CampaignError, ConfigError
+
+app = typer.Typer(
+    help="Turn listening logs into a data-storytelling billboard campaign.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals would print listeners' rows
+    add_completion=False,
+)
+packs_app = typer.Typer(help="List and check the query packs.", no_args_is_help=True)
+app.add_typer(packs_app, name="packs")
+
+F = TypeVar("F", bound=Callable[..., Any])
+_state = {"debug": False}
+
+
+@app.callback()
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"Error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+def friendly_errors(command: F) -> F:
+    """Turn errors a user can act on into one sentence and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import duckdb
+
+        try:
+            return command(*args, **kwargs)
+        except CampaignError as exc:
+            if _state["debug"]:
+                raise
+            _fail(exc.describe())
+        except duckdb.Error as exc:
+            if _state["debug"]:
+                raise
+            _fail(f"DuckDB could not read the data: {str(exc).splitlines()[0]}")
+        except KeyboardInterrupt:
+            _fail("interrupted; the previous output is untouched")
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _reporter(quiet: bool) -> Any:
+    from campaign.progress import RichReporter, Silent
+
+    return Silent() if quiet or not sys.stderr.isatty() else RichReporter()
+
+
+def _parse_params(values: list[str] | None) -> dict[str, dict[str, str]]:
+    """`--param pack.name=value` options into {pack: {name: value}}."""
+    params: dict[str, dict[str, str]] = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        pack, dot, name = key.partition(".")
+        if not sep or not dot or not pack or not name:
+            raise ConfigError(f"--param '{item}' must look like pack.name=value")
+        params.setdefault(pack.strip(), {})[name.strip()] = value.strip()
+    return params
+
+
+def _config(campaign_file: Path | None, **overrides: Any) -> Any:
+    from campaign.config import CampaignConfig, load_config
+
+    config = load_config(campaign_file) if campaign_file else CampaignConfig()
+    return config.with_overrides(**overrides)
+
+
+DataOption = Annotated[
+    list[str] | None,
+    typer.Option("--data", help="An ingested folder, a Parquet file or a glob; repeatable."),
+]
+ParamOption = Annotated[
+    list[str] | None,
+    typer.Option("--param", help="Override a pack parameter: pack.name=value; repeatable."),
+]
+
+
+@app.command()
+@friendly_errors
+def demo(
+    out: Annotated[Path, typer.Option(help="Where the output folders go.")] = Path("output"),
+    plays: Annotated[int, typer.Option(help="Synthetic plays to generate.")] = 1_000_000,
+    users: Annotated[int, typer.Option(help="Synthetic listeners.")] = 50_000,
+    seed: Annotated[int, typer.Option(help="Random seed of the synthetic data.")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Generate synthetic listening data, run the whole pipeline and print the gallery path."""
+    from campaign.demo import run_demo
+
+    reporter = _reporter(quiet)
+    if hasattr(reporter, "running"):
+        with reporter.running():
+            result = run_demo(out, plays=plays, users=users, seed=seed, reporter=reporter)
+    else:
+        result = run_demo(out, plays=plays, users=users, seed=seed, reporter=reporter)
+    _print_run(result)
+
+
+def _print_run(result: Any) -> None:
+    facts = result.facts
+    passed = sum(1 for c in facts.candidates if c.eligible)
+    typer.echo(
+        f"{len(facts.candidates)} candidates ({passed} pass the privacy gate), "
+        f"{result.billboards} billboards rendered.",
+        err=True,
+    )
+    for failure in result.failed_renders:
+        typer.secho(f"Warning: not rendered: {failure}", fg=typer.colors.YELLOW, err=True)
+    typer.echo(str(result.gallery))
+
+
+@app.command()
+@friendly_errors
+def synth(
+    out: Annotated[Path, typer.Option(help="The listens Parquet file to write.")],
+    events: Annotated[int, typer.Option(help="Planted anomalies of each kind.")] = 5,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 0,
+    plays: Annotated[int, typer.Option(help="Plays to generate.")] = 1_000_000,
+    users: Annotated[int, typer.Option(help="Listeners.")] = 50_000,
+    year: Annotated[int, typer.Option(help="The calendar year of the data.")] = 2024,
+    markets: Annotated[str, typer.Option(help="Comma-separated markets.")] = "GB,US,JP",
+) -> None:
+    """Write synthetic listens with planted anomalies, and FILE.truth.json listing them."""
+    from campaign.markets import normalise_market
+    from campaign.synth import SynthSpec, generate
+
+    spec = SynthSpec(
+        plays=plays,
+        users=users,
+        markets=tuple(normalise_market(m) for m in markets.split(",") if m.strip()),
+        year=year,
+        plants_per_kind=events,
+        seed=seed,
+    )
+    result = generate(spec, out)
+    typer.echo(json.dumps({k: str(v) for k, v in vars(result).items()}, indent=2))
+
+
+@app.command()
+@friendly_errors
+def init(
+    name: Annotated[str, typer.Argument(help="The campaign's name; writes NAME/campaign.toml.")],
+) -> None:
+    """Write a commented campaign.toml to start a campaign from."""
+    from campaign.config import write_template
+
+    path = Path(name) / "campaign.toml"
+    write_template(path, Path(name).name)
+    typer.echo(str(path))
+
+
+@app.command()
+@friendly_errors
+def ingest(
+    sources: Annotated[list[Path] | None, typer.Argument(help="Export files or folders.")] = None,
+    out: Annotated[Path | None, typer.Option(help="The dataset folder to write.")] = None,
+    format: Annotated[
+        str | None, typer.Option("--format", help="Source format; detected when omitted.")
+    ] = None,
+    market: Annotated[
+        str | None, typer.Option(help="Market of sources that do not say (ISO code).")
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option(help="Listener name for a single-user export.")
+    ] = None,
+    tz: Annotated[str | None, typer.Option(help="Time zone of exports with local times.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the row counts as JSON.")] = False,
+    list_: Annotated[
+        Path | None, typer.Option("--list", help="Show what a dataset folder holds.")
+    ] = None,
+) -> None:
+    """Turn listening exports into canonical Parquet; nothing is lost (rows read = loaded + rejected)."""
+    from campaign.ingest import describe_dataset
+    from campaign.ingest import ingest as run_ingest
+
+    if list_ is not None:
+        summary = describe_dataset(list_)
+        typer.echo(summary.to_json() if as_json else str(summary))
+        return
+    if not sources:
+        raise ConfigError("give at least one export file or folder to ingest", "SOURCES")
+    if out is None:
+        raise ConfigError("give the dataset folder to write with --out DIR", "--out")
+    report = run_ingest(sources, out, fmt=format, market=market, user=user, tz=tz)
+    typer.echo(json.dumps(report.to_json(), indent=2) if as_json else str(report))
+
+
+@app.command()
+@friendly_errors
+def calendar(
+    markets: Annotated[str, typer.Option(help="Comma-separated market codes.")] = "GB,US",
+    year: Annotated[int, typer.Option(help="The year to list.")] = 2024,
+    locale: Annotated[str, typer.Option(help="The language of event names.")] = "en",
+    events: Annotated[
+        list[Path] | None, typer.Option("--events", help="Your own events CSV.")
+    ] = None,
+) -> None:
+    """List the dated events per market that facts are tied to."""
+    from campaign.events import build_calendar
+    from campaign.markets import normalise_market
+
+    codes = [normalise_market(m) for m in markets.split(",") if m.strip()]
+    for event in build_calendar(codes, [year], [locale], events or []):
+        typer.echo(f"{event.day}  {event.market:<3} {event.kind:<9} {event.name(locale)}")
+
+
+@app.command()
+@friendly_errors
+def facts(
+    campaign_file: Annotated[Path | None, typer.Argument(help="campaign.toml (optional).")] = None,
+    data: DataOption = None,
+    param: ParamOption = None,
+    top: Annotated[int, typer.Option(help="How many candidates to print.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for other tools.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Print the ranked candidate facts."""
+    from campaign.output import _json_default, candidate_record
+    from campaign.pipeline import find_facts
+
+    config = _config(campaign_file)
+    reporter = _reporter(quiet)
+    result = find_facts(config, data or None, _parse_params(param), reporter)
+    shown = result.candidates[:top]
+    if as_json:
+        records = []
+        for candidate in shown:
+            record = candidate_record(candidate)
+            record.pop("copy")
+            record.pop("images")
+            records.append(record)
+        typer.echo(json.dumps(records, indent=2, ensure_ascii=False, default=_json_default))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(result.candidates)} candidates, top {len(shown)}")
+    for column in (
+        "#",
+        "pack",
+        "market",
+        "day",
+        "subject",
+        "value",
+        "expected",
+        "event",
+        "score",
+        "privacy",
+    ):
+        table.add_column(column)
+    for c in shown:
+        f = c.fact
+        table.add_row(
+            str(c.rank),
+            f.pack,
+            f.market,
+            str(f.period_start),
+            f.subject_name,
+            f"{f.value:,}",
+            "" if f.baseline is None else f"{f.baseline:,.1f}",
+            c.event.name("en") if c.event else "",
+            f"{c.scores['total'].value:.2f}",
+            "pass" if c.eligible else "fail",
+        )
+    Console().print(table)
+
+
+@app.command()
+@friendly_errors
+def run(
+    campaign_file: Annotated[Path, typer.Argument(help="The campaign.toml to run.")],
+    data: DataOption = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: the campaign's).")
+    ] = None,
+    param: ParamOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Run the whole pipeline: facts, scores, copy, billboards, manifest and gallery."""
+    from campaign.publish import run_campaign
+
+    config = _config(campaign_file, output=out)
+    reporter = _reporter(quiet)
+    if hasattr(reporter, "running"):
+        with reporter.running():
+            result = run_campaign(config, data or None, _parse_params(param), reporter)
+    else:
+        result = run_campaign(config, data or None, _parse_params(param), reporter)
+    _print_run(result)
+
+
+@packs_app.command("list")
+@friendly_errors
+def packs_list(
+    campaign_file: Annotated[Path | None, typer.Argument(help="campaign.toml (optional).")] = None,
+) -> None:
+    """Show every pack with its title, audience and parameters."""
+    from campaign.packs import discover_packs, pack_dirs
+
+    config = _config(campaign_file)
+    for pack in discover_packs(pack_dirs(config.packs, config.root)):
+        params = ", ".join(f"{k}={v}" for k, v in pack.params.items()) or "no parameters"
+        typer.echo(f"{pack.name}  [{pack.audience}]  {pack.title}\n    {params}\n    {pack.path}")
+
+
+@packs_app.command("lint")
+@friendly_errors
+def packs_lint(
+    campaign_file: Annotated[Path | None, typer.Argument(help="campaign.toml (optional).")] = None,
+) -> None:
+    """Check every pack's header, parameters and output columns, and run its own test."""
+    from campaign.packlint import lint_packs
+
+    config = _config(campaign_file)
+    problems = lint_packs(config)
+    for problem in problems:
+        typer.secho(problem, fg=typer.colors.RED, err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo("all packs pass")

@@ -1,0 +1,215 @@
+"""The copy stage: facts into billboard lines, from Jinja templates that marketers edit.
+
+Templates live in `templates/copy/<family>/<locale>.j2` (the campaign's own folder first, then the
+built-in one). They render in a sandbox. A template's output holds one or more variants:
+
+    ## dear
+    Dear {{ value|number|em }} {{ plural(value, "person", "people") }} who streamed …,
+    -- Hang in there.
+
+Each `## name` line opens a variant; the lines up to the first `-- ` line are the headline (white
+space folded), each `-- ` line is one possible sign-off. `|em` marks a span to emphasise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from jinja2.sandbox import SandboxedEnvironment
+
+from campaign.billboard_copy import BillboardCopy
+from campaign.errors import TemplateError
+from campaign.events import Event
+from campaign.facts import Fact
+from campaign.resources import bundled_dir
+
+EM_OPEN, EM_CLOSE = "\ue000", "\ue001"
+# Quotation marks per language (CLDR's primary delimiters), with the spacing French needs.
+QUOTES = {
+    "en": ("“", "”"),
+    "nl": ("‘", "’"),
+    "fr": ("«\u202f", "\u202f»"),
+    "fi": ("”", "”"),
+    "de": ("„", "“"),
+    "sv": ("”", "”"),
+    "es": ("«", "»"),
+}
+# Only ordinary white space folds: no-break spaces inside numbers (3 749) must survive.
+_ORDINARY_SPACE = re.compile(r"[ \t\r\n]+")
+_VARIANT = re.compile(r"^##\s*(\S+)\s*$")
+# Catalogue clutter a billboard drops: "(feat. X)", "- 2011 Remaster", "- Single Version".
+_FEATURING = re.compile(r"\s*[(\[](?:feat\.?|featuring|ft\.?|with)\s[^)\]]*[)\]]", re.IGNORECASE)
+_VERSION_SUFFIX = re.compile(
+    r"\s+-\s+(?=.*\b(?:remaster(?:ed)?|version|vocal|edit|mix|live|mono|stereo|single|"
+    r"recording|soundtrack|from|acoustic|demo|radio|bonus)\b).*$",
+    re.IGNORECASE,
+)
+
+
+def display_title(title: str) -> str:
+    """A track title as a billboard would print it, without featuring credits or version tags."""
+    cleaned = _VERSION_SUFFIX.sub("", _FEATURING.sub("", title)).strip()
+    return cleaned or title
+
+
+@dataclass(frozen=True)
+class CopyVariant:
+    name: str
+    headline: str  # with EM markers
+    signoffs: tuple[str, ...]
+
+
+def _em(value: Any) -> str:
+    return f"{EM_OPEN}{value}{EM_CLOSE}"
+
+
+def _strip_emphasis(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Remove the em markers, returning the plain text and the emphasised ranges."""
+    plain: list[str] = []
+    spans: list[tuple[int, int]] = []
+    start = None
+    length = 0
+    for char in text:
+        if char == EM_OPEN:
+            start = length
+        elif char == EM_CLOSE:
+            if start is not None and length > start:
+                spans.append((start, length))
+            start = None
+        else:
+            plain.append(char)
+            length += 1
+    return "".join(plain), tuple(spans)
+
+
+class Copywriter:
+    """Renders copy families in locales; one instance per run caches the parsed templates."""
+
+    def __init__(self, template_dirs: list[Path] | None = None):
+        dirs = [*(template_dirs or []), bundled_dir("templates")]
+        self.env = SandboxedEnvironment(
+            loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in dirs]),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=True,
+        )
+        self.env.filters.update(number=_number, em=_em, quote=_quote, day=_day)
+        self.env.globals["plural"] = _plural
+
+    def _template(self, family: str, locale: str) -> jinja2.Template:
+        name = f"copy/{family}/{locale}.j2"
+        try:
+            return self.env.get_template(name)
+        except jinja2.TemplateNotFound:
+            raise TemplateError(
+                f"no copy template for family '{family}' in locale '{locale}'", name
+            ) from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(
+                f"template syntax error: {exc.message}", exc.filename or name, exc.lineno
+            ) from None
+
+    def variants(self, fact: Fact, event: Event | None, locale: str) -> list[CopyVariant]:
+        """Every variant the template offers for this fact, in template order."""
+        template = self._template(fact.copy_family, locale)
+        context = self._context(fact, event, locale)
+        try:
+            text = template.render(context)
+        except jinja2.TemplateError as exc:
+            raise TemplateError(
+                f"template failed for fact {fact.id}: {exc}",
+                template.filename,
+                getattr(exc, "lineno", None),
+            ) from None
+        return _parse_variants(text, template.filename or "")
+
+    def write(self, fact: Fact, event: Event | None, locale: str) -> BillboardCopy:
+        """One billboard's copy: the variant and sign-off picked stably from the fact's id."""
+        options = self.variants(fact, event, locale)
+        if not options:
+            raise TemplateError(
+                f"the template offers no variant for fact {fact.id}", fact.copy_family
+            )
+        pick = int(hashlib.sha256(fact.id.encode()).hexdigest(), 16)
+        variant = options[pick % len(options)]
+        signoff = (
+            variant.signoffs[(pick // len(options)) % len(variant.signoffs)]
+            if variant.signoffs
+            else ""
+        )
+        headline, spans = _strip_emphasis(variant.headline)
+        return BillboardCopy(headline, signoff, locale, spans, variant.name)
+
+    def _context(self, fact: Fact, event: Event | None, locale: str) -> dict[str, Any]:
+        return {
+            **fact.columns(),
+            "id": fact.id,
+            "title": display_title(fact.subject_name),
+            "event": None
+            if event is None
+            else {"name": event.name(locale), "kind": event.kind, "id": event.event_id},
+            "locale": locale,
+        }
+
+
+# Locale-aware filters read the locale from the template context, so one environment serves all.
+@jinja2.pass_context
+def _number(context: jinja2.runtime.Context, value: float) -> str:
+    return format_decimal(value, locale=context["locale"], decimal_quantization=False)
+
+
+@jinja2.pass_context
+def _day(context: jinja2.runtime.Context, value: date, pattern: str = "d MMMM") -> str:
+    return format_date(value, pattern, locale=context["locale"])
+
+
+@jinja2.pass_context
+def _quote(context: jinja2.runtime.Context, text: str) -> str:
+    opening, closing = QUOTES.get(Locale.parse(context["locale"]).language, QUOTES["en"])
+    return f"{opening}{text}{closing}"
+
+
+@jinja2.pass_context
+def _plural(context: jinja2.runtime.Context, count: float, one: str, other: str) -> str:
+    """`one` or `other` by the locale's plural rule (CLDR, via babel)."""
+    return one if Locale.parse(context["locale"]).plural_form(count) == "one" else other
+
+
+def _parse_variants(text: str, filename: str) -> list[CopyVariant]:
+    variants: list[CopyVariant] = []
+    name: str | None = None
+    headline: list[str] = []
+    signoffs: list[str] = []
+
+    def close() -> None:
+        if name is not None:
+            folded = _ORDINARY_SPACE.sub(" ", " ".join(headline)).strip()
+            if not folded:
+                raise TemplateError(f"variant '{name}' has an empty headline", filename)
+            variants.append(CopyVariant(name, folded, tuple(signoffs)))
+
+    for line in text.splitlines():
+        stripped = line.strip()
+        match = _VARIANT.match(stripped)
+        if match:
+            close()
+            name, headline, signoffs = match.group(1), [], []
+        elif stripped.startswith("-- ") or stripped == "--":
+            signoffs.append(" ".join(stripped[2:].split()))
+        elif stripped and name is not None:
+            if signoffs:
+                raise TemplateError(
+                    f"variant '{name}' has headline text after its sign-off", filename
+                )
+            headline.append(stripped)
+    close()
+    return variants

@@ -1,0 +1,182 @@
+"""The calendar stage: dated events per market that give a fact its day and its story.
+
+Events come from three places: public holidays (the `holidays` package), dated cultural days
+(`assets/cultural_days.toml`) and the campaign's own events file (a referendum, a final, a release).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import holidays
+from dateutil.easter import easter
+
+from campaign.errors import ConfigError, InputError
+from campaign.markets import GLOBAL_MARKET, normalise_market
+from campaign.resources import ASSETS_DIR
+
+KINDS = ("holiday", "cultural", "news", "release", "custom")
+# When several events fall on one market-day, the fact names the most specific one.
+KIND_PRIORITY = {"news": 0, "custom": 1, "release": 2, "holiday": 3, "cultural": 4}
+
+
+@dataclass(frozen=True)
+class Event:
+    day: date
+    market: str  # ISO alpha-2, or "*" for every market
+    kind: str
+    names: dict[str, str] = field(hash=False, compare=False)
+    source: str
+
+    @property
+    def event_id(self) -> str:
+        return f"{self.kind}:{self.day.isoformat()}:{self.market}:{_slug(self.name('en'))}"
+
+    def name(self, locale: str) -> str:
+        """The event's name in `locale`, falling back to English, then to any name it has."""
+        return self.names.get(locale) or self.names.get("en") or next(iter(self.names.values()))
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "event"
+
+
+def _holiday_language(country: holidays.HolidayBase, locale: str) -> str | None:
+    """The `holidays` language code that best matches a copy locale (None = the country's own)."""
+    supported = country.supported_languages or ()
+    default = country.default_language or ""
+    if default.split("_")[0] == locale:
+        return default
+    for code in supported:
+        if code == locale or code.split("_")[0] == locale:
+            return code
+    return None
+
+
+def public_holidays(
+    markets: Iterable[str], years: Iterable[int], locales: Iterable[str]
+) -> list[Event]:
+    """Public holidays per market, named in every locale the `holidays` package supports."""
+    years = sorted(set(years))
+    locales = list(dict.fromkeys(["en", *locales]))
+    supported = holidays.list_supported_countries()
+    events: list[Event] = []
+    for market in sorted(set(markets)):
+        if market == GLOBAL_MARKET or market not in supported:
+            continue
+        names_by_day: dict[date, dict[str, str]] = {}
+        probe = holidays.country_holidays(market)
+        for locale in locales:
+            language = _holiday_language(probe, locale)
+            if language is None:
+                continue
+            calendar = holidays.country_holidays(
+                market, years=years, language=language, observed=False
+            )
+            for day, name in calendar.items():
+                names_by_day.setdefault(day, {})[locale] = name.split(";")[0].strip()
+        for day, names in sorted(names_by_day.items()):
+            if "en" not in names:
+                names["en"] = next(iter(names.values()))
+            events.append(Event(day, market, "holiday", names, "holidays"))
+    return events
+
+
+def cultural_days(years: Iterable[int], path: Path | None = None) -> list[Event]:
+    """Dated cultural days (Valentine's Day, Halloween, Pancake Day, …) for the given years."""
+    path = path or ASSETS_DIR / "cultural_days.toml"
+    spec = tomllib.loads(path.read_text(encoding="utf-8"))
+    events: list[Event] = []
+    for key, rule in spec.items():
+        markets = rule.get("markets", GLOBAL_MARKET)
+        market_list = [GLOBAL_MARKET] if markets == GLOBAL_MARKET else list(markets)
+        for year in sorted(set(years)):
+            if "date" in rule:
+                month, day_of_month = (int(p) for p in rule["date"].split("-"))
+                day = date(year, month, day_of_month)
+            elif "easter" in rule:
+                day = easter(year) + timedelta(days=int(rule["easter"]))
+            else:
+                raise ConfigError(f"cultural day '{key}' needs `date` or `easter`", path)
+            for market in market_list:
+                events.append(Event(day, market, "cultural", dict(rule["names"]), "cultural"))
+    return events
+
+
+def load_event_file(path: Path) -> list[Event]:
+    """A campaign's own events: a CSV with `date,name,markets` and optional `kind`, `name_<locale>`.
+
+    `markets` is `*` or a list separated by `;` or spaces (e.g. `GB;IE`).
+    """
+    if not path.is_file():
+        raise InputError("the events file does not exist", path)
+    events: list[Event] = []
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"date", "name"} - set(reader.fieldnames or [])
+        if missing:
+            raise InputError(
+                f"the events file needs the columns {', '.join(sorted(missing))}", path
+            )
+        for line, row in enumerate(reader, start=2):
+            try:
+                day = date.fromisoformat((row.get("date") or "").strip())
+            except ValueError:
+                raise InputError(
+                    f"'{row.get('date')}' is not a date (YYYY-MM-DD)", path, line
+                ) from None
+            kind = (row.get("kind") or "news").strip() or "news"
+            if kind not in KINDS:
+                raise InputError(f"kind '{kind}' is not one of {', '.join(KINDS)}", path, line)
+            names = {"en": (row.get("name") or "").strip()}
+            names.update(
+                {
+                    k.removeprefix("name_"): v.strip()
+                    for k, v in row.items()
+                    if k and k.startswith("name_") and v
+                }
+            )
+            if not names["en"]:
+                raise InputError("the event has no name", path, line)
+            raw_markets = (row.get("markets") or GLOBAL_MARKET).replace(";", " ").split()
+            try:
+                markets = [normalise_market(m) for m in raw_markets] or [GLOBAL_MARKET]
+            except ConfigError as exc:
+                raise InputError(exc.message, path, line) from None
+            events.extend(Event(day, m, kind, names, path.name) for m in markets)
+    return events
+
+
+def _markets_of(event: Event, markets: list[str]) -> list[str]:
+    """The campaign markets an event applies to (none if it is another market's)."""
+    if event.market == GLOBAL_MARKET:
+        return markets or [GLOBAL_MARKET]
+    return [event.market] if not markets or event.market in markets else []
+
+
+def build_calendar(
+    markets: Iterable[str],
+    years: Iterable[int],
+    locales: Iterable[str] = ("en",),
+    event_files: Iterable[Path] = (),
+) -> list[Event]:
+    """Every event of the given markets and years, one per market-day-name, sorted.
+
+    Events for every market (`*`) are expanded to each market, so that a holiday and a cultural
+    day of the same name (Christmas Day) appear once, and packs join on the market alone.
+    """
+    markets, years = sorted(set(markets)), list(years)
+    events = public_holidays(markets, years, locales) + cultural_days(years)
+    for path in event_files:
+        events.extend(load_event_file(path))
+    expanded = [replace(e, market=m) for e in events for m in _markets_of(e, markets)]
+    unique: dict[tuple[date, str, str], Event] = {}
+    for event in sorted(expanded, key=lambda e: (e.day, e.market, KIND_PRIORITY[e.kind])):
+        unique.setdefault((event.day, event.market, event.name("en").casefold()), event)
+    return list(unique.values())

@@ -1,0 +1,128 @@
+"""Candidate facts: what the packs return, with a stable id, as plain data."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from campaign.packs import Pack, run_pack
+from campaign.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Fact:
+    pack: str
+    audience: str
+    copy_family: str
+    market: str
+    period_start: date
+    period_end: date
+    event_id: str | None
+    subject_kind: str
+    subject_id: str
+    subject_name: str
+    artist_name: str | None
+    measure: str
+    value: float
+    baseline: float | None
+    cohort_size: int | None
+    population: int | None
+    detail: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def id(self) -> str:
+        """A stable hash of pack, market, period, event, subject and measure (DESIGN.md)."""
+        key = "|".join(
+            str(part)
+            for part in (
+                self.pack,
+                self.market,
+                self.period_start,
+                self.period_end,
+                self.event_id or "",
+                self.subject_kind,
+                self.subject_id,
+                self.measure,
+            )
+        )
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+    def columns(self) -> dict[str, Any]:
+        """The candidate-fact columns, as a pack returned them."""
+        return {
+            "market": self.market,
+            "period_start": self.period_start,
+            "period_end": self.period_end,
+            "event_id": self.event_id,
+            "subject_kind": self.subject_kind,
+            "subject_id": self.subject_id,
+            "subject_name": self.subject_name,
+            "artist_name": self.artist_name,
+            "measure": self.measure,
+            "value": self.value,
+            "baseline": self.baseline,
+            "cohort_size": self.cohort_size,
+            "population": self.population,
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class PackRun:
+    """What one pack did: its parameters, how many rows it returned, and why it may have skipped."""
+
+    pack: Pack
+    params: dict[str, Any]
+    facts: list[Fact]
+    rows: int = 0
+    kept: int = 0  # how many of its facts survive the per-pack limit
+    skipped: str | None = None
+
+
+def _number(value: Any) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def collect_facts(ws: Workspace, pack: Pack, params: dict[str, Any], year: int | None) -> PackRun:
+    """Run one pack and turn its rows into facts within the campaign period."""
+    missing = [t for t in pack.needs if t not in ws.tables]
+    if missing:
+        return PackRun(
+            pack, params, [], skipped=f"needs {', '.join(missing)}, which the data lacks"
+        )
+    relation = run_pack(ws.con, pack, params)
+    columns = relation.columns
+    rows = relation.fetchall()
+    facts = []
+    for row in rows:
+        record = dict(zip(columns, row, strict=True))
+        if year is not None and not (
+            record["period_start"].year == year and record["period_end"].year == year
+        ):
+            continue
+        facts.append(
+            Fact(
+                pack=pack.name,
+                audience=pack.audience,
+                copy_family=pack.copy,
+                market=record["market"],
+                period_start=record["period_start"],
+                period_end=record["period_end"],
+                event_id=record["event_id"],
+                subject_kind=record["subject_kind"],
+                subject_id=str(record["subject_id"]),
+                subject_name=record["subject_name"],
+                artist_name=record["artist_name"],
+                measure=record["measure"],
+                value=_number(record["value"]),
+                baseline=_number(record["baseline"]),
+                cohort_size=_number(record["cohort_size"]),
+                population=_number(record["population"]),
+                detail=dict(record.get("detail") or {}),
+            )
+        )
+    return PackRun(pack, params, facts, rows=len(rows))

@@ -1,0 +1,266 @@
+"""Ingest: listening logs and charts in many formats → the canonical Parquet dataset.
+
+```python
+report = ingest([Path("my_spotify_data")], Path("data/ds"), market="GB")
+print(report.to_json())          # rows read / loaded / rejected per table, files
+describe_dataset(Path("data/ds"))  # what `campaign ingest --list DIR` shows
+```
+
+See `dataset_layout` for the folder written, `detect` for how formats are recognised, and one
+module per format. Every error a user can cause is an `InputError` / `ConfigError` naming the file
+or option; DuckDB's own errors are translated at this boundary.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets as _secrets
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import duckdb
+
+from campaign.errors import ConfigError, InputError
+from campaign.ingest import (
+    canonical,
+    charts,
+    lastfm,
+    listenbrainz,
+    spotify_account,
+    spotify_extended,
+)
+from campaign.ingest.dataset_layout import (
+    LOG_VERSION,
+    OUTPUT_TABLES,
+    file_sha256,
+    load_secret,
+    now_iso,
+    read_log,
+    source_key,
+    write_log,
+)
+from campaign.ingest.describe import describe_dataset
+from campaign.ingest.detect import (
+    EXPECTED,
+    FORMATS,
+    Sniff,
+    detect,
+    dialect_for,
+    ignore_reason,
+    sniff,
+)
+from campaign.ingest.engine import Context, Source, cleanup, connect, run_stages, translate
+from campaign.ingest.report import DatasetSummary, FileResult, IngestReport, TableCounts
+from campaign.markets import normalise_market
+
+__all__ = [
+    "FORMATS",
+    "DatasetSummary",
+    "FileResult",
+    "IngestReport",
+    "TableCounts",
+    "describe_dataset",
+    "ingest",
+]
+
+READERS: dict[str, ModuleType] = {
+    "canonical": canonical,
+    "spotify-extended": spotify_extended,
+    "spotify-account": spotify_account,
+    "lastfm": lastfm,
+    "listenbrainz": listenbrainz,
+    "charts": charts,
+}
+assert set(READERS) == set(FORMATS)
+
+_GLOB_CHARS = set("*?[]{}")
+
+
+def ingest(
+    sources: list[Path],
+    out: Path,
+    fmt: str | None = None,
+    market: str | None = None,
+    user: str | None = None,
+    tz: str | None = None,
+    secret: bytes | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> IngestReport:
+    """Read every source (a file, or a folder walked for files in a known format) into `out`.
+
+    A file already in the dataset (same sha256) is skipped; a new one is added beside the others.
+    `market` is the fallback market (charts without a region, personal exports without one),
+    `user` names the listener of a single-user export (always pseudonymised), `tz` the zone of
+    local timestamps (Spotify account-data `endTime`, Last.fm dates without a zone).
+    """
+    if fmt is not None and fmt not in FORMATS:
+        raise ConfigError(f"--format '{fmt}' is not a format; use one of: {', '.join(FORMATS)}")
+    if market is not None:
+        try:
+            market = normalise_market(market)
+        except ConfigError as exc:
+            raise ConfigError(f"--market: {exc.message}") from exc
+    if tz is not None:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(f"--tz '{tz}' is not a time zone (e.g. Europe/London)") from exc
+    if user is not None and not user.strip():
+        raise ConfigError("--user is empty")
+    say = progress or (lambda _msg: None)
+
+    report = IngestReport(out=out)
+    plan = _plan(sources, fmt, report)
+
+    out.mkdir(parents=True, exist_ok=True)
+    key = load_secret(out, secret)
+    log = read_log(out)
+    log.setdefault("version", LOG_VERSION)
+    tmp = out / f".ingest-tmp-{os.getpid()}-{_secrets.token_hex(4)}"
+    tmp.mkdir()
+    con = connect(tmp, key)
+    ctx = Context(con=con, out=out, tmp=tmp, secret=key, market=market, user=user, tz=tz)
+    seen: dict[str, Path] = {}
+    try:
+        for path, file_fmt, dialect, head in plan:
+            sha = file_sha256(path)
+            skey = source_key(sha)
+            if skey in log["sources"]:
+                report.add(
+                    FileResult(path, "skipped", file_fmt, skey, "already in the dataset")
+                )
+                say(f"skipped {path.name}: already in the dataset")
+                continue
+            if skey in seen:
+                report.add(
+                    FileResult(
+                        path, "skipped", file_fmt, skey, f"same content as {seen[skey].name}"
+                    )
+                )
+                continue
+            seen[skey] = path
+            say(f"reading {path.name} ({file_fmt})")
+            src = Source(path, _scan_path(path, skey, head, tmp), sha, skey, head)
+            result = _ingest_one(src, ctx, file_fmt, dialect)
+            report.add(result)
+            log["sources"][skey] = _log_entry(src, result)
+            write_log(out, log)
+            say(result.describe())
+    finally:
+        con.close()
+        cleanup(tmp)
+    report.check()
+    return report
+
+
+def _ingest_one(src: Source, ctx: Context, fmt: str, dialect: str) -> FileResult:
+    notes: list[str] = []
+    ctx.notes = notes
+    try:
+        stages = READERS[fmt].stages(src, ctx, dialect)
+        outcome = run_stages(src, ctx, stages)
+    except duckdb.Error as exc:
+        raise translate(exc, src.path) from None
+    return FileResult(
+        src.path,
+        "ingested",
+        fmt,
+        src.key,
+        tables=outcome.tables,
+        rejects=outcome.rejects,
+        notes=notes,
+        dialect=dialect,
+        first_day=outcome.first_day,
+        last_day=outcome.last_day,
+        markets=outcome.markets,
+        written=[str(p.relative_to(ctx.out)) for p in outcome.written],
+    )
+
+
+def _log_entry(src: Source, result: FileResult) -> dict[str, Any]:
+    return {
+        "sha256": src.sha256,
+        "name": src.name,
+        "format": result.format,
+        "dialect": result.dialect,
+        "ingested_at": now_iso(),
+        "tables": {t: c.to_json() for t, c in sorted(result.tables.items())},
+        "first_day": result.first_day,
+        "last_day": result.last_day,
+        "markets": result.markets,
+        "rejects": result.rejects,
+        "notes": result.notes,
+        "files": result.written,
+    }
+
+
+def _plan(
+    sources: list[Path], fmt: str | None, report: IngestReport
+) -> list[tuple[Path, str, str, Sniff]]:
+    """Every file to read with its format and dialect; ignored files go to the report."""
+    if not sources:
+        raise ConfigError("no sources given: name at least one file or folder to ingest")
+    plan: list[tuple[Path, str, str, Sniff]] = []
+    for raw in sources:
+        source = Path(raw)
+        if not source.exists():
+            raise InputError("no such file or folder", source)
+        if source.is_file():
+            head = sniff(source)
+            if fmt:
+                dialect = dialect_for(fmt, source, head)
+                if dialect is None:
+                    raise InputError(
+                        f"does not look like --format {fmt} (expected {EXPECTED[fmt]})", source
+                    )
+                plan.append((source, fmt, dialect, head))
+            else:
+                found = detect(source, head)
+                if found is None:
+                    raise InputError("could not tell the format of this file; pass --format", source)
+                plan.append((source, *found, head))
+            continue
+        for path in sorted(p for p in source.rglob("*") if p.is_file()):
+            rel = path.relative_to(source)
+            if any(part.startswith(".") for part in rel.parts):
+                report.add(FileResult(path, "ignored", reason="hidden file"))
+                continue
+            reason = ignore_reason(path)
+            if reason:
+                report.add(FileResult(path, "ignored", reason=reason))
+                continue
+            try:
+                head = sniff(path)
+            except InputError as exc:
+                report.add(FileResult(path, "ignored", reason=exc.message))
+                continue
+            found = detect(path, head)
+            if fmt:
+                dialect = dialect_for(fmt, path, head)
+                if found and found[0] != fmt:
+                    report.add(
+                        FileResult(path, "ignored", reason=f"looks like {found[0]}, not {fmt}")
+                    )
+                elif dialect is None:
+                    report.add(FileResult(path, "ignored", reason=f"not a {fmt} file"))
+                else:
+                    plan.append((path, fmt, dialect, head))
+            elif found is None:
+                report.add(FileResult(path, "ignored", reason="format not recognised"))
+            else:
+                plan.append((path, *found, head))
+    return plan
+
+
+def _scan_path(path: Path, key: str, head: Sniff, tmp: Path) -> str:
+    """A path DuckDB reads literally: names with glob characters get a plain-named link."""
+    if not (_GLOB_CHARS & set(str(path))):
+        return str(path)
+    link = tmp / (f"src-{key}" + (".gz" if head.compressed else ""))
+    if not link.exists():
+        link.symlink_to(path.resolve())
+    return str(link)
+

@@ -1,0 +1,445 @@
+"""The one pipeline every format goes through, in DuckDB.
+
+A format module turns a source file into one or more `Stage`s: a SELECT over DuckDB's own reader
+(every field read as VARCHAR, then `TRY_CAST` in SQL) that yields the target table's columns plus
+`_reason` (why the row is rejected, NULL when it is good) and `_skip` (not a row at all: a repeated
+header, a blank line). The engine then, per stage:
+
+1. writes that SELECT, in file order, to a staging Parquet file (one parse of the input);
+2. counts the records read there (plus the lines the CSV reader itself rejected);
+3. writes the good rows, de-duplicated where the stage asks, to `<table>/<key>.parquet`, and every
+   other row to `rejects/<key>.csv` (file, table, line, record, reason; never the raw text);
+4. checks rows_read == rows_loaded + rows_rejected.
+
+Memory stays flat: DuckDB streams the reader into Parquet and spills to disk past its limit.
+"""
+
+from __future__ import annotations
+
+import html.entities
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from campaign.errors import InputError
+from campaign.ingest.dataset_layout import (
+    OUTPUT_TABLES,
+    hmac_pads,
+    publish,
+    rejects_file,
+    table_file,
+    temp_name,
+)
+from campaign.ingest.report import TableCounts
+
+if TYPE_CHECKING:
+    from campaign.ingest.detect import Sniff
+
+MEMORY_LIMIT = "2GB"
+
+
+def lit(value: str | None) -> str:
+    """A SQL string literal (or NULL)."""
+    if value is None:
+        return "NULL"
+    return "'" + value.replace("'", "''") + "'"
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def market_sql(expr: str) -> str:
+    """SQL normalising a market column like `markets.normalise_market`; NULL when not a code."""
+    up = f"upper(trim({expr}))"
+    return (
+        f"CASE WHEN {up} IN ('GLOBAL', 'WW', '*', 'XX') THEN '*' WHEN {up} = 'UK' THEN 'GB' "
+        f"WHEN regexp_full_match({up}, '[A-Z]{{2}}') THEN {up} END"
+    )
+
+
+def clean_sql(expr: str) -> str:
+    """Trimmed text, NULL when empty."""
+    return f"nullif(trim({expr}), '')"
+
+
+@dataclass
+class Source:
+    """A source file about to be ingested."""
+
+    path: Path
+    scan_path: str  # the path DuckDB reads (a glob-safe link when the name has * ? [ ])
+    sha256: str
+    key: str
+    sniff: Sniff
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass
+class Context:
+    """What a format needs beyond the file: options, the connection, a scratch folder."""
+
+    con: duckdb.DuckDBPyConnection
+    out: Path
+    tmp: Path
+    secret: bytes
+    market: str | None = None
+    user: str | None = None
+    tz: str | None = None
+    progress: Callable[[str], None] | None = None
+    notes: list[str] = field(default_factory=list)  # said in the report, e.g. the zone assumed
+    _counter: int = 0
+
+    def unique(self, prefix: str) -> str:
+        self._counter += 1
+        return f"{prefix}_{self._counter}"
+
+
+@dataclass
+class Stage:
+    table: str
+    sql: str  # yields the table's columns + _reason VARCHAR + _skip BOOLEAN
+    dedup: tuple[str, ...] = ()  # keep one good row per key ...
+    dedup_order: str = ""  # ... the first by this ORDER BY
+    dedup_reason: str = "duplicate row"
+    csv_rejects: str | None = None  # the rejects table the CSV scan fills (structural errors)
+    line_offset: int | None = None  # record r is on line r + offset, when known
+    order_by: str = ""  # order of the output rows ("" = file order)
+
+
+@dataclass
+class FileOutcome:
+    tables: dict[str, TableCounts] = field(default_factory=dict)
+    rejects: dict[str, int] = field(default_factory=dict)
+    first_day: str | None = None
+    last_day: str | None = None
+    markets: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+
+
+def connect(tmp: Path, secret: bytes) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"SET temp_directory = {lit(str(tmp / 'spill'))}")
+    con.execute(f"SET memory_limit = {lit(MEMORY_LIMIT)}")
+    con.execute("SET preserve_insertion_order = true")
+    ipad, opad = hmac_pads(secret)
+    # The same keyed hash as dataset_layout.pseudonym, for sources that name many listeners.
+    con.execute(
+        "CREATE TEMP MACRO pseudonym(n) AS 'u:' || "
+        f"sha256(unhex('{opad}') || unhex(sha256(unhex('{ipad}') || encode(n))))[1:16]"
+    )
+    con.execute(f"CREATE TEMP MACRO html_unescape(x) AS {_html_unescape_sql()}")
+    return con
+
+
+def _html_unescape_sql() -> str:
+    """SQL undoing HTML entities, also ones a publisher title-cased (`&Quot;`, `Se&Ntilde;Orita`).
+
+    The HTML 4 named entities in their own, lower and capitalised spellings (a title-cased
+    `&Ntilde;` most likely stood for `&ntilde;`), plus the usual numeric apostrophe and quote.
+    """
+    pairs: set[tuple[str, str]] = {("&#39;", "'"), ("&#039;", "'"), ("&#34;", '"'), ("&#x27;", "'")}
+    for name, code in html.entities.name2codepoint.items():
+        char = chr(html.entities.name2codepoint.get(name.lower(), code))
+        for spelling in {name, name.lower(), name.capitalize()}:
+            pairs.add((f"&{spelling};", char))
+    items = ", ".join(f"{{'f': {lit(f)}, 't': {lit(t)}}}" for f, t in sorted(pairs))
+    return (
+        f"CASE WHEN x LIKE '%&%;%' THEN list_reduce([{items}], "
+        "lambda acc, p: replace(acc, p.f, p.t), x) ELSE x END"
+    )
+
+
+# --- readers ------------------------------------------------------------------------------------
+
+
+def columns_struct(names: list[str], types: dict[str, str] | None = None) -> str:
+    types = types or {}
+    return "{" + ", ".join(f"{lit(n)}: {lit(types.get(n, 'VARCHAR'))}" for n in names) + "}"
+
+
+def csv_scan(
+    src: Source,
+    ctx: Context,
+    ncols: int,
+    *,
+    header: bool,
+    delim: str = ",",
+    quote: str = '"',
+) -> tuple[str, str]:
+    """DuckDB's CSV reader with columns c0 … c{n-1}, all VARCHAR, bad lines kept aside.
+
+    Returns the scan's SQL and the name of the table DuckDB stores its rejected lines in.
+    """
+    rejects = ctx.unique("csv_rejects")
+    opts = [
+        f"columns = {columns_struct([f'c{i}' for i in range(ncols)])}",
+        f"header = {str(header).lower()}",
+        "auto_detect = false",
+        f"delim = {lit(delim)}",
+        f"quote = {lit(quote)}",
+        f"escape = {lit(quote)}",
+        "store_rejects = true",
+        f"rejects_table = {lit(rejects)}",
+        f"rejects_scan = {lit(rejects + '_scan')}",
+        f"encoding = {lit(src.sniff.encoding)}",
+    ]
+    return f"read_csv({lit(src.scan_path)}, {', '.join(opts)})", rejects
+
+
+def header_columns(header: list[str]) -> dict[str, str]:
+    """Lower-cased header name -> positional column (c0, c1 …); the first of duplicates wins."""
+    out: dict[str, str] = {}
+    for i, name in enumerate(header):
+        out.setdefault(name.strip().lower(), f"c{i}")
+    return out
+
+
+def pick(columns: dict[str, str], *names: str) -> str:
+    """The column holding the first of `names` present, else a typed NULL."""
+    for name in names:
+        if name in columns:
+            return columns[name]
+    return "CAST(NULL AS VARCHAR)"
+
+
+def lines_scan(src: Source, ctx: Context) -> tuple[str, str]:
+    """Every line of a text file as one VARCHAR column `line` (for JSON lines)."""
+    rejects = ctx.unique("csv_rejects")
+    opts = [
+        "columns = {'line': 'VARCHAR'}",
+        "header = false",
+        "auto_detect = false",
+        "delim = '\\x1e\\x1f\\x1d'",  # improbable; a line holding it is rejected, not lost
+        "quote = ''",
+        "escape = ''",
+        "strict_mode = false",
+        "store_rejects = true",
+        f"rejects_table = {lit(rejects)}",
+        f"rejects_scan = {lit(rejects + '_scan')}",
+    ]
+    return f"read_csv({lit(src.scan_path)}, {', '.join(opts)})", rejects
+
+
+def json_array_scan(src: Source, names: list[str], types: dict[str, str] | None = None) -> str:
+    """DuckDB's JSON reader over a top-level array of objects, the named keys as VARCHAR."""
+    return (
+        f"read_json({lit(src.scan_path)}, format = 'array', records = true, "
+        f"columns = {columns_struct(names, types)}, maximum_object_size = 67108864)"
+    )
+
+
+# --- the pipeline -------------------------------------------------------------------------------
+
+
+def run_stages(src: Source, ctx: Context, stages: list[Stage]) -> FileOutcome:
+    """Stage, split, write and count every stage of one source file."""
+    con = ctx.con
+    outcome = FileOutcome()
+    reject_parts: list[str] = []
+    staged: list[Path] = []
+    tmp_outputs: list[tuple[Path, Path]] = []
+    try:
+        for i, stage in enumerate(stages):
+            spec = OUTPUT_TABLES[stage.table]
+            stage_file = ctx.tmp / f"{src.key}-{i}.parquet"
+            staged.append(stage_file)
+            con.execute(
+                f"COPY (SELECT * FROM ({stage.sql})) TO {lit(str(stage_file))} "
+                "(FORMAT parquet, COMPRESSION snappy)"
+            )
+            staged_rel = f"read_parquet({lit(str(stage_file))}, file_row_number = true)"
+            records = con.execute(f"SELECT count(*) FROM {staged_rel} WHERE NOT _skip").fetchone()
+            structural = _structural_rejects(con, stage.csv_rejects)
+            counts = TableCounts(rows_read=int(records[0]) + len(structural) if records else 0)
+
+            good = f"SELECT * FROM {staged_rel} WHERE NOT _skip AND _reason IS NULL"
+            if stage.dedup:
+                keys = ", ".join(stage.dedup)
+                order = f"{stage.dedup_order}, " if stage.dedup_order else ""
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE _ranked AS SELECT *, row_number() OVER "
+                    f"(PARTITION BY {keys} ORDER BY {order}file_row_number) AS _rn FROM ({good})"
+                )
+                good = "SELECT * FROM _ranked WHERE _rn = 1"
+                dup = con.execute("SELECT file_row_number FROM _ranked WHERE _rn > 1").fetchall()
+                if dup:
+                    dup_file = ctx.tmp / f"{src.key}-{i}-dup.parquet"
+                    staged.append(dup_file)
+                    con.execute(
+                        f"COPY (SELECT file_row_number, {lit(stage.dedup_reason)} AS _reason "
+                        f"FROM _ranked WHERE _rn > 1) TO {lit(str(dup_file))} (FORMAT parquet)"
+                    )
+                    reject_parts.append(
+                        _reject_select(
+                            src, stage, f"read_parquet({lit(str(dup_file))})", not structural
+                        )
+                    )
+            cols = ", ".join(
+                f"CAST({ident(c.name)} AS {c.type}) AS {ident(c.name)}" for c in spec.columns
+            )
+            order = f" ORDER BY {stage.order_by}" if stage.order_by else ""
+            final = table_file(ctx.out, stage.table, src.key)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            tmp = temp_name(final)
+            loaded = con.execute(
+                f"COPY (SELECT {cols} FROM ({good}){order}) TO {lit(str(tmp))} "
+                "(FORMAT parquet, COMPRESSION zstd)"
+            ).fetchone()
+            counts.rows_loaded = int(loaded[0]) if loaded else 0
+            if stage.dedup:
+                con.execute("DROP TABLE IF EXISTS _ranked")
+            if counts.rows_loaded:
+                tmp_outputs.append((tmp, final))
+                _stats(con, tmp, stage.table, outcome)
+            else:
+                tmp.unlink(missing_ok=True)
+
+            reject_parts.append(
+                _reject_select(
+                    src,
+                    stage,
+                    f"{staged_rel} WHERE NOT _skip AND _reason IS NOT NULL",
+                    not structural,
+                )
+            )
+            if structural:
+                values = ", ".join(f"({line}, {lit(reason)})" for line, reason in structural)
+                reject_parts.append(
+                    f'SELECT {lit(src.name)} AS file, {lit(stage.table)} AS "table", '
+                    f"CAST(l AS BIGINT) AS line, CAST(NULL AS BIGINT) AS record, r AS reason "
+                    f"FROM (VALUES {values}) t(l, r)"
+                )
+            outcome.tables[stage.table] = counts
+
+        # The rejects of every stage of this file, in one CSV.
+        rejected = 0
+        if reject_parts:
+            final = rejects_file(ctx.out, src.key)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            tmp = temp_name(final)
+            union = " UNION ALL ".join(f"({p})" for p in reject_parts)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _rejects AS {union}")
+            rejected = int(con.execute("SELECT count(*) FROM _rejects").fetchone()[0])  # type: ignore[index]
+            if rejected:
+                con.execute(
+                    f'COPY (SELECT * FROM _rejects ORDER BY "table", coalesce(record, line), line) '
+                    f"TO {lit(str(tmp))} (FORMAT csv, HEADER true)"
+                )
+                tmp_outputs.append((tmp, final))
+                for table, reason, n in con.execute(
+                    'SELECT "table", reason, count(*) FROM _rejects GROUP BY ALL'
+                ).fetchall():
+                    outcome.rejects[reason] = outcome.rejects.get(reason, 0) + int(n)
+                    outcome.tables[table].rows_rejected += int(n)
+            con.execute("DROP TABLE IF EXISTS _rejects")
+        for table, counts in outcome.tables.items():
+            counts.check(f"{src.name} / {table}")
+        for tmp, final in tmp_outputs:
+            publish(tmp, final)
+            outcome.written.append(final)
+        return outcome
+    except BaseException:
+        for tmp, _ in tmp_outputs:
+            tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        for path in staged:
+            path.unlink(missing_ok=True)
+
+
+def _reject_select(src: Source, stage: Stage, rel: str, lines_known: bool) -> str:
+    line = (
+        f"CAST(file_row_number + 1 + {stage.line_offset} AS BIGINT)"
+        if stage.line_offset is not None and lines_known
+        else "CAST(NULL AS BIGINT)"
+    )
+    return (
+        f'SELECT {lit(src.name)} AS file, {lit(stage.table)} AS "table", {line} AS line, '
+        f"CAST(file_row_number + 1 AS BIGINT) AS record, _reason AS reason FROM {rel}"
+    )
+
+
+def _structural_rejects(con: duckdb.DuckDBPyConnection, table: str | None) -> list[tuple[int, str]]:
+    """Lines DuckDB's CSV reader could not split into the expected fields, one per line."""
+    if not table:
+        return []
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
+    ).fetchone()
+    if not exists or not exists[0]:
+        return []
+    rows = con.execute(
+        f"SELECT line, lower(CAST(min(error_type) AS VARCHAR)) FROM {ident(table)} "
+        "GROUP BY file_id, line ORDER BY line"
+    ).fetchall()
+    return [(int(line), str(reason)) for line, reason in rows]
+
+
+def _stats(con: duckdb.DuckDBPyConnection, path: Path, table: str, outcome: FileOutcome) -> None:
+    """Date range and markets of a written file, for the log."""
+    rel = f"read_parquet({lit(str(path))})"
+    day = {"listens": "CAST(played_at AS DATE)", "daily_streams": "day"}.get(table)
+    if day:
+        first, last = con.execute(
+            f"SELECT min({day})::VARCHAR, max({day})::VARCHAR FROM {rel}"
+        ).fetchone()  # type: ignore[misc]
+        if first and (outcome.first_day is None or first < outcome.first_day):
+            outcome.first_day = first
+        if last and (outcome.last_day is None or last > outcome.last_day):
+            outcome.last_day = last
+    if table in ("listens", "daily_streams", "users"):
+        markets = con.execute(
+            f"SELECT DISTINCT market FROM {rel} WHERE market IS NOT NULL ORDER BY 1 LIMIT 500"
+        ).fetchall()
+        outcome.markets = sorted({*outcome.markets, *(m for (m,) in markets)})
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+_BYTE = re.compile(r"at byte (\d+)")
+_RECORD = re.compile(r"record/value (\d+)")
+
+
+def translate(exc: duckdb.Error, path: Path) -> InputError:
+    """One sentence about the file instead of DuckDB's message (which may quote raw rows)."""
+    text = str(exc)
+    lowered = text.lower()
+    if "malformed json" in lowered:
+        if "unexpected end of data" in lowered or "unexpected end" in lowered:
+            return InputError("not valid JSON (it ends before the array is closed)", path)
+        where = _BYTE.search(text)
+        at = f" at byte {where.group(1)}" if where else ""
+        return InputError(f"not valid JSON (a syntax error{at})", path)
+    if "json transform error" in lowered or "expected object" in lowered:
+        rec = _RECORD.search(text)
+        which = f"record {rec.group(1)}" if rec else "a record"
+        return InputError(f"not a JSON array of objects ({which} is not an object)", path)
+    if "invalid unicode" in lowered or "utf-8" in lowered or "utf8" in lowered:
+        return InputError("not valid UTF-8 text; convert it to UTF-8 first", path)
+    if "gzip" in lowered or "zlib" in lowered or "compress" in lowered:
+        return InputError("not a readable gzip file", path)
+    if "maximum_object_size" in lowered or "object size" in lowered:
+        return InputError("a JSON record is too large to read (over 64 MB)", path)
+    if "no magic bytes" in lowered or "parquet" in lowered:
+        return InputError("not a readable Parquet file", path)
+    if "no such file" in lowered or "no files found" in lowered:
+        return InputError("no such file, or it cannot be read", path)
+    first = text.splitlines()[0] if text else type(exc).__name__
+    for marker in ("Input:", "Original Line", "Line:", "\n"):
+        first = first.split(marker)[0]
+    first = first.strip().rstrip(".")
+    return InputError(f"could not be read ({first[:160]})", path)
+
+
+def cleanup(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,74 @@
+"""The privacy gate: may this fact be published, and why (DESIGN.md, "Privacy")."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from campaign.config import PrivacySettings
+from campaign.facts import Fact
+
+# Detail finer than the market that an individual fact must never carry.
+_FINER_THAN_MARKET = ("city", "hour", "time", "minute", "user", "age", "birth", "gender", "device")
+
+
+@dataclass(frozen=True)
+class PrivacyVerdict:
+    passed: bool
+    score: float  # 0 when the gate fails; towards 1 the further a fact is from every threshold
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+    inputs: dict[str, float | int | None] = field(default_factory=dict)
+
+
+def _margin(value: float, threshold: float) -> float:
+    """How far above a threshold, on a log scale: 0 at the threshold, 1 at ten times it."""
+    if threshold <= 0 or value < threshold:
+        return 0.0
+    return min(1.0, math.log10(value / threshold))
+
+
+def judge(fact: Fact, settings: PrivacySettings, market_population: int | None) -> PrivacyVerdict:
+    """Apply the gate for the fact's audience; every verdict says why."""
+    reasons: list[str] = []
+    inputs: dict[str, float | int | None] = {"k_min": settings.k_min}
+    if fact.audience == "individual":
+        floor = settings.individual_min_population
+        inputs |= {"market_population": market_population, "individual_min_population": floor}
+        finer = sorted(
+            k for k in fact.detail if any(word in k.lower() for word in _FINER_THAN_MARKET)
+        )
+        failures = []
+        if not settings.individual:
+            failures.append("individual facts are switched off (privacy.individual = false)")
+        if market_population is None or market_population < floor:
+            failures.append(
+                f"the market has {market_population or 0:,} listeners, fewer than "
+                f"individual_min_population {floor:,}"
+            )
+        if finer:
+            failures.append(f"carries detail finer than the market ({', '.join(finer)})")
+        if failures:
+            return PrivacyVerdict(False, 0.0, tuple(failures), inputs)
+        reasons.append(f"one listener among {market_population:,} in the market (floor {floor:,})")
+        return PrivacyVerdict(True, _margin(market_population, floor), tuple(reasons), inputs)
+
+    inputs["cohort_size"] = fact.cohort_size
+    if fact.cohort_size is None:
+        # Pre-aggregated sources (public charts) carry no listener-level data at all.
+        if fact.value >= settings.k_min:
+            reasons.append(
+                f"pre-aggregated counts with no listener-level data; {fact.value:,} {fact.measure}"
+            )
+            return PrivacyVerdict(True, _margin(fact.value, settings.k_min), tuple(reasons), inputs)
+        return PrivacyVerdict(
+            False, 0.0, (f"{fact.value:,} {fact.measure} is below k_min {settings.k_min}",), inputs
+        )
+    if fact.cohort_size < settings.k_min:
+        return PrivacyVerdict(
+            False,
+            0.0,
+            (f"cohort of {fact.cohort_size:,} listeners is below k_min {settings.k_min}",),
+            inputs,
+        )
+    reasons.append(f"cohort of {fact.cohort_size:,} listeners ≥ k_min {settings.k_min}")
+    return PrivacyVerdict(True, _margin(fact.cohort_size, settings.k_min), tuple(reasons), inputs)

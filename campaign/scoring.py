@@ -1,0 +1,202 @@
+"""Scores: why a fact deserves a billboard, each in [0, 1] and stored with the inputs behind it.
+
+- surprise: how unlikely the value is under its baseline, combined with how big the effect is, so a
+  big market's tiny p-values don't swamp everything;
+- story: a named day, a recognisable subject, a title that speaks to the day;
+- privacy: the gate's margin (see `privacy.py`);
+- the ranking mixes them and is re-ranked for variety.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scipy import stats
+
+from campaign.events import Event
+from campaign.facts import Fact
+from campaign.privacy import PrivacyVerdict
+
+WEIGHTS = {"surprise": 0.55, "story": 0.30, "privacy": 0.15}
+# -log10(p) at which significance saturates, and the ratio at which the effect does.
+SIGNIFICANCE_SATURATION = 12.0
+EFFECT_SATURATION_RATIO = 16.0
+# Variety: each earlier pick of the same subject / market / pack multiplies the score by these.
+VARIETY_PENALTY = {"subject": 0.5, "market": 0.92, "pack": 0.92, "event": 0.85}
+
+
+@dataclass
+class Score:
+    value: float
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"value": round(self.value, 4), "inputs": self.inputs}
+
+
+def _clip(x: float) -> float:
+    return max(0.0, min(1.0, x))
+
+
+def _effect(value: float, expected: float) -> float:
+    if expected <= 0 or value <= expected:
+        return 0.0
+    return _clip(math.log(value / expected) / math.log(EFFECT_SATURATION_RATIO))
+
+
+def _significance(p_value: float) -> float:
+    if p_value <= 0:
+        return 1.0
+    return _clip(-math.log10(p_value) / SIGNIFICANCE_SATURATION)
+
+
+def count_surprise(value: float, expected: float, variance: float | None) -> Score:
+    """Tail of a count under its baseline: negative binomial when the history is over-dispersed."""
+    expected = max(float(expected), 0.5)
+    observed = int(round(value))
+    if variance is not None and variance > expected:
+        dispersion = expected**2 / (variance - expected)  # the negative binomial's r
+        p_value = float(
+            stats.nbinom.sf(observed - 1, dispersion, dispersion / (dispersion + expected))
+        )
+        model = "negative binomial"
+    else:
+        p_value = float(stats.poisson.sf(observed - 1, expected))
+        model = "poisson"
+    significance, effect = _significance(p_value), _effect(value, expected)
+    return Score(
+        math.sqrt(significance * effect),
+        {
+            "model": model,
+            "expected": round(expected, 2),
+            "variance": None if variance is None else round(variance, 2),
+            "p_value": p_value,
+            "significance": round(significance, 4),
+            "ratio": round(value / expected, 3),
+            "effect": round(effect, 4),
+        },
+    )
+
+
+def tail_surprise(value: float, typical: float | None, tail_share: float | None) -> Score:
+    """Rank of an individual extreme in its market's distribution, combined with its size."""
+    significance = _significance(tail_share) if tail_share is not None else 0.0
+    effect = _effect(value, typical) if typical else 0.0
+    return Score(
+        math.sqrt(significance * effect),
+        {
+            "model": "tail rank",
+            "tail_share": tail_share,
+            "significance": round(significance, 4),
+            "typical": typical,
+            "ratio": round(value / typical, 3) if typical else None,
+            "effect": round(effect, 4),
+        },
+    )
+
+
+def surprise(fact: Fact) -> Score:
+    if fact.audience == "individual":
+        return tail_surprise(fact.value, fact.baseline, fact.detail.get("tail_share"))
+    if fact.baseline is None:
+        return Score(0.0, {"model": "none", "why": "no baseline to compare with"})
+    variance = fact.detail.get("level_variance")
+    factor = fact.detail.get("weekday_factor") or 1.0
+    return count_surprise(
+        fact.value, fact.baseline, None if variance is None else variance * factor**2
+    )
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    event_words: tuple[str, ...]
+    title_pattern: re.Pattern[str]
+
+
+def load_themes(paths: list[Path]) -> list[Theme]:
+    """Story themes from the first file that exists (the campaign's, then the built-in one)."""
+    for path in paths:
+        if path.is_file():
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            return [
+                Theme(
+                    name,
+                    tuple(w.casefold() for w in spec.get("events", [])),
+                    re.compile(
+                        r"\b(" + "|".join(re.escape(w) for w in spec.get("titles", [])) + r")\b",
+                        re.IGNORECASE,
+                    ),
+                )
+                for name, spec in raw.items()
+            ]
+    return []
+
+
+def story(
+    fact: Fact, event: Event | None, popularity: tuple[int, int] | None, themes: list[Theme]
+) -> Score:
+    """A named day, a subject people know, a title that speaks to the day."""
+    named_day = 1.0 if event else 0.0
+    if popularity:
+        rank, tracks = popularity
+        recognisable = _clip(1 - math.log(rank) / math.log(max(tracks, 2)))
+    else:
+        rank, tracks, recognisable = None, None, 0.0
+    matched = None
+    if event:
+        event_name = event.name("en").casefold()
+        for theme in themes:
+            if any(word in event_name for word in theme.event_words):
+                hit = theme.title_pattern.search(fact.subject_name or "")
+                if hit:
+                    matched = f"{theme.name}: '{hit.group(0)}'"
+                    break
+    value = 0.45 * named_day + 0.35 * recognisable + 0.20 * (1.0 if matched else 0.0)
+    return Score(
+        value,
+        {
+            "event": event.name("en") if event else None,
+            "popularity_rank": rank,
+            "market_subjects": tracks,
+            "recognisable": round(recognisable, 4),
+            "theme": matched,
+        },
+    )
+
+
+def total(scores: dict[str, Score], verdict: PrivacyVerdict) -> float:
+    return sum(WEIGHTS[name] * scores[name].value for name in WEIGHTS) if verdict.passed else 0.0
+
+
+def rerank_for_variety(items: list[tuple[str, dict[str, str], float]]) -> list[str]:
+    """Greedy re-ranking: each pick lowers the score of the rest that share its subject,
+    market, pack or event, so a shortlist is not ten lines about one song.
+
+    `items` are (id, {"subject": …, "market": …, "pack": …, "event": …}, score).
+    """
+    remaining = list(items)
+    seen: dict[tuple[str, str], int] = {}
+    order: list[str] = []
+    while remaining:
+
+        def adjusted(item: tuple[str, dict[str, str], float]) -> float:
+            _, keys, score = item
+            factor = 1.0
+            for kind, key in keys.items():
+                if key:
+                    factor *= VARIETY_PENALTY[kind] ** seen.get((kind, key), 0)
+            return score * factor
+
+        best = max(remaining, key=lambda item: (adjusted(item), item[0]))
+        remaining.remove(best)
+        order.append(best[0])
+        for kind, key in best[1].items():
+            if key:
+                seen[(kind, key)] = seen.get((kind, key), 0) + 1
+    return order

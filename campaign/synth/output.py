@@ -1,0 +1,168 @@
+"""Canonical Parquet (schema.LISTENS, schema.USERS) and the truth file, byte for byte repeatable."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from campaign.markets import market_timezone
+from campaign.schema import LISTENS, USERS, Table
+from campaign.synth.plants import Plant
+from campaign.synth.plays import Plays
+from campaign.synth.population import PLATFORMS, Catalogue, Users
+from campaign.synth.spec import MIN_STREAM_MS, SynthSpec
+
+ROW_GROUP_SIZE = 1 << 18  # a few row groups at 1M plays: parallel scans, time-range skipping
+# Fixed writer options: same table, same bytes (no timestamps, no pandas or Arrow metadata).
+PARQUET_OPTIONS = {
+    "compression": "zstd",
+    "compression_level": 3,
+    "use_dictionary": True,
+    "write_statistics": True,
+    "store_schema": False,
+    "version": "2.6",
+    "data_page_version": "1.0",
+}
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"),
+    "INTEGER": pa.int32(),
+    "BOOLEAN": pa.bool_(),
+}
+
+
+def _dictionary(indices: np.ndarray, values: list[str]) -> pa.DictionaryArray:
+    """Strings as a dictionary: written as Parquet dictionary pages, read back as VARCHAR."""
+    indices = indices.astype(np.int32)
+    missing = indices < 0
+    if missing.any():  # a validity bitmap (pa.array(mask=...) is slow on a million rows)
+        validity = pa.py_buffer(np.packbits(~missing, bitorder="little"))
+        idx = pa.Array.from_buffers(pa.int32(), indices.size, [validity, pa.py_buffer(indices)])
+    else:
+        idx = pa.array(indices)
+    return pa.DictionaryArray.from_arrays(idx, pa.array(values, pa.string()), safe=False)
+
+
+def _schema(table: Table, arrays: list[pa.Array]) -> pa.Schema:
+    return pa.schema(
+        pa.field(c.name, a.type if pa.types.is_dictionary(a.type) else _ARROW_TYPES[c.type], c.nullable)
+        for c, a in zip(table.columns, arrays, strict=True)
+    )
+
+
+def listens_table(
+    spec: SynthSpec, plays: Plays, utc_us: np.ndarray, users: Users, catalogue: Catalogue
+) -> pa.Table:
+    """Rows in time order, so that a time range skips row groups (ties keep their order)."""
+    order = np.argsort(utc_us, kind="stable")
+    plays, utc_us = plays.take(order), utc_us[order]
+    arrays = [
+        _dictionary(plays.user, users.ids),
+        pa.array(utc_us, pa.timestamp("us", tz="UTC")),
+        _dictionary(plays.track, catalogue.ids),
+        _dictionary(plays.track, catalogue.titles),
+        _dictionary(catalogue.artist[plays.track], catalogue.artists),
+        _dictionary(catalogue.album[plays.track], catalogue.albums),
+        _dictionary(plays.market.astype(np.int32), list(spec.markets)),
+        _dictionary(users.city[plays.user], users.cities),
+        pa.array(plays.ms_played, pa.int32()),
+        pa.array(plays.skipped, pa.bool_()),
+        _dictionary(plays.platform.astype(np.int32), list(PLATFORMS)),
+    ]
+    return pa.Table.from_arrays(arrays, schema=_schema(LISTENS, arrays))
+
+
+def users_table(spec: SynthSpec, users: Users) -> pa.Table:
+    arrays = [
+        pa.array(users.ids, pa.string()),
+        _dictionary(users.market.astype(np.int32), list(spec.markets)),
+        pa.array(users.birth_year, pa.int32()),
+        pa.array(users.opted_out, pa.bool_()),
+    ]
+    return pa.Table.from_arrays(arrays, schema=_schema(USERS, arrays))
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    pq.write_table(table, path, row_group_size=ROW_GROUP_SIZE, **PARQUET_OPTIONS)
+
+
+def measure(
+    spec: SynthSpec, plants: list[Plant], listens: Path, users: Users, catalogue: Catalogue
+) -> list[int]:
+    """Each plant's value, counted on the written Parquet the way the packs count it: streams of
+    ≥ 30 s on the market's local day (distinct listeners, or one listener's plays)."""
+    if not plants:
+        return []
+    first = date(spec.year, 1, 1)
+    keys = pa.table(
+        {
+            "i": list(range(len(plants))),
+            "measure": [p.measure for p in plants],
+            "market": [spec.markets[p.market] for p in plants],
+            "tz": [market_timezone(spec.markets[p.market]) for p in plants],
+            "day": [first + timedelta(days=p.day) for p in plants],
+            "track_id": [catalogue.ids[p.track] for p in plants],
+            "user_id": [users.ids[p.user] if p.user >= 0 else None for p in plants],
+        }
+    )
+    con = duckdb.connect()
+    try:
+        con.register("plants", keys)
+        rows = con.execute(
+            """
+            SELECT p.i,
+                   CASE WHEN any_value(p.measure) = 'listeners' THEN count(DISTINCT l.user_id)
+                        ELSE count(*) FILTER (WHERE l.user_id = p.user_id) END AS value
+            FROM plants AS p
+            JOIN read_parquet($path) AS l
+              ON l.track_id = p.track_id AND l.market = p.market
+             AND timezone(p.tz, l.played_at)::DATE = p.day
+             AND l.ms_played >= $min_ms
+            GROUP BY p.i
+            """,
+            {"path": str(listens), "min_ms": MIN_STREAM_MS},
+        ).fetchall()
+    finally:
+        con.close()
+    values = dict(rows)
+    return [int(values.get(i, 0)) for i in range(len(plants))]
+
+
+def truth_entries(
+    spec: SynthSpec, plants: list[Plant], values: list[int], catalogue: Catalogue
+) -> list[dict]:
+    """The truth file's entries, sorted; no user ids, no times finer than the day."""
+    first = date(spec.year, 1, 1)
+    entries = [
+        {
+            "kind": p.kind,
+            "market": spec.markets[p.market],
+            "day": (first + timedelta(days=p.day)).isoformat(),
+            "track_name": catalogue.titles[p.track],
+            "value": v,
+            "role": p.role,
+        }
+        for p, v in zip(plants, values, strict=True)
+    ]
+    return sorted(entries, key=lambda e: (e["kind"], e["role"], e["market"], e["day"], e["track_name"]))
+
+
+def write_json(entries: list[dict], path: Path) -> None:
+    path.write_text(json.dumps(entries, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def aside(path: Path) -> Path:
+    """Where a file is written before it replaces `path` (an interrupted run keeps the old one)."""
+    return path.with_name(f".{path.name}.partial")
+
+
+def swap_in(pairs: list[tuple[Path, Path]]) -> None:
+    for partial, final in pairs:
+        os.replace(partial, final)

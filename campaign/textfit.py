@@ -1,0 +1,432 @@
+"""Fitting words to a box: tokenising, glyph checks, greedy and balanced wrapping, size search.
+
+Kept apart from `render` so the typesetting rules (where a line may break, how lines are balanced,
+which characters the font cannot draw) can be read and tested without any image.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from PIL import ImageFont
+
+from campaign.errors import CampaignError
+
+#: Spaces that glue their neighbours: French and Finnish thousands separators ("3 749"),
+#: "M. Dupont", the space before a French "?" or inside « ». A line never breaks at them.
+NON_BREAKING = frozenset("\u00a0\u202f\u2007\u2060\ufeff")
+
+Font = ImageFont.FreeTypeFont
+
+
+class RenderError(CampaignError):
+    """The copy does not fit a format: a word or the whole text is too long to stay readable."""
+
+
+@lru_cache(maxsize=512)
+def load_font(path: str, size: int) -> Font:
+    """A font at one pixel size; cached because the size search asks for the same sizes often."""
+    return ImageFont.truetype(path, size)
+
+
+@lru_cache(maxsize=4096)
+def has_glyph(font_path: str, char: str) -> bool:
+    """Whether the font draws `char` as itself rather than as the .notdef box (tofu).
+
+    Pillow has no glyph-presence call, so the rendered mask is compared with the mask of a
+    noncharacter (U+FFFF), which every font draws as .notdef.
+    """
+    font = load_font(font_path, 48)
+
+    def signature(text: str) -> tuple[tuple[int, int], bytes, float]:
+        mask = font.getmask(text)
+        return mask.size, bytes(mask), font.getlength(text)
+
+    return signature(char) != signature("\uffff")
+
+
+@dataclass(frozen=True)
+class Word:
+    """An unbreakable run of characters; `marks[i]` is True where character i is emphasised."""
+
+    text: str
+    marks: tuple[bool, ...]
+
+
+def emphasis_marks(text: str, spans: Sequence[tuple[int, int]]) -> list[bool]:
+    """One flag per character of `text`; spans outside the text are clipped rather than rejected."""
+    marks = [False] * len(text)
+    for start, end in spans:
+        for i in range(max(0, start), min(len(text), end)):
+            marks[i] = True
+    return marks
+
+
+def clean(
+    text: str, marks: Sequence[bool], font_path: str
+) -> tuple[str, tuple[bool, ...], tuple[str, ...]]:
+    """Drop characters the font cannot draw (emoji, unsupported scripts), keeping marks aligned.
+
+    A billboard with a tofu box is worse than one without the emoji; the dropped characters are
+    returned so the gallery can flag the copy for a human.
+    """
+    kept: list[str] = []
+    kept_marks: list[bool] = []
+    dropped: list[str] = []
+    for char, mark in zip(text, marks, strict=True):
+        if char.isspace() and char not in NON_BREAKING:
+            char = " "  # tabs and newlines are just break opportunities
+        elif not has_glyph(font_path, char):
+            dropped.append(char)
+            continue
+        kept.append(char)
+        kept_marks.append(mark)
+    return "".join(kept), tuple(kept_marks), tuple(dropped)
+
+
+def split_words(text: str, marks: Sequence[bool]) -> list[Word]:
+    """Split at breaking whitespace only; no-break spaces stay inside their word."""
+    words: list[Word] = []
+    start: int | None = None
+    for i, char in enumerate([*text, " "]):
+        breaking = char == " " or (char.isspace() and char not in NON_BREAKING)
+        if breaking and start is not None:
+            words.append(Word(text[start:i], tuple(marks[start:i])))
+            start = None
+        elif not breaking and start is None:
+            start = i
+    return words
+
+
+@dataclass(frozen=True)
+class Line:
+    """One set line: its text, per-character emphasis, advance width at the set size, and how far
+    its ink reaches left and right of the origin (a "j" hangs left, a quote may pass the advance).
+    """
+
+    text: str
+    marks: tuple[bool, ...]
+    width: float
+    ink_left: int = 0
+    ink_right: int = 0
+
+    @property
+    def overhang(self) -> int:
+        """How far the ink reaches left of the origin; the line is moved right by this much."""
+        return max(0, -self.ink_left)
+
+    @property
+    def span(self) -> float:
+        """Horizontal room the line needs: advance or ink, whichever reaches further."""
+        return self.overhang + max(self.width, self.ink_right)
+
+    def runs(self) -> list[tuple[int, int, bool]]:
+        """Maximal (start, end, emphasised) character runs, to be drawn one colour at a time."""
+        out: list[tuple[int, int, bool]] = []
+        for i, mark in enumerate(self.marks):
+            if out and out[-1][2] == mark:
+                out[-1] = (out[-1][0], i + 1, mark)
+            else:
+                out.append((i, i + 1, mark))
+        return out
+
+
+def join_line(words: Sequence[Word], font: Font) -> Line:
+    """Words joined by single spaces; a space is emphasised only inside an emphasised phrase."""
+    text = " ".join(w.text for w in words)
+    marks: list[bool] = []
+    for i, word in enumerate(words):
+        if i:
+            marks.append(bool(words[i - 1].marks[-1] and word.marks[0]))
+        marks.extend(word.marks)
+    left, _, right, _ = font.getbbox(text, anchor="ls") if text else (0, 0, 0, 0)
+    return Line(text, tuple(marks), font.getlength(text), int(left), int(right))
+
+
+def greedy_breaks(widths: Sequence[float], space: float, limit: float) -> list[int] | None:
+    """Start index of each line when filling lines as full as possible; None if a word overflows."""
+    starts: list[int] = []
+    current = -1.0
+    for i, width in enumerate(widths):
+        if width > limit:
+            return None
+        if current >= 0 and current + space + width <= limit:
+            current += space + width
+        else:
+            starts.append(i)
+            current = width
+    return starts
+
+
+def balanced_breaks(widths: Sequence[float], space: float, limit: float, n_lines: int) -> list[int]:
+    """Line starts for exactly `n_lines` lines of similar width, each within `limit`.
+
+    Minimises the sum of squared line widths (their total is fixed, so this minimises the spread),
+    with a heavy penalty on a last line holding a single word when more words could join it.
+    Dynamic programming over at most a few dozen words: microseconds.
+    """
+    n = len(widths)
+    prefix = [0.0]
+    for width in widths:
+        prefix.append(prefix[-1] + width)
+
+    def line_width(i: int, j: int) -> float:
+        return prefix[j] - prefix[i] + space * (j - i - 1)
+
+    inf = float("inf")
+    lone_penalty = (2 * limit) ** 2
+    # best[k][j]: cost of setting words[:j] on k lines; back[k][j]: start of the k-th line.
+    best = [[inf] * (n + 1) for _ in range(n_lines + 1)]
+    back = [[0] * (n + 1) for _ in range(n_lines + 1)]
+    best[0][0] = 0.0
+    for k in range(1, n_lines + 1):
+        for j in range(k, n + 1):
+            for i in range(j - 1, k - 2, -1):
+                width = line_width(i, j)
+                if width > limit:
+                    break
+                if best[k - 1][i] == inf:
+                    continue
+                cost = best[k - 1][i] + width * width
+                if k == n_lines and j == n and j - i == 1 and n > n_lines:
+                    cost += lone_penalty
+                if cost < best[k][j]:
+                    best[k][j] = cost
+                    back[k][j] = i
+    if best[n_lines][n] == inf:
+        raise ValueError("no balanced setting: call with the greedy line count")
+    starts: list[int] = []
+    j = n
+    for k in range(n_lines, 0, -1):
+        j = back[k][j]
+        starts.append(j)
+    return starts[::-1]
+
+
+def _lines_from_starts(words: Sequence[Word], starts: Sequence[int]) -> list[list[Word]]:
+    ends = [*starts[1:], len(words)]
+    return [list(words[a:b]) for a, b in zip(starts, ends, strict=True)]
+
+
+REF_SIZE = 1000  # advances scale linearly with size (measured: within 0.01 %), so measure once
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """Words measured once at REF_SIZE, so the size search costs arithmetic, not shaping.
+
+    Shaping a word with raqm costs about 0.2 ms; a binary search over sizes would otherwise
+    re-measure every word at every size tried.
+    """
+
+    words: tuple[Word, ...]
+    font_path: str
+    widths: tuple[float, ...]
+    space: float
+    above: float  # ink above the baseline of the tallest glyph in the text
+    below: float  # ink below the baseline of the deepest glyph
+
+    @classmethod
+    def from_text(
+        cls, text: str, emphasis: Sequence[tuple[int, int]], font_path: str
+    ) -> tuple[Paragraph, tuple[str, ...]]:
+        """Words of `text` with emphasis kept per character, undrawable characters dropped
+        (and returned, so the copy can be flagged), measured."""
+        marks = emphasis_marks(text, emphasis)
+        lead = len(text) - len(text.lstrip())
+        body = text.strip()
+        cleaned, kept, dropped = clean(body, marks[lead : lead + len(body)], font_path)
+        return cls.measure(split_words(cleaned, kept), font_path), dropped
+
+    @classmethod
+    def measure(cls, words: Sequence[Word], font_path: str) -> Paragraph:
+        font = load_font(font_path, REF_SIZE)
+        widths = tuple(font.getlength(w.text) for w in words)
+        above, below = ink_extent(font, words)
+        return cls(tuple(words), font_path, widths, font.getlength(" "), above, below)
+
+    def _scaled(self, size: int) -> tuple[list[float], float]:
+        k = size / REF_SIZE
+        return [w * k for w in self.widths], self.space * k
+
+    def count_lines(self, size: int, limit: float) -> int | None:
+        """Lines greedy wrapping needs at `size` (estimated); None if a word overflows `limit`."""
+        if not self.words:
+            return 0
+        widths, space = self._scaled(size)
+        starts = greedy_breaks(widths, space, limit)
+        return None if starts is None else len(starts)
+
+    def height(self, size: int, n_lines: int, spacing: float) -> float:
+        """Estimated ink height of `n_lines` lines set at `size` with baselines `spacing` apart."""
+        if n_lines == 0:
+            return 0.0
+        k = size / REF_SIZE
+        return (self.above + self.below) * k + (n_lines - 1) * size * spacing
+
+    def set(self, size: int, limit: float) -> list[Line] | None:
+        """Wrap greedily to find the fewest lines, then rebalance into that many similar lines.
+
+        Breaks are chosen on the scaled widths; each joined line is then measured for real
+        (kerning, shaping at this size) and the setting refused (None) if one overflows.
+        """
+        if not self.words:
+            return []
+        starts = self.breaks(size, limit)
+        if starts is None:
+            return None
+        font = load_font(self.font_path, size)
+        lines = [join_line(group, font) for group in _lines_from_starts(self.words, starts)]
+        if any(line.span > limit for line in lines):
+            return None
+        return lines
+
+    def breaks(self, size: int, limit: float) -> list[int] | None:
+        """Balanced line starts at `size` from the scaled widths; None if a word overflows."""
+        widths, space = self._scaled(size)
+        starts = greedy_breaks(widths, space, limit)
+        if starts is None:
+            return None
+        return balanced_breaks(widths, space, limit, len(starts))
+
+    def rag(self, size: int, limit: float) -> float:
+        """Longest line over shortest in the balanced setting at `size` (1.0 = even block)."""
+        starts = self.breaks(size, limit) if self.words else None
+        if not starts or len(starts) == 1:
+            return 1.0
+        widths, space = self._scaled(size)
+        ends = [*starts[1:], len(widths)]
+        lines = [sum(widths[a:b]) + space * (b - a - 1) for a, b in zip(starts, ends, strict=True)]
+        return max(lines) / max(1e-9, min(lines))
+
+
+def ink_extent(font: Font, words: Sequence[Word]) -> tuple[int, int]:
+    """Ink above and below the baseline of the tallest and deepest glyphs among `words`.
+
+    Used for every line of the paragraph, so baselines keep one rhythm whatever each line holds.
+    """
+    if not words:
+        return 0, 0
+    _, top, _, bottom = font.getbbox(" ".join(w.text for w in words), anchor="ls")
+    return max(0, -int(top)), max(0, int(bottom))
+
+
+def largest_fitting(fits: Callable[[int], bool], low: int, high: int) -> int | None:
+    """The largest integer size in [low, high] for which `fits` holds (binary search).
+
+    Assumes fitting is monotone in size, which holds up to hinting noise of a pixel or so; the
+    caller re-checks the result, so noise only costs a size step, never an overflow.
+    """
+    if high < low or not fits(low):
+        return None
+    while low < high:
+        mid = (low + high + 1) // 2
+        if fits(mid):
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A headline and its sign-off set for real at one headline size, and the height they take."""
+
+    size: int
+    head: list[Line]
+    sign: list[Line]
+    head_font: Font
+    sign_font: Font
+    head_extent: tuple[int, int]
+    sign_extent: tuple[int, int]
+    gap: float
+    height: float
+
+
+def block_height(extent: tuple[int, int], n_lines: int, step: float) -> float:
+    """Ink height of `n_lines` lines with baselines `step` apart."""
+    return 0.0 if n_lines == 0 else extent[0] + (n_lines - 1) * step + extent[1]
+
+
+def fit_pair(
+    head: Paragraph,
+    sign: Paragraph,
+    box: tuple[float, float],
+    spacing: float,
+    sign_scale: float,
+    gap_em: float,
+    sizes: tuple[int, int],
+) -> Setting | None:
+    """The largest headline size in `sizes` at which the headline, a gap of `gap_em` and the
+    sign-off at `sign_scale` of the headline size fit in `box` (width, height); None if none does.
+
+    A binary search on sizes with the scaled estimate, then corrected by real measurement. Fitting
+    both together keeps the sign-off in proportion: it is a reserved band that grows and shrinks
+    with the headline rather than a fixed strip.
+    """
+    width, height = box
+    low, high = sizes
+    both = bool(head.words and sign.words)
+
+    def sign_size(size: int) -> int:
+        return max(1, round(size * sign_scale))
+
+    def gap(size: int) -> float:
+        return gap_em * size if both else 0.0
+
+    def estimate(size: int) -> bool:
+        n_head, n_sign = head.count_lines(size, width), sign.count_lines(sign_size(size), width)
+        if n_head is None or n_sign is None:
+            return False
+        total = head.height(size, n_head, spacing) + gap(size)
+        return total + sign.height(sign_size(size), n_sign, spacing) <= height
+
+    def real(size: int) -> Setting | None:
+        head_lines, sign_lines = head.set(size, width), sign.set(sign_size(size), width)
+        if head_lines is None or sign_lines is None:
+            return None
+        hf, sf = load_font(head.font_path, size), load_font(sign.font_path, sign_size(size))
+        he, se = ink_extent(hf, head.words), ink_extent(sf, sign.words)
+        total = block_height(he, len(head_lines), size * spacing) + gap(size)
+        total += block_height(se, len(sign_lines), sf.size * spacing)
+        if total > height:
+            return None
+        return Setting(size, head_lines, sign_lines, hf, sf, he, se, gap(size), total)
+
+    # The estimate is within a pixel or two of the truth: walk up while the next size still
+    # fits for real, or down until one does.
+    guess = largest_fitting(estimate, low, high)
+    guess = low if guess is None else guess
+    best = real(guess)
+    if best is not None:
+        while best.size < high and (bigger := real(best.size + 1)) is not None:
+            best = bigger
+        return _even_out(best, head, width, low, real)
+    for size in range(guess - 1, low - 1, -1):
+        if (setting := real(size)) is not None:
+            return _even_out(setting, head, width, low, real)
+    return None
+
+
+#: A headline whose longest line is more than MAX_RAG times its shortest looks broken ("who"
+#: alone on a line under "listened to"); giving up to RAG_GIVE of the size often mends it. Tried
+#: on portrait formats: a tighter limit sacrifices too much size and leaves the bottom empty.
+MAX_RAG = 2.0
+RAG_GIVE = 0.15
+
+
+def _even_out(
+    best: Setting, head: Paragraph, width: float, low: int, real: Callable[[int], Setting | None]
+) -> Setting:
+    """The largest size within RAG_GIVE of `best` whose headline lines are even enough; `best`
+    itself when it already is, or when no size nearby does better than MAX_RAG."""
+    if head.rag(best.size, width) <= MAX_RAG:
+        return best
+    floor = max(low, math.ceil(best.size * (1 - RAG_GIVE)))
+    for size in range(best.size - 1, floor - 1, -1):
+        if head.rag(size, width) <= MAX_RAG and (setting := real(size)) is not None:
+            return setting
+    return best

@@ -1,0 +1,101 @@
+"""Scores: always in [0, 1], monotonic where they should be, and not fooled by big markets."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from campaign.config import PrivacySettings
+from campaign.events import Event
+from campaign.facts import Fact
+from campaign.privacy import judge
+from campaign.resources import bundled_dir
+from campaign.scoring import count_surprise, load_themes, rerank_for_variety, story, tail_surprise
+
+counts = st.integers(min_value=0, max_value=10**9)
+levels = st.floats(min_value=0.0, max_value=1e8, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=counts, expected=levels, variance=st.none() | levels)
+def test_count_surprise_lies_in_unit_interval(value: int, expected: float, variance: float | None) -> None:
+    score = count_surprise(value, expected, variance)
+    assert 0.0 <= score.value <= 1.0
+    assert score.inputs["model"] in {"poisson", "negative binomial"}
+
+
+@settings(max_examples=100, deadline=None)
+@given(expected=st.floats(min_value=1, max_value=1e6), bump=st.floats(min_value=1.01, max_value=50))
+def test_count_surprise_grows_with_the_value(expected: float, bump: float) -> None:
+    low = count_surprise(expected * 2, expected, expected * 3)
+    high = count_surprise(expected * 2 * bump, expected, expected * 3)
+    assert high.value >= low.value
+
+
+def test_big_markets_do_not_saturate_on_small_effects() -> None:
+    """A 10 % rise on a million streams is 'significant' but not a story; a 5x jump on 60 is."""
+    tiny_effect = count_surprise(1_100_000, 1_000_000, None)
+    assert tiny_effect.inputs["significance"] == 1.0
+    assert tiny_effect.value < 0.3
+    big_effect = count_surprise(300, 60, 120)
+    assert big_effect.value > tiny_effect.value
+
+
+def test_overdispersion_lowers_surprise() -> None:
+    assert count_surprise(60, 20, 400).value < count_surprise(60, 20, None).value
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    value=st.integers(min_value=1, max_value=10_000),
+    typical=st.none() | st.floats(min_value=0.1, max_value=1000),
+    share=st.none() | st.floats(min_value=0, max_value=1),
+)
+def test_tail_surprise_lies_in_unit_interval(value: int, typical: float | None, share: float | None) -> None:
+    assert 0.0 <= tail_surprise(value, typical, share).value <= 1.0
+
+
+def spike(title: str, market_population: int = 0, cohort: int | None = 300, audience: str = "cohort") -> Fact:
+    day = date(2024, 12, 25)
+    return Fact("event_spike", audience, "event_spike", "GB", day, day, "e", "track", "t", title,
+                "A", "listeners", 300, 20.0, cohort, market_population, {})
+
+
+def test_story_rewards_named_days_known_subjects_and_fitting_titles() -> None:
+    themes = load_themes([bundled_dir("templates") / "story_themes.toml"])
+    christmas = Event(date(2024, 12, 25), "GB", "holiday", {"en": "Christmas Day"}, "holidays")
+    fitting = story(spike("Last Christmas"), christmas, (5, 1000), themes)
+    plain = story(spike("Tuesday Song"), christmas, (5, 1000), themes)
+    obscure = story(spike("Tuesday Song"), christmas, (900, 1000), themes)
+    no_day = story(spike("Tuesday Song"), None, (5, 1000), themes)
+    assert fitting.value > plain.value > obscure.value
+    assert plain.value > no_day.value
+    assert fitting.inputs["theme"].startswith("christmas")
+    for s in (fitting, plain, obscure, no_day):
+        assert 0 <= s.value <= 1
+
+
+def test_privacy_gate() -> None:
+    settings_ = PrivacySettings(k_min=50, individual_min_population=1000)
+    assert judge(spike("x", cohort=300), settings_, 10_000).passed
+    small = judge(spike("x", cohort=49), settings_, 10_000)
+    assert not small.passed and "below k_min 50" in small.reasons[0]
+    individual = spike("x", cohort=1, audience="individual")
+    assert judge(individual, settings_, 5_000).passed
+    assert not judge(individual, settings_, 999).passed
+    assert not judge(individual, PrivacySettings(individual=False), 10**6).passed
+    finer = Fact(**{**individual.__dict__, "detail": {"city": "Leeds"}})
+    verdict = judge(finer, settings_, 10**6)
+    assert not verdict.passed and "finer than the market" in verdict.reasons[0]
+    chart = spike("x", cohort=None)
+    assert judge(chart, settings_, None).passed  # public aggregates carry no listener data
+
+
+def test_variety_rerank_spreads_subjects() -> None:
+    items = [(f"a{i}", {"subject": "same song", "market": "GB", "pack": "p", "event": ""}, 0.9 - i / 100) for i in range(5)]
+    items.append(("b", {"subject": "other song", "market": "US", "pack": "p", "event": ""}, 0.7))
+    order = rerank_for_variety(items)
+    assert order[0] == "a0" and order[1] == "b"
+    assert sorted(order) == sorted(i[0] for i in items)
