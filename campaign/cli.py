@@ -131,7 +131,7 @@ def _print_run(result: Any) -> None:
     )
     for failure in result.failed_renders:
         typer.secho(f"Warning: not rendered: {failure}", fg=typer.colors.YELLOW, err=True)
-    typer.echo(str(result.gallery))
+    typer.echo(str(result.gallery.resolve()))
 
 
 @app.command()

@@ -183,7 +183,11 @@ def fact_words(c: dict[str, Any]) -> str:
         sentence += f" in {market_name(c['market'])}"
     sentence += "."
     baseline = c.get("baseline")
-    if isinstance(baseline, int | float) and baseline > 0 and isinstance(c.get("value"), int | float):
+    if (
+        isinstance(baseline, int | float)
+        and baseline > 0
+        and isinstance(c.get("value"), int | float)
+    ):
         ratio = c["value"] / baseline
         times = f"{ratio:,.1f}×" if ratio < 100 else f"{round(ratio):,}×"
         sentence += f" That is {times} the {format_number(baseline)} expected."

@@ -67,7 +67,7 @@ def stages(src: Source, ctx: Context, dialect: str) -> list[Stage]:
             y, m, d = cols["year"], cols["month"], cols["day"]
             day = f"TRY_CAST(trim({y}) || '-' || trim({m}) || '-' || trim({d}) AS DATE)"
         else:
-            raise InputError("is a chart CSV without a Date column (or Year, Month, Day)", src.path)
+            raise InputError("a chart CSV without a Date column (or Year, Month, Day)", src.path)
         title = clean_sql(cols["track name"])
         artist = clean_sql(cols["artist"])
         streams_raw = cols["streams"]

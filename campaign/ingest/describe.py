@@ -54,7 +54,7 @@ def describe_dataset(out: Path) -> DatasetSummary:
                     f"SELECT sum(num_rows) FROM parquet_file_metadata({lit(pattern)})"
                 ).fetchone()
             except duckdb.Error as exc:
-                raise InputError("holds a Parquet file that cannot be read", folder) from exc
+                raise InputError("a Parquet file in this folder cannot be read", folder) from exc
             tables[name] = int(row[0] or 0) if row else 0
     finally:
         con.close()

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from campaign.errors import InputError
-from campaign.schema import DAILY_STREAMS, LISTENS, TRACKS, USERS
+from campaign.schema import DAILY_STREAMS, LISTENS, TRACKS, USERS, Table
 
 HEAD_BYTES = 64 * 1024
 
@@ -144,18 +144,38 @@ def _delimiter(line: str, ext: str) -> str:
 # --- what each format looks like ------------------------------------------------------------
 
 
-def canonical_table(columns: list[str], hint: str = "") -> str | None:
-    """The canonical table a set of columns holds (all required present), or None."""
+CANONICAL_TABLES = (LISTENS, DAILY_STREAMS, USERS, TRACKS)
+
+
+def closest_canonical(columns: list[str]) -> Table:
+    """The canonical table sharing the most columns with a file (ties: more required columns)."""
     cols = {c.strip().lower() for c in columns}
-    tables = [LISTENS, DAILY_STREAMS, USERS, TRACKS]
-    for table in tables:
-        if hint == table.name or hint.startswith((table.name + "-", table.name + "_")):
-            if set(table.required) <= cols:
-                return table.name
-    fits = [t for t in tables if set(t.required) <= cols]
-    if not fits:
-        return None
-    return max(fits, key=lambda t: (len(cols & set(t.names)), len(t.names))).name
+    return max(CANONICAL_TABLES, key=lambda t: (len(cols & set(t.names)), len(t.required)))
+
+
+def canonical_table(columns: list[str], hint: str = "") -> str | None:
+    """The canonical table a file's columns hold (every required column present), or None.
+
+    A file named after a table (`users.csv`, `listens-2024.parquet`) is that table when it can
+    be; otherwise the table sharing the most columns, so a listens file that lacks `track_id` is
+    not mistaken for a users file.
+    """
+    cols = {c.strip().lower() for c in columns}
+    for table in CANONICAL_TABLES:
+        named = hint == table.name or hint.startswith((table.name + "-", table.name + "_"))
+        if named and set(table.required) <= cols:
+            return table.name
+    table = closest_canonical(columns)
+    return table.name if set(table.required) <= cols else None
+
+
+def looks_canonical(columns: list[str]) -> bool:
+    """Most of some table's required columns are there (so a missing one deserves a message)."""
+    cols = {c.strip().lower() for c in columns}
+    return any(
+        len(cols & set(t.required)) * 2 >= len(t.required) and len(cols & set(t.required)) >= 2
+        for t in CANONICAL_TABLES
+    )
 
 
 def candidates(path: Path, s: Sniff) -> list[tuple[str, str]]:
@@ -178,7 +198,7 @@ def candidates(path: Path, s: Sniff) -> list[tuple[str, str]]:
             out.append(("spotify-account", "playlists"))
         if "listened_at" in keys:
             out.append(("listenbrainz", "lines" if s.kind == "json-lines" else "array"))
-        if s.kind == "json-lines" and canonical_table(s.keys):
+        if s.kind == "json-lines" and (canonical_table(s.keys) or looks_canonical(s.keys)):
             out.append(("canonical", "jsonl"))
     elif s.kind == "parquet":
         out.append(("canonical", "parquet"))
@@ -212,7 +232,7 @@ def _csv_candidates(name: str, s: Sniff) -> list[tuple[str, str]]:
             out.append(("lastfm", "1k"))
     if len(first) == 4 and _LASTFM_DATE.match(first[3].strip()):
         out.append(("lastfm", "headerless"))
-    if canonical_table(s.header, name.split(".")[0].lower()):
+    if canonical_table(s.header, name.split(".")[0].lower()) or looks_canonical(s.header):
         out.append(("canonical", "csv"))
     return out
 
@@ -248,7 +268,7 @@ def dialect_for(fmt: str, path: Path, s: Sniff) -> str | None:
         return {
             "parquet": "parquet",
             "json-lines": "jsonl",
-            "json-array": "jsonl",
+            "json-array": "json",
             "json-object": "jsonl",
             "csv": "csv",
             "empty": "csv",

@@ -73,7 +73,7 @@ def stages(src: Source, ctx: Context, dialect: str) -> list[Stage]:
     )
     SELECT
         {lit(user_id)} AS user_id,
-        _end - to_milliseconds(coalesce(_ms, 0)) AS played_at,
+        TRY(_end - to_milliseconds(CASE WHEN _ms BETWEEN 0 AND 2147483647 THEN _ms ELSE 0 END)) AS played_at,
         coalesce(_uri, {track_id_from_names_sql("_artist", "_title")}) AS track_id,
         _title AS track_name,
         _artist AS artist_name,

@@ -34,7 +34,7 @@ FIRST_SPIKE_DAY = BASELINE_DAYS + 7
 
 def _spike_size(ctx: PlantContext, rng: np.random.Generator, m: int, day: int) -> int:
     """How many listeners a planted jump reaches: 70 and up, more in a busier market-day."""
-    extra = int(0.15 * ctx.active_listeners(m, day))
+    extra = int(0.3 * ctx.active_listeners(m, day))
     return int(rng.integers(SPIKE_MIN_LISTENERS, SPIKE_MIN_LISTENERS + extra + 1))
 
 
@@ -44,6 +44,8 @@ def plant_event_spikes(ctx: PlantContext, rng: np.random.Generator, n: int) -> l
     hi = min(SPIKE_RANKS[1], len(cat) // 2)
     lo = min(SPIKE_RANKS[0], hi // 10)
     for m, day, event in ctx.event_cells(rng, n, first_day=FIRST_SPIKE_DAY):
+        if ctx.listeners_pool(m).size < 2 * SPIKE_MIN_LISTENERS:
+            continue  # too few listeners in the market for a cohort fact
         band = np.flatnonzero(
             (cat.rank[m] >= lo) & (cat.rank[m] < hi) & (cat.release_day <= day - FIRST_SPIKE_DAY)
         )

@@ -41,6 +41,12 @@ _ARROW_TYPES = {
 def _dictionary(indices: np.ndarray, values: list[str]) -> pa.DictionaryArray:
     """Strings as a dictionary: written as Parquet dictionary pages, read back as VARCHAR."""
     indices = indices.astype(np.int32)
+    if len(set(values)) != len(values):
+        # Repeated values (album names) would make the writer's dictionary depend on memory
+        # layout, and the bytes change from run to run: map them to one entry each.
+        unique, inverse = np.unique(np.array(values, dtype=object), return_inverse=True)
+        values = unique.tolist()
+        indices = np.where(indices < 0, -1, inverse[indices]).astype(np.int32)
     missing = indices < 0
     if missing.any():  # a validity bitmap (pa.array(mask=...) is slow on a million rows)
         validity = pa.py_buffer(np.packbits(~missing, bitorder="little"))

@@ -107,11 +107,16 @@ def utc_offsets_us(tz: str, spec: SynthSpec) -> np.ndarray:
     after the year. Index with `local_us // HOUR_US + OFFSET_PAD_HOURS`."""
     zone = ZoneInfo(tz)
     start = datetime(spec.year, 1, 1) - timedelta(hours=OFFSET_PAD_HOURS)
-    hours = (spec.days + 3) * 24 + OFFSET_PAD_HOURS
-    offsets = np.empty(hours, dtype=np.int64)
-    for h in range(hours):
+
+    def offset(h: int) -> int:
         wall = (start + timedelta(hours=h)).replace(tzinfo=zone)
-        offsets[h] = int(wall.utcoffset().total_seconds()) * 1_000_000
+        return int(wall.utcoffset().total_seconds()) * 1_000_000
+
+    n_days = spec.days + 3 + OFFSET_PAD_HOURS // 24
+    midnight = np.array([offset(24 * d) for d in range(n_days + 1)], dtype=np.int64)
+    offsets = np.repeat(midnight[:-1], 24)
+    for d in np.flatnonzero(midnight[1:] != midnight[:-1]).tolist():  # days with a change
+        offsets[24 * d : 24 * d + 24] = [offset(h) for h in range(24 * d, 24 * d + 24)]
     return offsets
 
 

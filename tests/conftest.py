@@ -1,0 +1,43 @@
+"""Shared fixtures: small synthetic datasets, generated once per session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from campaign.config import CampaignConfig
+from campaign.synth import SynthSpec, generate
+
+SMALL = {"plays": 150_000, "users": 8_000}
+
+
+@pytest.fixture(scope="session")
+def synth_data(tmp_path_factory: pytest.TempPathFactory):
+    """A factory: (seed) → (listens path, users path, truth list), cached per seed."""
+    cache: dict[int, tuple[Path, Path, list[dict]]] = {}
+
+    def make(seed: int = 0) -> tuple[Path, Path, list[dict]]:
+        if seed not in cache:
+            folder = tmp_path_factory.mktemp(f"synth{seed}")
+            result = generate(SynthSpec(seed=seed, **SMALL), folder / "listens.parquet")
+            truth = json.loads(result.truth.read_text())
+            cache[seed] = (result.listens, result.users, truth)
+        return cache[seed]
+
+    return make
+
+
+@pytest.fixture
+def small_campaign(synth_data, tmp_path: Path) -> CampaignConfig:
+    listens, users, _ = synth_data(0)
+    return CampaignConfig(
+        name="t",
+        year=2024,
+        data=(listens, users),
+        formats=("square",),
+        shortlist=4,
+        output=tmp_path / "output",
+        root=tmp_path,
+    )
