@@ -100,7 +100,7 @@ def load_config(path: Path) -> CampaignConfig:
     main = raw.get("campaign", {})
     simple = {f.name for f in fields(CampaignConfig)} - {"privacy", "timezones", "params", "root"}
     _check_keys(main, simple, "campaign", path)
-    values: dict[str, Any] = {"root": root}
+    values: dict[str, Any] = {"root": root, "output": root / "output"}
     for key, value in main.items():
         if key in _PATH_KEYS | _TUPLE_KEYS:
             items = [value] if isinstance(value, str) else value

@@ -83,7 +83,28 @@ TRACKS = Table(
     ),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (LISTENS, DAILY_STREAMS, USERS, TRACKS)}
+PLAYLISTS = Table(
+    "playlists",
+    (
+        Column("playlist_id", "VARCHAR", nullable=False),
+        Column("user_id", "VARCHAR", nullable=False),
+        Column("name", "VARCHAR", nullable=False),
+        Column("created_at", "TIMESTAMPTZ"),
+    ),
+)
+
+PLAYLIST_TRACKS = Table(
+    "playlist_tracks",
+    (
+        Column("playlist_id", "VARCHAR", nullable=False),
+        Column("track_id", "VARCHAR", nullable=False),
+        Column("added_at", "TIMESTAMPTZ"),
+    ),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (LISTENS, DAILY_STREAMS, USERS, TRACKS, PLAYLISTS, PLAYLIST_TRACKS)
+}
 
 # Every pack query returns these (DESIGN.md, "Query packs"); `detail` is optional.
 FACT_COLUMNS: tuple[str, ...] = (

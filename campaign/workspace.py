@@ -57,9 +57,10 @@ def _parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
 def _classify(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     """Which canonical table a Parquet file holds, judged by its columns."""
     columns = set(_parquet_columns(con, path))
-    for name in ("listens", "daily_streams", "users", "tracks"):
-        if set(TABLES[name].required) <= columns:
-            return name
+    # the most specific table first: playlist_tracks also has a track_id, playlists a user_id
+    for table in sorted(TABLES.values(), key=lambda t: len(t.required), reverse=True):
+        if set(table.required) <= columns:
+            return table.name
     best = max(TABLES.values(), key=lambda t: len(set(t.required) & columns))
     missing = sorted(set(best.required) - columns)
     raise InputError(
@@ -162,8 +163,8 @@ def _available_tables(files: dict[str, list[Path]]) -> set[str]:
     """The tables and views a pack may name in `needs`."""
     tables = {"daily_streams", "market_days", "events", "event_days", "market_tz", "track_names"}
     if "listens" in files:
-        tables |= {"listens", "streams"}
-    return tables | (set(files) & {"users", "tracks"})
+        tables |= {"listens", "streams", "user_markets"}
+    return tables | (set(files) & {"users", "tracks", "playlists", "playlist_tracks"})
 
 
 def _markets(con: duckdb.DuckDBPyConnection, config: CampaignConfig) -> list[str]:
@@ -223,6 +224,26 @@ def _create_listens(
     )
     con.execute("CREATE VIEW users AS SELECT * FROM raw_users")
     con.execute("CREATE VIEW tracks AS SELECT * FROM raw_tracks")
+    con.execute(
+        """
+        CREATE VIEW user_markets AS
+        SELECT user_id, coalesce(any_value(u.market), mode(l.market)) AS market
+        FROM listens l LEFT JOIN raw_users u USING (user_id)
+        GROUP BY user_id
+        """
+    )
+    con.execute(
+        """
+        CREATE VIEW playlists AS
+        SELECT * FROM raw_playlists WHERE user_id NOT IN (SELECT user_id FROM excluded_users)
+        """
+    )
+    con.execute(
+        """
+        CREATE VIEW playlist_tracks AS
+        SELECT t.* FROM raw_playlist_tracks t SEMI JOIN playlists p USING (playlist_id)
+        """
+    )
 
 
 def _create_rollups(

@@ -164,6 +164,8 @@ def _ingest_one(src: Source, ctx: Context, fmt: str, dialect: str) -> FileResult
         outcome = run_stages(src, ctx, stages)
     except duckdb.Error as exc:
         raise translate(exc, src.path) from None
+    except UnicodeDecodeError:  # DuckDB quoting undecodable bytes in its own message
+        raise InputError("not valid UTF-8 text; convert it to UTF-8 first", src.path) from None
     return FileResult(
         src.path,
         "ingested",

@@ -28,6 +28,7 @@ from campaign.ingest.engine import (
     Stage,
     clean_sql,
     csv_scan,
+    ensure_html_unescape,
     header_columns,
     lit,
     market_sql,
@@ -86,6 +87,7 @@ def stages(src: Source, ctx: Context, dialect: str) -> list[Stage]:
         extra = f"WHEN lower(trim({cols['position'] if 'position' in cols else 'c0'})) = "
         extra += "'position' THEN 'a header line in another column order'"
     elif dialect == "xmas":
+        ensure_html_unescape(ctx.con)
         day = f"TRY_CAST(trim({cols['date']}) AS DATE)"
         song = f"html_unescape({clean_sql(cols['song title'])})"
         feat = f"html_unescape({clean_sql(pick(cols, 'feat'))})"

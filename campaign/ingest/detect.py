@@ -103,7 +103,9 @@ def sniff(path: Path) -> Sniff:
     text, encoding = _decode(head)
     out = Sniff(compressed, ext, "csv", encoding=encoding, text=text)
     stripped = text.lstrip("\ufeff \t\r\n")
-    if stripped[:1] in "[{":
+    if not stripped:
+        return Sniff(compressed, ext, "empty", encoding=encoding)
+    if stripped[0] in "[{":
         out.keys = list(dict.fromkeys(_JSON_KEY.findall(text[:HEAD_BYTES])))
         if stripped[0] == "[":
             out.kind = "json-array"

@@ -137,8 +137,12 @@ def connect(tmp: Path, secret: bytes) -> duckdb.DuckDBPyConnection:
         "CREATE TEMP MACRO pseudonym(n) AS 'u:' || "
         f"sha256(unhex('{opad}') || unhex(sha256(unhex('{ipad}') || encode(n))))[1:16]"
     )
-    con.execute(f"CREATE TEMP MACRO html_unescape(x) AS {_html_unescape_sql()}")
     return con
+
+
+def ensure_html_unescape(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the `html_unescape(x)` macro (a few hundred entities: made only when needed)."""
+    con.execute(f"CREATE TEMP MACRO IF NOT EXISTS html_unescape(x) AS {_html_unescape_sql()}")
 
 
 def _html_unescape_sql() -> str:

@@ -72,7 +72,9 @@ def generate(spec: SynthSpec, out: Path) -> SynthResult:
     users = make_users(spec, spec.rng(1))
     catalogue = make_catalogue(spec, spec.rng(2))
     prepared = prepare_all(spec, catalogue, events)
-    weights = [day_weights(spec, [e for _, e in events[m]], spec.rng(3, m)) for m in range(len(events))]
+    weights = [
+        day_weights(spec, [e for _, e in events[m]], spec.rng(3, m)) for m in range(len(events))
+    ]
     types = [day_types(spec, [d for d, e in days if e.kind == "holiday"]) for days in events]
     natural = natural_plays(spec, users, catalogue, weights, types, spec.rng(4))
 
@@ -107,5 +109,4 @@ def generate(spec: SynthSpec, out: Path) -> SynthResult:
         anomalies=anomalies,
         decoys=len(entries) - anomalies,
         seconds=time.perf_counter() - started,
-        truth_entries=entries,
     )

@@ -1,4 +1,4 @@
-"""`python -m campaign.synth --events 5 --seed 0 --out data/listens.parquet` (as `campaign synth`)."""
+"""`python -m campaign.synth --events 5 --seed 0 --out data/listens.parquet`: `campaign synth`."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ def main(argv: list[str] | None = None) -> int:
     defaults = SynthSpec()
     parser = argparse.ArgumentParser(prog="python -m campaign.synth", description=__doc__)
     parser.add_argument("--out", type=Path, required=True, help="listens Parquet to write")
-    parser.add_argument("--events", type=int, default=defaults.plants_per_kind,
-                        help="plants per kind")  # fmt: skip
+    parser.add_argument(
+        "--events", type=int, default=defaults.plants_per_kind, help="plants per kind"
+    )
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--plays", type=int, default=defaults.plays)
     parser.add_argument("--users", type=int, default=defaults.users)

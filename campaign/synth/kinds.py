@@ -67,8 +67,16 @@ def plant_event_spikes(ctx: PlantContext, rng: np.random.Generator, n: int) -> l
                 parts.append(ctx.add_listeners(rng, m, int(d), track, 1))
         drop = ctx.ineligible_rows(m, day, track)
         plants.append(
-            Plant("event_spike", "anomaly", m, day, track, "listeners",
-                  rows=Plays.concat(parts), drop=drop)  # fmt: skip
+            Plant(
+                "event_spike",
+                "anomaly",
+                m,
+                day,
+                track,
+                "listeners",
+                rows=Plays.concat(parts),
+                drop=drop,
+            )
         )
     return plants
 
@@ -135,7 +143,9 @@ def _plant_repeats(
         ctx.used_users.add(user)
         track = _repeat_track(ctx, rng, m, day, user, event)
         ctx.used_tracks.add(track)
-        rows, drop = ctx.repeat_run(rng, m, day, user, track, int(rng.integers(*plays, endpoint=True)))
+        rows, drop = ctx.repeat_run(
+            rng, m, day, user, track, int(rng.integers(*plays, endpoint=True))
+        )
         plants.append(Plant("repeat_on_day", role, m, day, track, "repeat", user, rows, drop))
     return plants
 
@@ -160,13 +170,19 @@ def _prepare_releases(
 ) -> list[tuple[int, int, int]]:
     """Move n new releases onto event days (after the first month, before the last three weeks),
     so their first day is an event day: a jump from nothing that is a release, not a spike."""
-    cells = [(m, d) for m, days in enumerate(events) for d, _ in days
-             if FIRST_SPIKE_DAY <= d < spec.days - 21]  # fmt: skip
+    cells = [
+        (m, d)
+        for m, days in enumerate(events)
+        for d, _ in days
+        if FIRST_SPIKE_DAY <= d < spec.days - 21
+    ]
     chosen: list[tuple[int, int, int]] = []
     taken: set[int] = set()
     for i in rng.permutation(len(cells))[:n].tolist():
         m, day = cells[i]
-        candidates = np.flatnonzero((cat.release_day >= 0) & (cat.rank[m] >= 20) & (cat.rank[m] < 800))
+        candidates = np.flatnonzero(
+            (cat.release_day >= 0) & (cat.rank[m] >= 20) & (cat.rank[m] < 800)
+        )
         candidates = candidates[~np.isin(candidates, list(taken))]
         if not candidates.size:
             continue
@@ -185,9 +201,24 @@ def plant_release_jumps(ctx: PlantContext, rng: np.random.Generator, n: int) -> 
         size = _spike_size(ctx, rng, m, day)
         parts = [ctx.add_listeners(rng, m, day, track, size)]
         for after in range(1, 22):  # and then it settles, as releases do
-            parts.append(ctx.add_listeners(rng, m, day + after, track, round(size * 0.45 * np.exp(-after / 10))))
+            parts.append(
+                ctx.add_listeners(
+                    rng, m, day + after, track, round(size * 0.45 * np.exp(-after / 10))
+                )
+            )
         drop = ctx.ineligible_rows(m, day, track)
-        plants.append(Plant("event_spike", "decoy", m, day, track, "listeners", rows=Plays.concat(parts), drop=drop))
+        plants.append(
+            Plant(
+                "event_spike",
+                "decoy",
+                m,
+                day,
+                track,
+                "listeners",
+                rows=Plays.concat(parts),
+                drop=drop,
+            )
+        )
     return plants
 
 
@@ -196,7 +227,9 @@ def plant_top_track_days(ctx: PlantContext, rng: np.random.Generator, n: int) ->
     """A hit on an event day, a little above its usual: a big number, but nothing unusual."""
     cat, plants = ctx.catalogue, []
     for m, day, _ in ctx.event_cells(rng, n, first_day=FIRST_SPIKE_DAY):
-        top = ctx.free(np.flatnonzero((cat.rank[m] < 10) & (cat.release_day <= day - FIRST_SPIKE_DAY)))
+        top = ctx.free(
+            np.flatnonzero((cat.rank[m] < 10) & (cat.release_day <= day - FIRST_SPIKE_DAY))
+        )
         if not top.size:
             continue
         track = int(rng.choice(top))
@@ -206,5 +239,7 @@ def plant_top_track_days(ctx: PlantContext, rng: np.random.Generator, n: int) ->
         extra = max(target - ctx.listeners(m, day, track).size, 0)
         rows = ctx.add_listeners(rng, m, day, track, extra)
         drop = ctx.ineligible_rows(m, day, track)
-        plants.append(Plant("event_spike", "decoy", m, day, track, "listeners", rows=rows, drop=drop))
+        plants.append(
+            Plant("event_spike", "decoy", m, day, track, "listeners", rows=rows, drop=drop)
+        )
     return plants

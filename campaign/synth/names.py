@@ -12,16 +12,21 @@ import string
 
 import numpy as np
 
-ADJECTIVES = (
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+ADJECTIVES = _words(
     "Golden Silver Electric Broken Quiet Midnight Neon Paper Velvet Wild Lonely Burning Frozen "
     "Hidden Crystal Little Endless Sweet Bitter Restless Northern Southern Purple Scarlet Blue "
     "Wasted Perfect Careless Dangerous Gentle Holy Lucky Open Secret Silent Strange Summer "
     "Tender Violent Wicked Young Faded Crooked Hollow Lazy Loud Magic Modern Naked Painted "
     "Radio Rainy Shallow Simple Slow Sunday Supersonic Twisted Vintage Wandering Weightless "
     "Glass Cosmic Dizzy Fragile Heavy Honest Invisible Lost Shining Stolen Sudden"
-).split()
+)
 
-NOUNS = (
+NOUNS = _words(
     "Heart Night River City Fire Rain Ocean Dream Light Shadow Road Window Mirror Garden Storm "
     "Echo Signal Satellite Horizon Highway Paradise Machine Engine Island Desert Forest Mountain "
     "Thunder Lightning Diamond Feather Ghost Angel Stranger Lover Runaway Kingdom Planet Comet "
@@ -31,49 +36,49 @@ NOUNS = (
     "Daydream Heartbeat Tonight Tomorrow Yesterday Weekend Summer Winter Autumn Spring Monday "
     "Friday Cherry Honey Sugar Lemonade Champagne Whiskey Coffee Cigarette Motel Hotel Kitchen "
     "Bedroom Rooftop Basement Backseat Headlights Neon Skyline Waterfall Volcano Avalanche"
-).split()
+)
 
-GERUNDS = (
+GERUNDS = _words(
     "Chasing Holding Falling Running Dancing Waiting Dreaming Burning Breaking Calling Driving "
     "Fading Flying Hiding Losing Missing Riding Shaking Singing Sinking Spinning Walking "
     "Talking Leaving Coming Floating Drifting Counting Crying Shining"
-).split()
+)
 
-VERBS = (
+VERBS = _words(
     "Hold Call Take Kiss Save Leave Love Tell Show Find Wake Keep Carry Follow Free Trust"
-).split()
+)
 
-ADVERBS = "Closer Slowly Tonight Again Forever Gently Home Now Down Better Higher".split()
+ADVERBS = _words("Closer Slowly Tonight Again Forever Gently Home Now Down Better Higher")
 
-FIRST_NAMES = (
+FIRST_NAMES = _words(
     "Olivia Amelia Isla Ava Mia Grace Lily Freya Ella Sophie Jack Oliver Harry George Noah "
     "Leo Arthur Oscar Charlie Theo Emma Madison Chloe Zoe Nora Ruby Maya Luna Aria Hazel "
     "Mason Logan Lucas Ethan Caleb Wyatt Owen Miles Jude Felix Jasmine Tyler Jordan Casey Riley"
-).split()
+)
 
-LAST_NAMES = (
+LAST_NAMES = _words(
     "Smith Jones Taylor Brown Williams Wilson Evans Thomas Johnson Roberts Walker Wright "
     "Robinson Thompson White Hughes Edwards Green Hall Wood Harris Lewis Martin Jackson Clarke "
     "Clark Turner Hill Scott Cooper Morris Ward Moore King Watson Baker Harper Young Allen "
     "Carter Bennett Hayes Reed Brooks Price Foster Ellis Vance Monroe Sterling Blake"
-).split()
+)
 
-JP_FIRST_NAMES = (
+JP_FIRST_NAMES = _words(
     "Yui Haruka Aoi Hina Sakura Rin Mio Yuna Riko Miku Kaito Haruto Ren Sota Yuto Daiki "
     "Takumi Sora Kenji Hiroshi Akira Naoko Emi Kana Mei Nanami Ayaka Shun Ryo Yuki"
-).split()
+)
 
-JP_LAST_NAMES = (
+JP_LAST_NAMES = _words(
     "Sato Suzuki Takahashi Tanaka Watanabe Ito Yamamoto Nakamura Kobayashi Kato Yoshida "
     "Yamada Sasaki Yamaguchi Matsumoto Inoue Kimura Hayashi Shimizu Mori Ikeda Hashimoto "
     "Ishikawa Ogawa Fujita Okada Goto Hasegawa Murakami Kondo"
-).split()
+)
 
-BAND_NOUNS = (
+BAND_NOUNS = _words(
     "Wolves Lions Strangers Satellites Ghosts Kings Queens Machines Rivers Foxes Ravens Tides "
     "Echoes Comets Pilots Architects Lovers Runaways Dreamers Monsters Saints Sailors Orphans "
     "Electrics Daydreamers Astronauts Cowboys Mirrors Fireflies Sparrows Giants Headlights"
-).split()
+)
 
 TITLE_PATTERNS = (
     "{adj} {noun}",
@@ -196,9 +201,16 @@ class _Words:
     def fill(self, pattern: str, first: list[str], last: list[str]) -> str:
         """A pattern with only the fields it names drawn."""
         lists = {
-            "adj": ADJECTIVES, "noun": NOUNS, "noun2": NOUNS, "gerund": GERUNDS, "verb": VERBS,
-            "adv": ADVERBS, "first": first, "last": last, "band": BAND_NOUNS,
-        }  # fmt: skip
+            "adj": ADJECTIVES,
+            "noun": NOUNS,
+            "noun2": NOUNS,
+            "gerund": GERUNDS,
+            "verb": VERBS,
+            "adv": ADVERBS,
+            "first": first,
+            "last": last,
+            "band": BAND_NOUNS,
+        }
         values = {name: self.pick(lists[name]) for name in _fields(pattern)}
         if values.get("noun2") is not None and values["noun2"] == values.get("noun"):
             values["noun2"] = "Sea"

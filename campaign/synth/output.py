@@ -58,7 +58,9 @@ def _dictionary(indices: np.ndarray, values: list[str]) -> pa.DictionaryArray:
 
 def _schema(table: Table, arrays: list[pa.Array]) -> pa.Schema:
     return pa.schema(
-        pa.field(c.name, a.type if pa.types.is_dictionary(a.type) else _ARROW_TYPES[c.type], c.nullable)
+        pa.field(
+            c.name, a.type if pa.types.is_dictionary(a.type) else _ARROW_TYPES[c.type], c.nullable
+        )
         for c, a in zip(table.columns, arrays, strict=True)
     )
 
@@ -157,7 +159,9 @@ def truth_entries(
         }
         for p, v in zip(plants, values, strict=True)
     ]
-    return sorted(entries, key=lambda e: (e["kind"], e["role"], e["market"], e["day"], e["track_name"]))
+    return sorted(
+        entries, key=lambda e: (e["kind"], e["role"], e["market"], e["day"], e["track_name"])
+    )
 
 
 def write_json(entries: list[dict], path: Path) -> None:

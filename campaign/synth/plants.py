@@ -93,7 +93,9 @@ def prepare_all(spec: SynthSpec, catalogue: Catalogue, events: MarketEvents) -> 
     for kind in REGISTRY.values():
         n = kind.count(spec)
         if kind.prepare is not None and n > 0:
-            prepared[kind.name] = kind.prepare(spec, catalogue, events, kind_rng(spec, kind.name, 0), n)
+            prepared[kind.name] = kind.prepare(
+                spec, catalogue, events, kind_rng(spec, kind.name, 0), n
+            )
     return prepared
 
 
@@ -172,9 +174,7 @@ class PlantContext:
 
     def history_tracks(self, user: int, before_day: int) -> np.ndarray:
         """Tracks a user streamed before a day."""
-        rows = np.flatnonzero(
-            (self.natural.user == user) & self._stream & (self._day < before_day)
-        )
+        rows = np.flatnonzero((self.natural.user == user) & self._stream & (self._day < before_day))
         return np.unique(self.natural.track[rows])
 
     # ---- choosing ---------------------------------------------------------------------------
@@ -256,5 +256,7 @@ class PlantContext:
         offsets = np.cumsum(step) - step
         latest = DAY_US - 60_000_000 - offsets[-1] - duration
         start = min(int(rng.uniform(6.5, 13) * HOUR_US), max(latest, 0))
-        rows = play_rows(self.catalogue, self.users, np.full(n, user), track, m, day * DAY_US + start + offsets)
+        rows = play_rows(
+            self.catalogue, self.users, np.full(n, user), track, m, day * DAY_US + start + offsets
+        )
         return rows, skips

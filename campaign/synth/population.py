@@ -123,9 +123,7 @@ def make_catalogue(spec: SynthSpec, rng: np.random.Generator) -> Catalogue:
     theme[theme > len(shares)] = 0
     theme = theme.astype(np.int8)
 
-    fridays = np.flatnonzero(
-        (date(spec.year, 1, 1).weekday() + np.arange(spec.days)) % 7 == 4
-    )
+    fridays = np.flatnonzero((date(spec.year, 1, 1).weekday() + np.arange(spec.days)) % 7 == 4)
     release_day = -rng.integers(30, 30 * 365, n).astype(np.int32)
     new = rng.random(n) < NEW_RELEASE_SHARE
     release_day[new] = rng.choice(fridays, size=new.sum())

@@ -53,9 +53,7 @@ def day_types(spec: SynthSpec, holidays: list[int]) -> np.ndarray:
     return types
 
 
-def day_weights(
-    spec: SynthSpec, events: list[Event], rng: np.random.Generator
-) -> np.ndarray:
+def day_weights(spec: SynthSpec, events: list[Event], rng: np.random.Generator) -> np.ndarray:
     """Relative listening volume per local day of one market: weekly rhythm, a mild season
     (December high, late summer low), day-to-day noise, a little more on festive days."""
     doy = np.arange(spec.days)

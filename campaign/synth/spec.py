@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -57,4 +57,3 @@ class SynthResult:
     anomalies: int  # truth entries with role "anomaly"
     decoys: int  # every other truth entry
     seconds: float
-    truth_entries: list[dict] = field(default_factory=list, repr=False)
