@@ -28,7 +28,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from campaign.billboard_copy import BillboardCopy
 from campaign.errors import TemplateError
-from campaign.events import Event
+from campaign.events import Event, french_de
 from campaign.facts import Fact
 from campaign.resources import bundled_dir
 
@@ -102,7 +102,8 @@ class Copywriter:
             autoescape=False,
             keep_trailing_newline=True,
         )
-        self.env.filters.update(number=_number, em=_em, quote=_quote, day=_day)
+        self.env.filters.update(number=_number, em=_em, quote=_quote, day=_day, de=french_de)
+        self.env.filters["country"] = _country
         self.env.globals["plural"] = _plural
 
     def _template(self, family: str, locale: str) -> jinja2.Template:
@@ -176,6 +177,12 @@ def _day(context: jinja2.runtime.Context, value: date, pattern: str = "d MMMM") 
 def _quote(context: jinja2.runtime.Context, text: str) -> str:
     opening, closing = QUOTES.get(Locale.parse(context["locale"]).language, QUOTES["en"])
     return f"{opening}{text}{closing}"
+
+
+@jinja2.pass_context
+def _country(context: jinja2.runtime.Context, code: str) -> str:
+    """A market's country name in the copy's language (CLDR, via babel)."""
+    return Locale.parse(context["locale"]).territories.get(code, code)
 
 
 @jinja2.pass_context

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import holidays
 from dateutil.easter import easter
@@ -22,8 +23,51 @@ from campaign.markets import GLOBAL_MARKET, normalise_market
 from campaign.resources import ASSETS_DIR
 
 KINDS = ("holiday", "cultural", "news", "release", "custom")
-# When several events fall on one market-day, the fact names the most specific one.
-KIND_PRIORITY = {"news": 0, "custom": 1, "release": 2, "holiday": 3, "cultural": 4}
+# When several events fall on one market-day, the fact names the most specific one. A `window`
+# is derived: the days after a news or custom event ("the day after the Brexit vote").
+KIND_PRIORITY = {"news": 0, "custom": 1, "release": 2, "holiday": 3, "cultural": 4, "window": 5}
+# How the days after a news event are named, per locale; {name} is the event's own name.
+WINDOWS = {
+    "day-after": (
+        range(1, 2),
+        {"en": "the day after {name}", "nl": "de dag na {name}", "fr": "le lendemain {de_name}",
+         "fi": "{name}: seuraava päivä"},
+    ),
+    "week-of": (
+        range(2, 7),
+        {"en": "the week of {name}", "nl": "de week van {name}", "fr": "la semaine {de_name}",
+         "fi": "{name}: sama viikko"},
+    ),
+}
+
+
+def french_de(name: str) -> str:
+    """French "de" before a name, contracted with its article: du, des, d'."""
+    if name.startswith("le "):
+        return "du " + name[3:]
+    if name.startswith("les "):
+        return "des " + name[4:]
+    if name[:1].lower() in "aeiouyhéèêà":
+        return "d’" + name
+    return "de " + name
+
+
+def windows(event: Event) -> list[Event]:
+    """The days after a news or custom event, as events of their own (kind `window`)."""
+    if event.kind not in ("news", "custom"):
+        return []
+    derived = []
+    for key, (offsets, phrasing) in WINDOWS.items():
+        names = {
+            locale: phrasing[locale].format(name=name, de_name=french_de(name))
+            for locale, name in event.names.items()
+            if locale in phrasing
+        }
+        for offset in offsets:
+            derived.append(
+                Event(event.day + timedelta(days=offset), event.market, "window", names, key)
+            )
+    return derived
 
 
 @dataclass(frozen=True)
@@ -88,24 +132,54 @@ def public_holidays(
     return events
 
 
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _nth_weekday(year: int, month: int, weekday: str, nth: int) -> date:
+    """The nth given weekday of a month; nth = -1 is the last one."""
+    target = _WEEKDAYS.index(weekday.lower())
+    if nth > 0:
+        first = date(year, month, 1)
+        return first + timedelta(days=(target - first.weekday()) % 7 + 7 * (nth - 1))
+    last = (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - target) % 7 + 7 * (-nth - 1))
+
+
+def _rule_days(rule: dict[str, Any], year: int, key: str, path: Path) -> list[date]:
+    """The days one date rule gives in a year (several for a list of explicit dates)."""
+    try:
+        if "date" in rule:
+            month, day_of_month = (int(p) for p in rule["date"].split("-"))
+            days = [date(year, month, day_of_month)]
+        elif "easter" in rule:
+            days = [easter(year) + timedelta(days=int(rule["easter"]))]
+        elif "nth_weekday" in rule:
+            spec = rule["nth_weekday"]
+            days = [_nth_weekday(year, int(spec["month"]), spec["weekday"], int(spec["nth"]))]
+        elif "dates" in rule:
+            days = [d for d in (date.fromisoformat(x) for x in rule["dates"]) if d.year == year]
+        else:
+            raise ConfigError(f"cultural day '{key}' needs date, easter, nth_weekday or dates", path)
+    except (KeyError, ValueError) as exc:
+        raise ConfigError(f"cultural day '{key}' has a bad date rule ({exc})", path) from None
+    return [d + timedelta(days=int(rule.get("offset", 0))) for d in days]
+
+
 def cultural_days(years: Iterable[int], path: Path | None = None) -> list[Event]:
-    """Dated cultural days (Valentine's Day, Halloween, Pancake Day, …) for the given years."""
+    """Dated cultural days (Valentine's Day, Mother's Day per country, …) for the given years."""
     path = path or ASSETS_DIR / "cultural_days.toml"
     spec = tomllib.loads(path.read_text(encoding="utf-8"))
     events: list[Event] = []
-    for key, rule in spec.items():
-        markets = rule.get("markets", GLOBAL_MARKET)
-        market_list = [GLOBAL_MARKET] if markets == GLOBAL_MARKET else list(markets)
-        for year in sorted(set(years)):
-            if "date" in rule:
-                month, day_of_month = (int(p) for p in rule["date"].split("-"))
-                day = date(year, month, day_of_month)
-            elif "easter" in rule:
-                day = easter(year) + timedelta(days=int(rule["easter"]))
-            else:
-                raise ConfigError(f"cultural day '{key}' needs `date` or `easter`", path)
-            for market in market_list:
-                events.append(Event(day, market, "cultural", dict(rule["names"]), "cultural"))
+    for key, entry in spec.items():
+        for rule in entry.get("rules", [entry]):
+            markets = rule.get("markets", GLOBAL_MARKET)
+            market_list = [GLOBAL_MARKET] if markets == GLOBAL_MARKET else list(markets)
+            for year in sorted(set(years)):
+                for day in _rule_days(rule, year, key, path):
+                    events.extend(
+                        Event(day, market, "cultural", dict(entry["names"]), "cultural")
+                        for market in market_list
+                    )
     return events
 
 
@@ -175,6 +249,7 @@ def build_calendar(
     events = public_holidays(markets, years, locales) + cultural_days(years)
     for path in event_files:
         events.extend(load_event_file(path))
+    events += [window for event in events for window in windows(event)]
     expanded = [replace(e, market=m) for e in events for m in _markets_of(e, markets)]
     unique: dict[tuple[date, str, str], Event] = {}
     for event in sorted(expanded, key=lambda e: (e.day, e.market, KIND_PRIORITY[e.kind])):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -76,6 +77,16 @@ def test_plurals_follow_the_locale() -> None:
 def test_variant_choice_is_stable() -> None:
     case, event = CASES[0]
     assert Copywriter().write(case, event, "en") == Copywriter().write(case, event, "en")
+
+
+def test_the_day_after_an_event_reads_right_in_every_locale() -> None:
+    after = Event(date(2016, 6, 24), "GB", "window", {"en": "the day after the Brexit vote", "fr": "le lendemain du vote du Brexit"}, "day-after")
+    case = replace(CASES[0][0], period_start=after.day, period_end=after.day)
+    writer = Copywriter()
+    en = writer.variants(case, after, "en")[0].headline
+    fr = writer.variants(case, after, "fr")[0].headline
+    assert en.endswith("the day after the Brexit vote,")
+    assert fr.endswith("le lendemain du vote du Brexit,")
 
 
 def test_catalogue_clutter_is_dropped_from_titles() -> None:

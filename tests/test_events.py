@@ -67,3 +67,30 @@ def test_market_codes_and_zones() -> None:
     assert market_timezone("US") == "America/New_York"
     assert market_timezone("JP") == "Asia/Tokyo"
     assert market_timezone("US", {"US": "America/Chicago"}) == "America/Chicago"
+
+
+def test_movable_days_per_country() -> None:
+    events = build_calendar(["GB", "US", "FR", "NO", "MX", "FI"], [2017])
+    mothers = {e.market: e.day for e in events if e.name("en") == "Mother's Day"}
+    assert mothers == {
+        "GB": date(2017, 3, 26),  # Mothering Sunday, three weeks before Easter
+        "US": date(2017, 5, 14),  # second Sunday of May
+        "FI": date(2017, 5, 14),
+        "FR": date(2017, 5, 28),  # last Sunday of May
+        "NO": date(2017, 2, 12),  # second Sunday of February
+        "MX": date(2017, 5, 10),
+    }
+    assert names_on(events, date(2017, 11, 24), "US") >= {"Black Friday"}
+    assert "the Eurovision final" in names_on(events, date(2017, 5, 13), "FI")
+    assert "the Eurovision final" not in names_on(events, date(2017, 5, 13), "US")
+
+
+def test_the_days_after_a_news_event(tmp_path: Path) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text("date,name,markets,name_fr\n2016-06-23,the Brexit vote,GB,le vote du Brexit\n")
+    events = build_calendar(["GB"], [2016], ["en", "fr"], [path])
+    after = next(e for e in events if e.day == date(2016, 6, 24))
+    assert (after.kind, after.name("en"), after.name("fr")) == (
+        "window", "the day after the Brexit vote", "le lendemain du vote du Brexit"
+    )
+    assert {e.name("en") for e in events if e.day == date(2016, 6, 27)} == {"the week of the Brexit vote"}

@@ -17,6 +17,7 @@ Memory stays flat: DuckDB streams the reader into Parquet and spills to disk pas
 from __future__ import annotations
 
 import html.entities
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from campaign.errors import InputError
+from campaign.errors import ConfigError, InputError
 from campaign.ingest.dataset_layout import (
     OUTPUT_TABLES,
     hmac_pads,
@@ -40,7 +41,9 @@ from campaign.ingest.report import TableCounts
 if TYPE_CHECKING:
     from campaign.ingest.detect import Sniff
 
-MEMORY_LIMIT = "2GB"
+# DuckDB's buffer limit for one ingest: peak memory stays near it whatever the input's size
+# (DuckDB spills to OUT/.ingest-tmp-*/spill past it). CAMPAIGN_INGEST_MEMORY overrides it.
+MEMORY_LIMIT = "1GB"
 
 
 def lit(value: str | None) -> str:
@@ -129,7 +132,12 @@ def connect(tmp: Path, secret: bytes) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
     con.execute(f"SET temp_directory = {lit(str(tmp / 'spill'))}")
-    con.execute(f"SET memory_limit = {lit(MEMORY_LIMIT)}")
+    limit = os.environ.get("CAMPAIGN_INGEST_MEMORY", MEMORY_LIMIT)
+    try:
+        con.execute(f"SET memory_limit = {lit(limit)}")
+    except duckdb.Error as exc:
+        raise ConfigError(f"CAMPAIGN_INGEST_MEMORY '{limit}' is not a size (e.g. 1GB)") from exc
+    con.execute("SET enable_progress_bar = false")
     con.execute("SET preserve_insertion_order = true")
     ipad, opad = hmac_pads(secret)
     # The same keyed hash as dataset_layout.pseudonym, for sources that name many listeners.
