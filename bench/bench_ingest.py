@@ -51,7 +51,8 @@ def generate_extended(path: Path, rows: int) -> None:
                     AS spotify_track_uri,
                 CASE WHEN i % 50 = 0 THEN 'Episode ' || i END AS episode_name,
                 CASE WHEN i % 50 = 0 THEN 'A Show' END AS episode_show_name,
-                CASE WHEN i % 50 = 0 THEN 'spotify:episode:' || lpad(CAST(i AS VARCHAR), 22, 'y') END
+                CASE WHEN i % 50 = 0
+                    THEN 'spotify:episode:' || lpad(CAST(i AS VARCHAR), 22, 'y') END
                     AS spotify_episode_uri,
                 NULL::VARCHAR AS audiobook_title,
                 NULL::VARCHAR AS audiobook_uri,

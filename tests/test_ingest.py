@@ -28,13 +28,17 @@ def read_table(out: Path, table: str, order: str = "1") -> list[tuple]:
     con.execute("SET TimeZone = 'UTC'")
     rel = f"read_parquet('{out / table}/*.parquet')"
     cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()]
-    select = ", ".join(f"CAST({c} AS VARCHAR)" if c in ("played_at", "created_at", "added_at") else c for c in cols)
+    select = ", ".join(
+        f"CAST({c} AS VARCHAR)" if c in ("played_at", "created_at", "added_at") else c for c in cols
+    )
     return con.execute(f"SELECT {select} FROM {rel} ORDER BY {order}").fetchall()
 
 
 def derived_id(artist: str, title: str) -> str:
     con = duckdb.connect()
-    return con.execute(f"SELECT {track_id_from_names_sql('$a', '$t')}", {"a": artist, "t": title}).fetchone()[0]
+    return con.execute(
+        f"SELECT {track_id_from_names_sql('$a', '$t')}", {"a": artist, "t": title}
+    ).fetchone()[0]
 
 
 def test_formats_listed():
@@ -186,7 +190,9 @@ def test_folder_walk_reports_ignored_files(tmp_path):
         "Read_Me_First.pdf": "not a data file",
     }
     names = [f["file"] for f in report.to_json()["files"]]
-    assert sorted(names) == sorted([ALICE_JSON.name, "notes.md", "mystery.csv", "Read_Me_First.pdf"])
+    assert sorted(names) == sorted(
+        [ALICE_JSON.name, "notes.md", "mystery.csv", "Read_Me_First.pdf"]
+    )
 
 
 def test_gzip_is_read_transparently(tmp_path):

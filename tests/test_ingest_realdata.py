@@ -72,7 +72,13 @@ CASES = [
         24_800,
         {"duplicate chart row": 3},
     ),
-    ("kworb_asia7_daily_top50_2025_2026", None, "daily_streams", 151_600, {"streams is not a number": 1}),
+    (
+        "kworb_asia7_daily_top50_2025_2026",
+        None,
+        "daily_streams",
+        151_600,
+        {"streams is not a number": 1},
+    ),
 ]
 
 

@@ -34,7 +34,6 @@ from campaign.ingest import (
 )
 from campaign.ingest.dataset_layout import (
     LOG_VERSION,
-    OUTPUT_TABLES,
     file_sha256,
     load_secret,
     now_iso,
@@ -115,23 +114,28 @@ def ingest(
     report = IngestReport(out=out)
     plan = _plan(sources, fmt, report)
 
-    out.mkdir(parents=True, exist_ok=True)
-    key = load_secret(out, secret)
-    log = read_log(out)
-    log.setdefault("version", LOG_VERSION)
     tmp = out / f".ingest-tmp-{os.getpid()}-{_secrets.token_hex(4)}"
-    tmp.mkdir()
-    con = connect(tmp, key)
-    ctx = Context(con=con, out=out, tmp=tmp, secret=key, market=market, user=user, tz=tz)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        key = load_secret(out, secret)
+        log = read_log(out)
+        tmp.mkdir()
+    except OSError as exc:
+        raise ConfigError(f"cannot write the dataset here ({exc.strerror or exc})", out) from exc
+    log.setdefault("version", LOG_VERSION)
+    con = None
     seen: dict[str, Path] = {}
     try:
+        con = connect(tmp, key)
+        ctx = Context(con=con, out=out, tmp=tmp, secret=key, market=market, user=user, tz=tz)
         for path, file_fmt, dialect, head in plan:
-            sha = file_sha256(path)
+            try:
+                sha = file_sha256(path)
+            except OSError as exc:
+                raise InputError(f"cannot be read ({exc.strerror or exc})", path) from exc
             skey = source_key(sha)
             if skey in log["sources"]:
-                report.add(
-                    FileResult(path, "skipped", file_fmt, skey, "already in the dataset")
-                )
+                report.add(FileResult(path, "skipped", file_fmt, skey, "already in the dataset"))
                 say(f"skipped {path.name}: already in the dataset")
                 continue
             if skey in seen:
@@ -150,7 +154,8 @@ def ingest(
             write_log(out, log)
             say(result.describe())
     finally:
-        con.close()
+        if con is not None:
+            con.close()
         cleanup(tmp)
     report.check()
     return report
@@ -222,7 +227,9 @@ def _plan(
             else:
                 found = detect(source, head)
                 if found is None:
-                    raise InputError("could not tell the format of this file; pass --format", source)
+                    raise InputError(
+                        "could not tell the format of this file; pass --format", source
+                    )
                 plan.append((source, *found, head))
             continue
         for path in sorted(p for p in source.rglob("*") if p.is_file()):
@@ -265,4 +272,3 @@ def _scan_path(path: Path, key: str, head: Sniff, tmp: Path) -> str:
     if not link.exists():
         link.symlink_to(path.resolve())
     return str(link)
-

@@ -70,7 +70,8 @@ def _typed(raw: str, col_type: str, *, json_list: str | None = None) -> str:
     if col_type == "VARCHAR[]":
         if json_list is not None:
             return f"TRY_CAST({json_list} AS VARCHAR[])"
-        return f"coalesce(TRY_CAST(TRY_CAST({raw} AS JSON) AS VARCHAR[]), TRY_CAST({raw} AS VARCHAR[]))"
+        as_json = f"TRY_CAST(TRY_CAST({raw} AS JSON) AS VARCHAR[])"
+        return f"coalesce({as_json}, TRY_CAST({raw} AS VARCHAR[]))"
     if col_type in ("INTEGER", "BIGINT", "BOOLEAN", "DATE"):
         return f"TRY_CAST(trim(CAST({raw} AS VARCHAR)) AS {col_type})"
     return f"TRY_CAST({raw} AS {col_type})"
@@ -136,9 +137,7 @@ def stages(src: Source, ctx: Context, dialect: str) -> list[Stage]:
         selects.append(f"{typed} AS {ident(col.name)}")
         raw_text = f"CAST({raw} AS VARCHAR)" if dialect == "parquet" else raw
         if not col.nullable:
-            reasons.append(
-                f"WHEN {raw} IS NULL OR trim({raw_text}) = '' THEN 'missing {col.name}'"
-            )
+            reasons.append(f"WHEN {raw} IS NULL OR trim({raw_text}) = '' THEN 'missing {col.name}'")
         if typed != raw:
             what = "a market code" if col.name == "market" else _TYPE_WORDS[col.type]
             reasons.append(

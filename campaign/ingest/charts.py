@@ -81,10 +81,8 @@ def stages(src: Source, ctx: Context, dialect: str) -> list[Stage]:
             f"'[A-Za-z0-9]{{22}}') THEN 'spotify:track:' || trim({sid}) END)"
         )
         # An exact repeat of the header line (appended downloads) is not a row.
-        skip = " AND ".join(
-            f"coalesce(c{i}, '') = {lit(h)}" for i, h in enumerate(head.header)
-        )
-        extra = f"WHEN lower(trim({cols['position'] if 'position' in cols else 'c0'})) = "
+        skip = " AND ".join(f"coalesce(c{i}, '') = {lit(h)}" for i, h in enumerate(head.header))
+        extra = f"WHEN lower(trim({cols.get('position', 'c0')})) = "
         extra += "'position' THEN 'a header line in another column order'"
     elif dialect == "xmas":
         ensure_html_unescape(ctx.con)
@@ -154,7 +152,8 @@ def stages(src: Source, ctx: Context, dialect: str) -> list[Stage]:
             WHEN _day IS NULL THEN 'date is not a date'
             WHEN _streams IS NULL THEN 'streams is not a number'
             WHEN _streams < 0 THEN 'streams is negative'
-            WHEN _title IS NULL OR _artist IS NULL THEN 'no track name or artist (blank in the source)'
+            WHEN _title IS NULL OR _artist IS NULL
+                THEN 'no track name or artist (blank in the source)'
             WHEN _region_raw IS NOT NULL AND _region IS NULL THEN 'region is not a market code'
             WHEN coalesce(_region, {lit(fallback)}) IS NULL THEN 'no market (pass --market)'
         END AS _reason,
@@ -173,4 +172,3 @@ def stages(src: Source, ctx: Context, dialect: str) -> list[Stage]:
             order_by="day, market, streams DESC",
         )
     ]
-

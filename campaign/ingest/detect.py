@@ -227,11 +227,10 @@ def _csv_candidates(name: str, s: Sniff) -> list[tuple[str, str]]:
         out.append(("lastfm", "uts"))
     elif {"date", "artist", "track"} <= h:
         out.append(("lastfm", "dated"))
-    if s.delimiter == "\t" and len(first) >= 6:
-        if h >= {"timestamp", "artist"} or (
-            first[0].startswith("user_") and _ISO_TS.match(first[1])
-        ):
-            out.append(("lastfm", "1k"))
+    lfm1k_header = h >= {"timestamp", "artist"}
+    lfm1k_row = len(first) >= 2 and first[0].startswith("user_") and _ISO_TS.match(first[1])
+    if s.delimiter == "\t" and len(first) >= 6 and (lfm1k_header or lfm1k_row):
+        out.append(("lastfm", "1k"))
     if len(first) == 4 and _LASTFM_DATE.match(first[3].strip()):
         out.append(("lastfm", "headerless"))
     if canonical_table(s.header, name.split(".")[0].lower()) or looks_canonical(s.header):

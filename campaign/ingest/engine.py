@@ -66,6 +66,12 @@ def market_sql(expr: str) -> str:
     )
 
 
+def start_sql(end: str, ms: str) -> str:
+    """When a play started, from when it ended and how long it played (NULL/odd ms: the end)."""
+    duration = f"CASE WHEN {ms} BETWEEN 0 AND 2147483647 THEN {ms} ELSE 0 END"
+    return f"TRY({end} - to_milliseconds({duration}))"
+
+
 def clean_sql(expr: str) -> str:
     """Trimmed text, NULL when empty."""
     return f"nullif(trim({expr}), '')"
@@ -386,15 +392,13 @@ def _structural_rejects(con: duckdb.DuckDBPyConnection, table: str | None) -> li
     """Lines DuckDB's CSV reader could not split into the expected fields, one per line."""
     if not table:
         return []
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
-    ).fetchone()
-    if not exists or not exists[0]:
+    try:
+        rows = con.execute(
+            f"SELECT line, lower(CAST(min(error_type) AS VARCHAR)) FROM {ident(table)} "
+            "GROUP BY file_id, line ORDER BY line"
+        ).fetchall()
+    except duckdb.CatalogException:  # no line was rejected: DuckDB made no table
         return []
-    rows = con.execute(
-        f"SELECT line, lower(CAST(min(error_type) AS VARCHAR)) FROM {ident(table)} "
-        "GROUP BY file_id, line ORDER BY line"
-    ).fetchall()
     return [(int(line), str(reason)) for line, reason in rows]
 
 

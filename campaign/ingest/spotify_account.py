@@ -15,7 +15,15 @@ date) and `playlist_tracks`; episodes and local files in a playlist are rejected
 from __future__ import annotations
 
 from campaign.errors import InputError
-from campaign.ingest.engine import Context, Source, Stage, clean_sql, json_array_scan, lit
+from campaign.ingest.engine import (
+    Context,
+    Source,
+    Stage,
+    clean_sql,
+    json_array_scan,
+    lit,
+    start_sql,
+)
 from campaign.ingest.identity import single_user_id
 from campaign.schema import track_id_from_names_sql
 
@@ -52,7 +60,7 @@ def stages(src: Source, ctx: Context, dialect: str) -> list[Stage]:
     )
     SELECT
         {lit(user_id)} AS user_id,
-        TRY(_end - to_milliseconds(CASE WHEN _ms BETWEEN 0 AND 2147483647 THEN _ms ELSE 0 END)) AS played_at,
+        {start_sql("_end", "_ms")} AS played_at,
         {track_id_from_names_sql("_artist", "_title")} AS track_id,
         _title AS track_name,
         _artist AS artist_name,

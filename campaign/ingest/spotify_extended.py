@@ -20,6 +20,7 @@ from campaign.ingest.engine import (
     lit,
     market_sql,
     pick,
+    start_sql,
 )
 from campaign.ingest.identity import single_user_id
 from campaign.schema import track_id_from_names_sql
@@ -73,7 +74,7 @@ def stages(src: Source, ctx: Context, dialect: str) -> list[Stage]:
     )
     SELECT
         {lit(user_id)} AS user_id,
-        TRY(_end - to_milliseconds(CASE WHEN _ms BETWEEN 0 AND 2147483647 THEN _ms ELSE 0 END)) AS played_at,
+        {start_sql("_end", "_ms")} AS played_at,
         coalesce(_uri, {track_id_from_names_sql("_artist", "_title")}) AS track_id,
         _title AS track_name,
         _artist AS artist_name,

@@ -1,0 +1,72 @@
+-- /// pack
+-- name = "repeat_in_year"
+-- title = "One listener played one track an extreme number of times in a year"
+-- audience = "individual"
+-- needs = ["streams", "track_names"]
+-- copy = "repeat_in_year"
+--
+-- [params]
+-- min_plays = 200          # streams of one track by one listener in one calendar year
+-- ///
+-- Counts each listener's streams of each track per calendar year (the market's local days), then
+-- keeps the extreme cells. The baseline is the market's 99.9th percentile of plays per
+-- listener-track-year, and `tail_share` is the share of all the market's listener-track-years
+-- with at least as many plays (read from a histogram, not a sort): the tail rank the surprise
+-- score uses. Only the most extreme listener per market, year and track is reported, and nothing
+-- about who they are leaves the query.
+WITH cells AS MATERIALIZED (
+    SELECT market, year(day) AS year, track_id, user_id, count(*) AS plays
+    FROM streams
+    GROUP BY ALL
+),
+distribution AS (
+    SELECT market, year, plays, count(*) AS cells FROM cells GROUP BY ALL
+),
+tail AS (
+    SELECT market, year, plays,
+           sum(cells) OVER (PARTITION BY market, year ORDER BY plays DESC) AS at_least,
+           sum(cells) OVER (PARTITION BY market, year) AS total_cells,
+           sum(cells) OVER (PARTITION BY market, year ORDER BY plays)
+               / sum(cells) OVER (PARTITION BY market, year) AS cumulative_share
+    FROM distribution
+),
+p999 AS (
+    SELECT market, year, min(plays) AS plays
+    FROM tail WHERE cumulative_share >= 0.999 GROUP BY ALL
+),
+extremes AS (
+    SELECT market, year, track_id, max(plays) AS plays
+    FROM cells
+    WHERE plays >= $min_plays
+    GROUP BY ALL
+),
+population AS (
+    -- distinct listeners of the market-year, only where there is something to report
+    SELECT market, year, count(DISTINCT user_id) AS listeners
+    FROM cells SEMI JOIN (SELECT DISTINCT market, year FROM extremes) USING (market, year)
+    GROUP BY ALL
+)
+SELECT
+    x.market,
+    make_date(x.year, 1, 1) AS period_start,
+    make_date(x.year, 12, 31) AS period_end,
+    NULL::VARCHAR AS event_id,
+    'track' AS subject_kind,
+    x.track_id AS subject_id,
+    n.track_name AS subject_name,
+    n.artist_name,
+    'plays' AS measure,
+    x.plays AS value,
+    p.plays AS baseline,
+    1 AS cohort_size,
+    pop.listeners AS population,
+    {
+        'tail_share': t.at_least / t.total_cells,
+        'listener_tracks': t.total_cells
+    } AS detail
+FROM extremes x
+JOIN tail t ON t.market = x.market AND t.year = x.year AND t.plays = x.plays
+JOIN p999 p ON p.market = x.market AND p.year = x.year
+JOIN population pop ON pop.market = x.market AND pop.year = x.year
+JOIN track_names n ON n.track_id = x.track_id
+ORDER BY x.plays DESC
