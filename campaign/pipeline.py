@@ -16,6 +16,7 @@ from campaign.copywriter import Copywriter
 from campaign.errors import ConfigError
 from campaign.events import Event
 from campaign.facts import Fact, PackRun, collect_facts
+from campaign.noise import noisy_count, privatise, unsupported
 from campaign.packs import discover_packs, pack_dirs, resolve_params
 from campaign.privacy import PrivacyVerdict, judge
 from campaign.progress import Reporter, Silent
@@ -89,26 +90,32 @@ def find_facts(
             runs.append(collect_facts(ws, pack, params[pack.name], config.year))
             reporter.advance()
         reporter.stage("Scoring candidates", None)
+        withheld = apply_noise(runs, config)
         candidates = score_candidates(ws, config, runs)
-        summary = summarise(ws)
+        summary = summarise(ws, noisy=config.privacy.noise == "dp", epsilon=config.privacy.epsilon)
+        summary["withheld_by_noise"] = withheld
     finally:
         ws.close()
     return FactsResult(config, runs, candidates, summary)
 
 
-def summarise(ws: Workspace) -> dict[str, Any]:
-    """What the data held, in counts only: no ids, no rows."""
+def summarise(ws: Workspace, noisy: bool = False, epsilon: float = 1.0) -> dict[str, Any]:
+    """What the data held, in counts only: no ids, no rows (and noisy counts under DP)."""
+
+    def publish(count: int) -> int | None:
+        return noisy_count(count, epsilon) if noisy else count
+
     counts = {}
     for table in ("listens", "daily_streams"):
         if table in ws.tables:
-            counts[table] = ws.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            counts[table] = publish(ws.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     return {
         "rows": counts,
         "markets": ws.markets,
         "first_day": ws.first_day.isoformat() if ws.first_day else None,
         "last_day": ws.last_day.isoformat() if ws.last_day else None,
         "events": len(ws.events),
-        "market_listeners": ws.market_population,
+        "market_listeners": {m: publish(n) for m, n in ws.market_population.items()},
     }
 
 
@@ -131,6 +138,28 @@ def _popularity(ws: Workspace, facts: list[Fact]) -> dict[tuple[str, str], tuple
         """
     ).fetchall()
     return {(m, t): (int(r), int(n)) for m, t, r, n in rows}
+
+
+def apply_noise(runs: list[PackRun], config: CampaignConfig) -> dict[str, dict[str, Any]]:
+    """With `noise = "dp"`, replace every fact by its noisy version before anything sees it.
+
+    Facts that cannot be made differentially private are withheld from every output; what was
+    withheld, and why, is returned per pack for the manifest.
+    """
+    withheld: dict[str, dict[str, Any]] = {}
+    if config.privacy.noise != "dp":
+        return withheld
+    for run in runs:
+        published = []
+        for fact in run.facts:
+            reason = unsupported(fact)
+            if reason:
+                entry = withheld.setdefault(run.pack.name, {"facts": 0, "reason": reason})
+                entry["facts"] += 1
+            else:
+                published.append(privatise(fact, config.privacy.epsilon))
+        run.facts = published
+    return withheld
 
 
 def score_candidates(ws: Workspace, config: CampaignConfig, runs: list[PackRun]) -> list[Candidate]:
