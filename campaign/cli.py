@@ -113,10 +113,7 @@ def demo(
     from campaign.demo import run_demo
 
     reporter = _reporter(quiet)
-    if hasattr(reporter, "running"):
-        with reporter.running():
-            result = run_demo(out, plays=plays, users=users, seed=seed, reporter=reporter)
-    else:
+    with reporter.running():
         result = run_demo(out, plays=plays, users=users, seed=seed, reporter=reporter)
     _print_run(result)
 
@@ -245,7 +242,8 @@ def facts(
 
     config = _config(campaign_file)
     reporter = _reporter(quiet)
-    result = find_facts(config, data or None, _parse_params(param), reporter)
+    with reporter.running():
+        result = find_facts(config, data or None, _parse_params(param), reporter)
     shown = result.candidates[:top]
     if as_json:
         records = []
@@ -306,10 +304,7 @@ def run(
 
     config = _config(campaign_file, output=out)
     reporter = _reporter(quiet)
-    if hasattr(reporter, "running"):
-        with reporter.running():
-            result = run_campaign(config, data or None, _parse_params(param), reporter)
-    else:
+    with reporter.running():
         result = run_campaign(config, data or None, _parse_params(param), reporter)
     _print_run(result)
 

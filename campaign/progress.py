@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
 
 class Reporter(Protocol):
     def stage(self, name: str, total: int | None = None) -> None: ...
     def advance(self, steps: int = 1) -> None: ...
+    def running(self) -> AbstractContextManager[Reporter]: ...
 
 
 class Silent:
@@ -20,6 +21,10 @@ class Silent:
 
     def advance(self, steps: int = 1) -> None:
         pass
+
+    @contextmanager
+    def running(self) -> Iterator[Silent]:
+        yield self
 
 
 class RichReporter:

@@ -12,9 +12,11 @@ from campaign.copywriter import Copywriter
 from campaign.errors import ConfigError
 from campaign.gallery import write_gallery
 from campaign.output import build_manifest, staged, write_facts_parquet, write_manifest
-from campaign.pipeline import FactsResult, find_facts, template_dirs
+from campaign.pipeline import Candidate, FactsResult, find_facts, template_dirs
 from campaign.progress import Reporter, Silent
-from campaign.render import FORMATS, load_theme, render_all
+from campaign.render import FORMATS, Theme, layout_billboard, load_theme, render_all
+from campaign.scoring import Score
+from campaign.textfit import RenderError
 
 
 @dataclass
@@ -37,6 +39,23 @@ def write_copy(result: FactsResult, locales: Sequence[str]) -> None:
             candidate.copy[locale] = writer.write(candidate.fact, candidate.event, locale)
 
 
+def fit_shortlist(shortlist: list[Candidate], formats: Sequence[str], theme: Theme) -> None:
+    """Score how comfortably each shortlisted billboard's copy fits its formats.
+
+    The fit of a format is 1 when the headline is set at the theme's largest size and 0 when it
+    is squeezed to the smallest; a candidate's fit is its worst format and locale.
+    """
+    for candidate in shortlist:
+        fits: dict[str, float] = {}
+        for locale, copy in candidate.copy.items():
+            for fmt in formats:
+                try:
+                    fits[f"{fmt} {locale}"] = round(layout_billboard(copy, fmt, theme).fit, 3)
+                except RenderError:
+                    fits[f"{fmt} {locale}"] = 0.0
+        candidate.scores["fit"] = Score(min(fits.values(), default=0.0), {"per_format": fits})
+
+
 def run_campaign(
     config: CampaignConfig,
     data: Sequence[Path | str] | None = None,
@@ -56,21 +75,24 @@ def run_campaign(
     reporter.stage("Writing copy", None)
     write_copy(result, config.locales)
     shortlist = result.shortlist()
+    fit_shortlist(shortlist, config.formats, theme)
     failed: list[str] = []
     with staged(config.out_dir) as stage:
-        jobs = []
+        jobs, owners = [], []
         for candidate in shortlist:
             for fmt in config.formats:
                 for locale in config.locales:
                     relative = f"billboards/{candidate.id}-{fmt}-{locale}.png"
-                    candidate.images.setdefault(fmt, {})[locale] = relative
                     jobs.append((candidate.copy[locale], fmt, theme, stage / relative))
+                    owners.append((candidate, fmt, locale, relative))
         reporter.stage("Rendering billboards", len(jobs))
         results = render_all(jobs, workers=workers)
         reporter.advance(len(jobs))
-        for job, outcome in zip(jobs, results, strict=True):
+        for (candidate, fmt, locale, relative), outcome in zip(owners, results, strict=True):
             if outcome.status == "failed":
-                failed.append(f"{job[3].name}: {outcome.error}")
+                failed.append(f"{Path(relative).name}: {outcome.error}")
+            else:
+                candidate.images.setdefault(fmt, {})[locale] = relative
         _drop_stale_billboards(stage, {job[3].name for job in jobs})
         reporter.stage("Writing manifest and gallery", None)
         manifest = build_manifest(result)

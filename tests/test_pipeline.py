@@ -83,7 +83,8 @@ def test_manifest_lists_every_candidate_with_scores_privacy_and_copy(small_campa
     manifest = json.loads((run.out_dir / "manifest.json").read_text())
     assert len(manifest["candidates"]) == len(run.facts.candidates) > 0
     for record in manifest["candidates"]:
-        assert set(record["scores"]) == {"surprise", "story", "privacy", "total"}
+        expected = {"surprise", "story", "privacy", "total"} | ({"fit"} if record["images"] else set())
+        assert set(record["scores"]) == expected
         for score in record["scores"].values():
             assert 0 <= score["value"] <= 1 and "inputs" in score
         assert record["privacy"]["reasons"]
