@@ -305,3 +305,28 @@ def test_interrupted_ingest_leaves_no_half_files(tmp_path, monkeypatch):
     monkeypatch.undo()
     report = ingest([ALICE_JSON], tmp_path, secret=SECRET)
     assert len(report.ingested) == 1
+
+
+def test_dataset_inside_the_source_folder_is_not_read_back(tmp_path):
+    src = tmp_path / "mallory"
+    src.mkdir()
+    shutil.copy(ALICE_JSON, src / ALICE_JSON.name)
+    first = ingest([src], src / "dataset", secret=SECRET)
+    again = ingest([src], src / "dataset", secret=SECRET)
+    assert len(first.ingested) == 1 and first.ignored == []
+    assert again.ingested == [] and len(again.skipped) == 1 and again.ignored == []
+
+
+def test_archives_are_refused_with_a_hint(tmp_path):
+    archive = tmp_path / "my_spotify_data.zip"
+    archive.write_bytes(b"PK\x03\x04")
+    with pytest.raises(InputError, match="unpack it"):
+        ingest([archive], tmp_path / "out")
+
+
+def test_progress_messages_name_files_not_listeners(tmp_path):
+    messages: list[str] = []
+    ingest([EXTENDED], tmp_path, market="GB", secret=SECRET, progress=messages.append)
+    assert any("Streaming_History_Audio_2024_0.json" in m for m in messages)
+    assert any(m.startswith("ingested") for m in messages)
+    assert not any(pseudonym(SECRET, "alice") in m for m in messages)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import secrets as _secrets
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -43,6 +44,7 @@ from campaign.ingest.dataset_layout import (
 )
 from campaign.ingest.describe import describe_dataset
 from campaign.ingest.detect import (
+    ARCHIVE_SUFFIXES,
     EXPECTED,
     FORMATS,
     Sniff,
@@ -76,6 +78,7 @@ READERS: dict[str, ModuleType] = {
 assert set(READERS) == set(FORMATS)
 
 _GLOB_CHARS = set("*?[]{}")
+LOG_EVERY = 2.0  # seconds between rewrites of ingest.json during a long ingest
 
 
 def ingest(
@@ -112,7 +115,7 @@ def ingest(
     say = progress or (lambda _msg: None)
 
     report = IngestReport(out=out)
-    plan = _plan(sources, fmt, report)
+    plan = _plan(sources, fmt, report, out)
 
     tmp = out / f".ingest-tmp-{os.getpid()}-{_secrets.token_hex(4)}"
     try:
@@ -125,6 +128,7 @@ def ingest(
     log.setdefault("version", LOG_VERSION)
     con = None
     seen: dict[str, Path] = {}
+    pending, last_write = False, time.monotonic()
     try:
         con = connect(tmp, key)
         ctx = Context(con=con, out=out, tmp=tmp, secret=key, market=market, user=user, tz=tz)
@@ -151,9 +155,16 @@ def ingest(
             result = _ingest_one(src, ctx, file_fmt, dialect)
             report.add(result)
             log["sources"][skey] = _log_entry(src, result)
-            write_log(out, log)
+            pending = True
+            # The log is rewritten whole: at most every LOG_EVERY seconds, and at the end. A
+            # file written but not yet logged is simply ingested again (same key, same name).
+            if time.monotonic() - last_write > LOG_EVERY:
+                write_log(out, log)
+                pending, last_write = False, time.monotonic()
             say(result.describe())
     finally:
+        if pending:
+            write_log(out, log)
         if con is not None:
             con.close()
         cleanup(tmp)
@@ -205,7 +216,7 @@ def _log_entry(src: Source, result: FileResult) -> dict[str, Any]:
 
 
 def _plan(
-    sources: list[Path], fmt: str | None, report: IngestReport
+    sources: list[Path], fmt: str | None, report: IngestReport, out: Path
 ) -> list[tuple[Path, str, str, Sniff]]:
     """Every file to read with its format and dialect; ignored files go to the report."""
     if not sources:
@@ -216,6 +227,8 @@ def _plan(
         if not source.exists():
             raise InputError("no such file or folder", source)
         if source.is_file():
+            if source.name.lower().endswith(ARCHIVE_SUFFIXES):
+                raise InputError("is an archive; unpack it and ingest the folder", source)
             head = sniff(source)
             if fmt:
                 dialect = dialect_for(fmt, source, head)
@@ -232,8 +245,11 @@ def _plan(
                     )
                 plan.append((source, *found, head))
             continue
+        dataset = out.resolve()
         for path in sorted(p for p in source.rglob("*") if p.is_file()):
             rel = path.relative_to(source)
+            if path.resolve().is_relative_to(dataset):
+                continue  # the dataset being written, inside a source folder
             if any(part.startswith(".") for part in rel.parts):
                 report.add(FileResult(path, "ignored", reason="hidden file"))
                 continue

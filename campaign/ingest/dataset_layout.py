@@ -26,35 +26,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from campaign.schema import DAILY_STREAMS, LISTENS, TRACKS, USERS, Column, Table
+from campaign.schema import TABLES
 
 LOG_NAME = "ingest.json"
 SECRET_NAME = ".secret"
 REJECTS_DIR = "rejects"
 LOG_VERSION = 1
 
-# DESIGN.md names these optional tables; schema.py does not define them yet, so ingest does.
-PLAYLISTS = Table(
-    "playlists",
-    (
-        Column("playlist_id", "VARCHAR", nullable=False),
-        Column("user_id", "VARCHAR", nullable=False),
-        Column("name", "VARCHAR", nullable=False),
-        Column("created_at", "TIMESTAMPTZ"),
-    ),
-)
-PLAYLIST_TRACKS = Table(
-    "playlist_tracks",
-    (
-        Column("playlist_id", "VARCHAR", nullable=False),
-        Column("track_id", "VARCHAR", nullable=False),
-        Column("added_at", "TIMESTAMPTZ"),
-    ),
-)
-
-OUTPUT_TABLES: dict[str, Table] = {
-    t.name: t for t in (LISTENS, DAILY_STREAMS, USERS, TRACKS, PLAYLISTS, PLAYLIST_TRACKS)
-}
+OUTPUT_TABLES = TABLES
 REJECT_COLUMNS = ("file", "table", "line", "record", "reason")
 
 

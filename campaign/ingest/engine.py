@@ -11,7 +11,8 @@ header, a blank line). The engine then, per stage:
    other row to `rejects/<key>.csv` (file, table, line, record, reason; never the raw text);
 4. checks rows_read == rows_loaded + rows_rejected.
 
-Memory stays flat: DuckDB streams the reader into Parquet and spills to disk past its limit.
+Memory is bounded by DuckDB's memory limit, not by the input: the reader streams into Parquet
+and DuckDB spills to disk past the limit.
 """
 
 from __future__ import annotations
@@ -278,8 +279,8 @@ def run_stages(src: Source, ctx: Context, stages: list[Stage]) -> FileOutcome:
             )
             staged_rel = f"read_parquet({lit(str(stage_file))}, file_row_number = true)"
             records = con.execute(f"SELECT count(*) FROM {staged_rel} WHERE NOT _skip").fetchone()
-            structural = _structural_rejects(con, stage.csv_rejects)
-            counts = TableCounts(rows_read=int(records[0]) + len(structural) if records else 0)
+            structural, structural_sql = _structural_rejects(con, src, stage)
+            counts = TableCounts(rows_read=(int(records[0]) if records else 0) + structural)
 
             good = f"SELECT * FROM {staged_rel} WHERE NOT _skip AND _reason IS NULL"
             if stage.dedup:
@@ -290,8 +291,8 @@ def run_stages(src: Source, ctx: Context, stages: list[Stage]) -> FileOutcome:
                     f"(PARTITION BY {keys} ORDER BY {order}file_row_number) AS _rn FROM ({good})"
                 )
                 good = "SELECT * FROM _ranked WHERE _rn = 1"
-                dup = con.execute("SELECT file_row_number FROM _ranked WHERE _rn > 1").fetchall()
-                if dup:
+                dup = con.execute("SELECT count(*) FROM _ranked WHERE _rn > 1").fetchone()
+                if dup and dup[0]:
                     dup_file = ctx.tmp / f"{src.key}-{i}-dup.parquet"
                     staged.append(dup_file)
                     con.execute(
@@ -331,13 +332,8 @@ def run_stages(src: Source, ctx: Context, stages: list[Stage]) -> FileOutcome:
                     not structural,
                 )
             )
-            if structural:
-                values = ", ".join(f"({line}, {lit(reason)})" for line, reason in structural)
-                reject_parts.append(
-                    f'SELECT {lit(src.name)} AS file, {lit(stage.table)} AS "table", '
-                    f"CAST(l AS BIGINT) AS line, CAST(NULL AS BIGINT) AS record, r AS reason "
-                    f"FROM (VALUES {values}) t(l, r)"
-                )
+            if structural_sql:
+                reject_parts.append(structural_sql)
             outcome.tables[stage.table] = counts
 
         # The rejects of every stage of this file, in one CSV.
@@ -388,18 +384,26 @@ def _reject_select(src: Source, stage: Stage, rel: str, lines_known: bool) -> st
     )
 
 
-def _structural_rejects(con: duckdb.DuckDBPyConnection, table: str | None) -> list[tuple[int, str]]:
-    """Lines DuckDB's CSV reader could not split into the expected fields, one per line."""
-    if not table:
-        return []
+def _structural_rejects(
+    con: duckdb.DuckDBPyConnection, src: Source, stage: Stage
+) -> tuple[int, str | None]:
+    """Lines DuckDB's CSV reader could not split into the expected fields: how many, and a
+    SELECT giving one reject row per line (DuckDB may log several errors for one line)."""
+    if not stage.csv_rejects:
+        return 0, None
+    table = ident(stage.csv_rejects)
     try:
-        rows = con.execute(
-            f"SELECT line, lower(CAST(min(error_type) AS VARCHAR)) FROM {ident(table)} "
-            "GROUP BY file_id, line ORDER BY line"
-        ).fetchall()
+        row = con.execute(f"SELECT count(DISTINCT (file_id, line)) FROM {table}").fetchone()
     except duckdb.CatalogException:  # no line was rejected: DuckDB made no table
-        return []
-    return [(int(line), str(reason)) for line, reason in rows]
+        return 0, None
+    count = int(row[0]) if row else 0
+    if not count:
+        return 0, None
+    return count, (
+        f'SELECT {lit(src.name)} AS file, {lit(stage.table)} AS "table", '
+        "CAST(line AS BIGINT) AS line, CAST(NULL AS BIGINT) AS record, "
+        f"lower(CAST(min(error_type) AS VARCHAR)) AS reason FROM {table} GROUP BY file_id, line"
+    )
 
 
 def _stats(con: duckdb.DuckDBPyConnection, path: Path, table: str, outcome: FileOutcome) -> None:
