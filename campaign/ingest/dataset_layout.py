@@ -26,14 +26,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from campaign.schema import TABLES
 
 LOG_NAME = "ingest.json"
 SECRET_NAME = ".secret"
 REJECTS_DIR = "rejects"
 LOG_VERSION = 1
 
-OUTPUT_TABLES = TABLES
 REJECT_COLUMNS = ("file", "table", "line", "record", "reason")
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import duckdb
 
 from campaign.errors import InputError
-from campaign.ingest.dataset_layout import LOG_NAME, OUTPUT_TABLES, read_log
+from campaign.ingest.dataset_layout import LOG_NAME, read_log
+from campaign.schema import TABLES
 from campaign.ingest.engine import lit
 from campaign.ingest.report import DatasetSummary
 
@@ -44,7 +45,7 @@ def describe_dataset(out: Path) -> DatasetSummary:
     tables: dict[str, int] = {}
     con = duckdb.connect(":memory:")
     try:
-        for name in OUTPUT_TABLES:
+        for name in TABLES:
             folder = out / name
             if not folder.is_dir() or not any(folder.glob("*.parquet")):
                 continue

@@ -30,7 +30,6 @@ import duckdb
 
 from campaign.errors import ConfigError, InputError
 from campaign.ingest.dataset_layout import (
-    OUTPUT_TABLES,
     hmac_pads,
     publish,
     rejects_file,
@@ -38,6 +37,7 @@ from campaign.ingest.dataset_layout import (
     temp_name,
 )
 from campaign.ingest.report import TableCounts
+from campaign.schema import TABLES
 
 if TYPE_CHECKING:
     from campaign.ingest.detect import Sniff
@@ -270,7 +270,7 @@ def run_stages(src: Source, ctx: Context, stages: list[Stage]) -> FileOutcome:
     tmp_outputs: list[tuple[Path, Path]] = []
     try:
         for i, stage in enumerate(stages):
-            spec = OUTPUT_TABLES[stage.table]
+            spec = TABLES[stage.table]
             stage_file = ctx.tmp / f"{src.key}-{i}.parquet"
             staged.append(stage_file)
             con.execute(
