@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-
 LOG_NAME = "ingest.json"
 SECRET_NAME = ".secret"
 REJECTS_DIR = "rejects"

@@ -8,9 +8,9 @@ import duckdb
 
 from campaign.errors import InputError
 from campaign.ingest.dataset_layout import LOG_NAME, read_log
-from campaign.schema import TABLES
 from campaign.ingest.engine import lit
 from campaign.ingest.report import DatasetSummary
+from campaign.schema import TABLES
 
 
 def describe_dataset(out: Path) -> DatasetSummary:
