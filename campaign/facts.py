@@ -8,7 +8,11 @@ from datetime import date
 from typing import Any
 
 from campaign.packs import Pack, run_pack
+from campaign.pii import KINDS, find_pii, placeholder
 from campaign.workspace import Workspace
+
+# Subjects a listener wrote: screened for personal data before they can reach any output.
+USER_TEXT_KINDS = frozenset({"playlist", "playlist_title"})
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,8 @@ def collect_facts(ws: Workspace, pack: Pack, params: dict[str, Any], year: int |
             record["period_start"].year == year and record["period_end"].year == year
         ):
             continue
+        detail = dict(record.get("detail") or {})
+        _screen_user_text(pack, record, detail)
         facts.append(
             Fact(
                 pack=pack.name,
@@ -122,7 +128,44 @@ def collect_facts(ws: Workspace, pack: Pack, params: dict[str, Any], year: int |
                 baseline=_number(record["baseline"]),
                 cohort_size=_number(record["cohort_size"]),
                 population=_number(record["population"]),
-                detail=dict(record.get("detail") or {}),
+                detail=detail,
             )
         )
+    _flag_sensitive(ws, facts)
     return PackRun(pack, params, facts, rows=len(rows))
+
+
+def _screen_user_text(pack: Pack, record: dict[str, Any], detail: dict[str, Any]) -> None:
+    """Withhold a listener's text that holds personal data (campaign/pii.py): the title becomes a
+    placeholder here, before any output sees it, and `detail.pii` makes the privacy gate fail it."""
+    kinds: list[str] = []
+    if record["subject_kind"] in USER_TEXT_KINDS and (hits := find_pii(record["subject_name"])):
+        kinds += hits
+        record["subject_name"] = placeholder(hits)
+        key = f"{pack.name}|{record['market']}|{record['subject_id']}"
+        record["subject_id"] = "withheld:" + hashlib.sha256(key.encode()).hexdigest()[:16]
+    if "playlists" in pack.needs:  # extras taken from titles (a context word, a rival title)
+        for name, value in detail.items():
+            if isinstance(value, str) and (hits := find_pii(value)):
+                kinds += hits
+                detail[name] = placeholder(hits)
+    if kinds:
+        detail["pii"] = [kind for kind in KINDS if kind in kinds]
+
+
+def _flag_sensitive(ws: Workspace, facts: list[Fact]) -> None:
+    """Mark facts about tracks the catalog flags as sensitive, for the privacy gate."""
+    ids = sorted({f.subject_id for f in facts if f.subject_kind == "track"})
+    if not ids or "tracks" not in ws.tables:
+        return
+    flagged = {
+        row[0]
+        for row in ws.con.execute(
+            "SELECT DISTINCT track_id FROM tracks "
+            "WHERE sensitive AND track_id IN (SELECT unnest(?))",
+            [ids],
+        ).fetchall()
+    }
+    for fact in facts:
+        if fact.subject_kind == "track" and fact.subject_id in flagged:
+            fact.detail["sensitive"] = True

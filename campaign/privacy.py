@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from campaign.config import PrivacySettings
 from campaign.facts import Fact
+from campaign.pii import describe
 
 # Detail finer than the market that an individual fact must never carry.
 _FINER_THAN_MARKET = ("city", "hour", "time", "minute", "user", "age", "birth", "gender", "device")
@@ -31,6 +32,11 @@ def judge(fact: Fact, settings: PrivacySettings, market_population: int | None) 
     """Apply the gate for the fact's audience; every verdict says why."""
     reasons: list[str] = []
     inputs: dict[str, float | int | None] = {"k_min": settings.k_min}
+    blocked = [f"title withheld: holds {describe(kind)}" for kind in fact.detail.get("pii") or ()]
+    if fact.detail.get("sensitive"):
+        blocked.append("sensitive subject: needs legal review")
+    if blocked:
+        return PrivacyVerdict(False, 0.0, tuple(blocked), inputs)
     if fact.audience == "individual":
         floor = settings.individual_min_population
         inputs |= {"market_population": market_population, "individual_min_population": floor}

@@ -9,23 +9,27 @@
 -- min_ratio = 3.0          # the market's streams / what the track's share elsewhere predicts
 -- min_streams = 1000       # the track's streams in the market in the year
 -- min_days = 28            # days of data a market needs in the year to take part
--- min_other_markets = 3    # "the rest of the world" needs at least this many other markets
+-- min_other_markets = 2    # "the rest of the world" needs at least this many other markets
+-- chart_floor = 1.0        # charts: a day off the chart counts as this share of the chart's floor
 -- ///
 -- For every market, year and track: the track's streams in the market against what its share of
 -- all streams in the other markets predicts for this market (the other markets' pooled share
--- times this market's total). Reads only `daily_streams`, so it runs on public charts: a chart
--- lists only its top tracks, so on each day a track is missing from another market's chart it is
--- counted at that chart's floor (its last entry's streams), an upper bound that keeps the claim
--- "far more than the rest of the world" conservative; shares are then shares of the charted
--- streams. Complete data (listeners counted) has no floor: a missing day is a zero.
--- `level_variance` is the spread of the prediction from one market to another (how much the
--- other markets disagree), so a track big in a few markets is not called unique to one.
--- cohort_size is the track's busiest day's listeners in the market (a lower bound of its distinct
--- listeners; NULL for charts); `times` is the ratio rounded down, for copy.
+-- times this market's total). The counting reads only `daily_streams`, so it runs on public
+-- charts. A chart lists only its top tracks: on each day a track is missing from another
+-- market's chart it counts at that chart's floor (its last entry's streams; `chart_floor` = 1),
+-- an upper bound that keeps the claim "far more than the rest of the world" conservative (0.5 is
+-- the midpoint); shares are then shares of the charted streams. Complete data (listeners
+-- counted) has no floor: a missing day is a zero. `level_variance` is the spread of the
+-- prediction from one market to another (how much the other markets disagree), so a track big in
+-- a few markets is not called unique to one. cohort_size is the track's distinct listeners in the
+-- market that year, counted from `streams` for the facts found only (empty for charts: NULL; a
+-- rollup without plays gives its busiest day's listeners, a lower bound); `times` is the ratio
+-- rounded down, for copy.
 WITH market_days AS (
     -- a market-day's total, and for charts the floor a missing track stayed under
     SELECT market, day, year(day) AS year, sum(streams) AS total,
-           CASE WHEN bool_and(listeners IS NULL) THEN min(streams) ELSE 0 END AS floor
+           CASE WHEN bool_and(listeners IS NULL) THEN $chart_floor * min(streams) ELSE 0 END
+               AS floor
     FROM daily_streams
     GROUP BY ALL
 ),
@@ -46,7 +50,8 @@ track_markets AS (
     -- per track and market: streams, and the floor of the days it was listed (to be left out
     -- of the floor imputed for the days it was missing)
     SELECT d.market, m.year, d.track_id,
-           sum(d.streams) AS streams, sum(m.floor) AS listed_floor, max(d.listeners) AS peak_listeners
+           sum(d.streams) AS streams, sum(m.floor) AS listed_floor,
+           max(d.listeners) AS peak_listeners
     FROM daily_streams d JOIN market_days m USING (market, day)
     GROUP BY ALL
 ),
@@ -58,7 +63,8 @@ shares AS (
 track_world AS (
     -- sums over every market the track is in; the markets it is not in add their floor share
     SELECT year, track_id, sum(streams) AS streams, sum(listed_floor) AS listed_floor,
-           sum(share - floor_share) AS share_excess, sum(share ^ 2 - floor_share ^ 2) AS square_excess
+           sum(share - floor_share) AS share_excess,
+           sum(share ^ 2 - floor_share ^ 2) AS square_excess
     FROM shares
     GROUP BY ALL
 ),
@@ -87,6 +93,13 @@ contrasts AS (
     FROM predictions
     WHERE streams >= $min_ratio * other_streams / other_total * market_total
 ),
+listeners AS (
+    SELECT s.market, year(s.day) AS year, s.track_id, count(DISTINCT s.user_id) AS listeners
+    FROM streams s
+    SEMI JOIN contrasts c
+           ON c.market = s.market AND c.track_id = s.track_id AND c.year = year(s.day)
+    GROUP BY ALL
+),
 names AS (
     SELECT market, track_id,
            arg_max(track_name, day) AS track_name, arg_max(artist_name, day) AS artist_name
@@ -106,7 +119,7 @@ SELECT
     'streams' AS measure,
     c.streams AS value,
     round(c.expected, 2) AS baseline,
-    c.peak_listeners AS cohort_size,
+    coalesce(x.listeners, c.peak_listeners) AS cohort_size,
     NULL::BIGINT AS population,
     {
         'level_variance': round(c.level_variance, 2),
@@ -117,4 +130,5 @@ SELECT
     } AS detail
 FROM contrasts c
 JOIN names n USING (market, track_id)
+LEFT JOIN listeners x USING (market, year, track_id)
 ORDER BY c.streams / greatest(c.expected, 0.5) DESC

@@ -9,11 +9,12 @@
 -- min_days = 28            # days of data the market needs in the year before its total counts
 -- ///
 -- Sums each track's streams per market over the calendar year (the market's local days) and
--- reports the top track, with the runner-up's streams as the baseline. Reads only
+-- reports the top track, with the runner-up's streams as the baseline. The counting reads only
 -- `daily_streams`, so it runs on public charts too: there a track's total counts only the days it
--- charted (a lower bound) and listeners are unknown (cohort_size NULL). Where listeners are
--- counted, cohort_size is the track's busiest day's listeners: a lower bound of the distinct
--- listeners of the year, which daily counts cannot give. `level_variance` is the spread of a
+-- charted (a lower bound) and listeners are unknown (cohort_size NULL). cohort_size is the
+-- track's distinct listeners of the year, counted from `streams` for the facts found only (the
+-- workspace always has the view; it is empty for charts); a daily rollup without plays gives its
+-- busiest day's listeners instead, a lower bound. `level_variance` is the spread of a
 -- yearly total built from the runner-up's days, so a narrow lead is not called a surprise.
 -- `first_day` and `last_day` say which part of the year the data covers.
 WITH coverage AS (
@@ -46,6 +47,12 @@ leaders AS (
            ON runner.market = top.market AND runner.year = top.year AND runner.position = 2
     WHERE top.position = 1
 ),
+listeners AS (
+    SELECT s.market, year(s.day) AS year, s.track_id, count(DISTINCT s.user_id) AS listeners
+    FROM streams s
+    SEMI JOIN leaders l ON l.market = s.market AND l.track_id = s.track_id AND l.year = year(s.day)
+    GROUP BY ALL
+),
 names AS (
     SELECT market, year(day) AS year, track_id,
            arg_max(track_name, day) AS track_name, arg_max(artist_name, day) AS artist_name
@@ -65,7 +72,7 @@ SELECT
     'streams' AS measure,
     l.streams AS value,
     l.runner_up_streams AS baseline,
-    l.peak_listeners AS cohort_size,
+    coalesce(x.listeners, l.peak_listeners) AS cohort_size,
     NULL::BIGINT AS population,
     {
         'level_variance': round(l.level_variance, 2),
@@ -76,4 +83,5 @@ SELECT
     } AS detail
 FROM leaders l
 JOIN names n USING (market, year, track_id)
+LEFT JOIN listeners x USING (market, year, track_id)
 ORDER BY l.streams DESC
