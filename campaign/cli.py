@@ -197,14 +197,14 @@ def ingest(
 
     if list_ is not None:
         summary = describe_dataset(list_)
-        typer.echo(summary.to_json() if as_json else str(summary))
+        typer.echo(json.dumps(summary.to_json(), indent=2) if as_json else "\n".join(summary.lines()))
         return
     if not sources:
         raise ConfigError("give at least one export file or folder to ingest", "SOURCES")
     if out is None:
         raise ConfigError("give the dataset folder to write with --out DIR", "--out")
     report = run_ingest(sources, out, fmt=format, market=market, user=user, tz=tz)
-    typer.echo(json.dumps(report.to_json(), indent=2) if as_json else str(report))
+    typer.echo(json.dumps(report.to_json(), indent=2) if as_json else "\n".join(report.lines()))
 
 
 @app.command()

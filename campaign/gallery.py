@@ -195,7 +195,8 @@ def fact_words(c: dict[str, Any]) -> str:
     if c.get("cohort_size") is not None:
         extras.append(f"a cohort of {format_number(c['cohort_size'])} listeners")
     if c.get("population") is not None:
-        extras.append(f"{format_number(c['population'])} active listeners that day")
+        span = "that day" if c["period_start"] == c["period_end"] else "in the period"
+        extras.append(f"{format_number(c['population'])} active listeners {span}")
     if extras:
         sentence += " Based on " + " and ".join(extras) + "."
     return sentence
