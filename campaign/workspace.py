@@ -137,6 +137,8 @@ def open_workspace(
     )
     _create_listens(con, config, markets)
     _create_rollups(con, config, has_listens="listens" in files)
+    if "playlists" in files:
+        _create_user_markets(con)
 
     first, last = con.execute("SELECT min(day), max(day) FROM daily_streams").fetchone()
     years = range(first.year, last.year + 1) if first else range(0)
@@ -163,7 +165,9 @@ def _available_tables(files: dict[str, list[Path]]) -> set[str]:
     """The tables and views a pack may name in `needs`."""
     tables = {"daily_streams", "market_days", "events", "event_days", "market_tz", "track_names"}
     if "listens" in files:
-        tables |= {"listens", "streams", "user_markets"}
+        tables |= {"listens", "streams"}
+    if "playlists" in files:
+        tables |= {"user_markets"}
     return tables | (set(files) & {"users", "tracks", "playlists", "playlist_tracks"})
 
 
@@ -226,14 +230,6 @@ def _create_listens(
     con.execute("CREATE VIEW tracks AS SELECT * FROM raw_tracks")
     con.execute(
         """
-        CREATE VIEW user_markets AS
-        SELECT user_id, coalesce(any_value(u.market), mode(l.market)) AS market
-        FROM listens l LEFT JOIN raw_users u USING (user_id)
-        GROUP BY user_id
-        """
-    )
-    con.execute(
-        """
         CREATE VIEW playlists AS
         SELECT * FROM raw_playlists WHERE user_id NOT IN (SELECT user_id FROM excluded_users)
         """
@@ -242,6 +238,19 @@ def _create_listens(
         """
         CREATE VIEW playlist_tracks AS
         SELECT t.* FROM raw_playlist_tracks t SEMI JOIN playlists p USING (playlist_id)
+        """
+    )
+
+
+def _create_user_markets(con: duckdb.DuckDBPyConnection) -> None:
+    """Each active listener's market, read once for the playlist packs: the `users` table says
+    it, else the market of most of their plays."""
+    con.execute(
+        """
+        CREATE TEMP TABLE user_markets AS
+        SELECT l.user_id, coalesce(any_value(u.market), mode(l.market)) AS market
+        FROM listens l LEFT JOIN raw_users u USING (user_id)
+        GROUP BY l.user_id
         """
     )
 
