@@ -7,14 +7,15 @@
 --
 -- [params]
 -- theme = "holiday music"  # the subject, as the copy names it
--- title_pattern = '\b(christmas|xmas|santa|jingle|sleigh|mistletoe|holly|reindeer|snow(man|flake|fall)?|noel|navidad|joulu)\b'
+-- title_pattern = '\b(christmas\w*|x-?mas\b|santa(,|!|$| claus\w*| baby\b| tell me\b)|jingle\b|sleigh\w*|mistletoe\b|holly (jolly|and the ivy)\b|reindeer\b|rudolph\b|snow(man|men|flakes?|fall|ing|in)?\b|deck the halls?\b|no[eë]l\b|navidad\b|joulu\w*|kerst\w*|weihnacht\w*)'
 -- season_start_month = 11  # the theme's season, first month (it may wrap over New Year)
 -- season_end_month = 1     # … and last month
 -- min_ratio = 2.0          # listeners that month / the mean of the other off-season months
 -- min_excess = 50          # listeners above that mean, at least
 -- min_months = 3           # other off-season months with data that set the mean
 -- ///
--- Tracks whose title matches `title_pattern` (case-insensitive) make the theme. For every market
+-- Tracks whose title matches `title_pattern` (case-insensitive, whole words: not "Hollywood",
+-- "Snowboarding" or "Santa Monica") make the theme. For every market
 -- and calendar month outside the season (local days): the distinct listeners who streamed any of
 -- the theme's tracks that month, against the mean of the other off-season months of the same
 -- year that have data (a month with data but no theme listener is a zero), with their variance

@@ -42,8 +42,8 @@ per_track AS (
 ),
 spread AS (
     SELECT *,
-           (last_second - ceil($min_second / $bucket_seconds) * $bucket_seconds)
-               // $bucket_seconds + 1 AS n_windows
+           CAST((last_second - ceil($min_second / $bucket_seconds) * $bucket_seconds)
+                // $bucket_seconds AS INTEGER) + 1 AS n_windows
     FROM per_track
     WHERE peak >= $min_skippers
 ),

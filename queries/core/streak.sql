@@ -15,14 +15,19 @@
 -- runs from the first day of their streaks to the last, and `detail.days` is the shortest of
 -- them, so every one of them played it on each of that many days in a row. The baseline is
 -- what an ordinary track has: the market's streakers per track it streamed (next to nothing).
-WITH listener_days AS (
+WITH listener_days AS MATERIALIZED (
     SELECT market, track_id, user_id, day FROM streams GROUP BY ALL
+),
+candidates AS (
+    -- listener-tracks with enough days at all: the only ones that can hold a streak
+    SELECT market, track_id, user_id FROM listener_days GROUP BY ALL HAVING count(*) >= $min_days
 ),
 islands AS (
     SELECT market, track_id, user_id, day,
            day - CAST(row_number() OVER (PARTITION BY market, track_id, user_id ORDER BY day)
                       AS INTEGER) AS island
     FROM listener_days
+    SEMI JOIN candidates USING (market, track_id, user_id)
 ),
 runs AS (
     SELECT market, track_id, user_id, min(day) AS first_day, max(day) AS last_day,
