@@ -38,12 +38,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--memory-limit", default=None, help="DuckDB memory_limit, e.g. 2GB")
     parser.add_argument("--no-render", action="store_true")
+    parser.add_argument("--data", nargs="*", type=Path, help="existing canonical files to use instead")
     args = parser.parse_args()
 
     folder = Path(__file__).parent / "results" / "data"
     listens = folder / f"listens-{args.plays}-{args.users}-s{args.seed}.parquet"
     results: list[tuple[str, float, str]] = []
-    if not listens.is_file():
+    if args.data:
+        files = list(args.data)
+    elif not listens.is_file():
         spec = SynthSpec(plays=args.plays, users=args.users, seed=args.seed)
         generated = timed("synth (generate data)", results, generate, spec, listens)
         files = generated.data_files if hasattr(generated, "data_files") else [listens]

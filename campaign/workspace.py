@@ -165,7 +165,7 @@ def _available_tables(files: dict[str, list[Path]]) -> set[str]:
     """The tables and views a pack may name in `needs`."""
     tables = {"daily_streams", "market_days", "events", "event_days", "market_tz", "track_names"}
     if "listens" in files:
-        tables |= {"listens", "streams"}
+        tables |= {"listens", "streams", "listener_track_days"}
     if "playlists" in files:
         tables |= {"user_markets"}
     return tables | (set(files) & {"users", "tracks", "playlists", "playlist_tracks"})
@@ -195,11 +195,17 @@ def _period_filter(config: CampaignConfig, column: str) -> str:
     )
 
 
+def _last_year(con: duckdb.DuckDBPyConnection) -> int:
+    """The latest year in the plays (Parquet statistics make this cheap): ages are judged then."""
+    last = con.execute("SELECT year(max(played_at) AT TIME ZONE 'UTC') FROM raw_listens").fetchone()[0]
+    return int(last) if last is not None else date.today().year
+
+
 def _create_listens(
     con: duckdb.DuckDBPyConnection, config: CampaignConfig, markets: list[str]
 ) -> None:
     """`listens` without opted-out or under-age listeners, limited to the campaign's markets and period."""
-    reference_year = config.year or date.today().year
+    reference_year = config.year or _last_year(con)
     youngest_birth_year = int(reference_year) - int(config.privacy.min_age)
     con.execute(
         f"""
@@ -270,11 +276,19 @@ def _create_rollups(
         if has_listens
         else "CREATE TEMP TABLE track_names (track_id VARCHAR, track_name VARCHAR, artist_name VARCHAR)"
     )
+    # One row per listener, track and local day: most packs start here, and the daily counts
+    # come from it without a count(DISTINCT) over the plays.
+    con.execute(
+        """
+        CREATE TEMP TABLE listener_track_days AS
+        SELECT market, day, user_id, track_id, count(*) AS plays FROM streams GROUP BY ALL
+        """
+    )
     con.execute(
         """
         CREATE TEMP TABLE daily_counts AS
-        SELECT day, market, track_id, count(*) AS streams, count(DISTINCT user_id) AS listeners
-        FROM streams GROUP BY ALL
+        SELECT day, market, track_id, sum(plays) AS streams, count(*) AS listeners
+        FROM listener_track_days GROUP BY ALL
         """
     )
     con.execute(
@@ -293,7 +307,8 @@ def _create_rollups(
         """
         CREATE TEMP TABLE market_days AS
         WITH actives AS (
-            SELECT day, market, count(DISTINCT user_id) AS listeners FROM streams GROUP BY ALL
+            SELECT day, market, count(DISTINCT user_id) AS listeners
+            FROM listener_track_days GROUP BY ALL
         )
         SELECT d.day, d.market, sum(d.streams) AS streams, any_value(a.listeners) AS listeners
         FROM daily_streams d LEFT JOIN actives a USING (day, market)

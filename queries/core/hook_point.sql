@@ -2,7 +2,7 @@
 -- name = "hook_point"
 -- title = "How many plays it took a track to hook its listeners"
 -- audience = "cohort"
--- needs = ["streams", "track_names"]
+-- needs = ["listener_track_days", "track_names"]
 -- copy = "hook_point"
 --
 -- [params]
@@ -18,9 +18,8 @@
 -- (over the tracks that hooked anyone). `detail.plays` is the hook play, `detail.hooked` all the
 -- track's hooked listeners.
 WITH cells AS MATERIALIZED (
-    SELECT market, year(day) AS year, track_id, user_id, day, count(*) AS n
-    FROM streams
-    GROUP BY ALL
+    SELECT market, year(day) AS year, track_id, user_id, day, plays AS n
+    FROM listener_track_days
 ),
 hooked_pairs AS (
     SELECT market, year, track_id, user_id

@@ -95,7 +95,7 @@ contrasts AS (
 ),
 listeners AS (
     SELECT s.market, year(s.day) AS year, s.track_id, count(DISTINCT s.user_id) AS listeners
-    FROM streams s
+    FROM listener_track_days s
     SEMI JOIN contrasts c
            ON c.market = s.market AND c.track_id = s.track_id AND c.year = year(s.day)
     GROUP BY ALL

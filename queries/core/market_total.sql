@@ -49,7 +49,7 @@ leaders AS (
 ),
 listeners AS (
     SELECT s.market, year(s.day) AS year, s.track_id, count(DISTINCT s.user_id) AS listeners
-    FROM streams s
+    FROM listener_track_days s
     SEMI JOIN leaders l ON l.market = s.market AND l.track_id = s.track_id AND l.year = year(s.day)
     GROUP BY ALL
 ),

@@ -2,7 +2,7 @@
 -- name = "off_season"
 -- title = "Listeners who played a seasonal theme far outside its season"
 -- audience = "cohort"
--- needs = ["streams", "track_names"]
+-- needs = ["listener_track_days", "track_names"]
 -- copy = "off_season"
 --
 -- [params]
@@ -34,7 +34,7 @@ listener_months AS (
     -- one row per market, month and active listener outside the season: did they play the theme?
     SELECT s.market, date_trunc('month', s.day)::DATE AS month, s.user_id,
            bool_or(t.track_id IS NOT NULL) AS themed
-    FROM streams s
+    FROM listener_track_days s
     LEFT JOIN theme_tracks t USING (track_id)
     WHERE month(s.day) IN (SELECT month FROM in_season WHERE NOT in_season)
     GROUP BY ALL

@@ -2,7 +2,7 @@
 -- name = "repeat_in_year"
 -- title = "One listener played one track an extreme number of times in a year"
 -- audience = "individual"
--- needs = ["streams", "track_names"]
+-- needs = ["listener_track_days", "track_names"]
 -- copy = "repeat_in_year"
 --
 -- [params]
@@ -15,8 +15,8 @@
 -- score uses. Only the most extreme listener per market, year and track is reported, and nothing
 -- about who they are leaves the query.
 WITH cells AS MATERIALIZED (
-    SELECT market, year(day) AS year, track_id, user_id, count(*) AS plays
-    FROM streams
+    SELECT market, year(day) AS year, track_id, user_id, sum(plays) AS plays
+    FROM listener_track_days
     GROUP BY ALL
 ),
 distribution AS (

@@ -2,7 +2,7 @@
 -- name = "repeat_on_day"
 -- title = "One listener played one track an extreme number of times on one day"
 -- audience = "individual"
--- needs = ["streams", "market_days", "event_days", "track_names"]
+-- needs = ["listener_track_days", "market_days", "event_days", "track_names"]
 -- copy = "repeat_on_day"
 --
 -- [params]
@@ -14,9 +14,7 @@
 -- surprise score uses. Only the most extreme listener per market, day and track is reported, and
 -- nothing about who they are leaves the query.
 WITH cells AS (
-    SELECT market, day, track_id, user_id, count(*) AS plays
-    FROM streams
-    GROUP BY ALL
+    SELECT market, day, track_id, user_id, plays FROM listener_track_days
 ),
 distribution AS (
     SELECT market, plays, count(*) AS cells FROM cells GROUP BY ALL

@@ -2,7 +2,7 @@
 -- name = "streak"
 -- title = "Listeners who played one track every single day for weeks"
 -- audience = "cohort"
--- needs = ["streams", "daily_streams", "track_names"]
+-- needs = ["listener_track_days", "daily_streams", "track_names"]
 -- copy = "streak"
 --
 -- [params]
@@ -16,7 +16,7 @@
 -- them, so every one of them played it on each of that many days in a row. The baseline is
 -- what an ordinary track has: the market's streakers per track it streamed (next to nothing).
 WITH listener_days AS MATERIALIZED (
-    SELECT market, track_id, user_id, day FROM streams GROUP BY ALL
+    SELECT market, track_id, user_id, day FROM listener_track_days
 ),
 candidates AS (
     -- listener-tracks with enough days at all: the only ones that can hold a streak

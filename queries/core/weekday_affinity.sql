@@ -104,7 +104,7 @@ affinities AS (
 ),
 listeners AS (
     SELECT s.market, year(s.day) AS year, s.track_id, count(DISTINCT s.user_id) AS listeners
-    FROM streams s
+    FROM listener_track_days s
     SEMI JOIN affinities a
            ON a.market = s.market AND a.track_id = s.track_id AND a.year = year(s.day)
           AND a.weekday = isodow(s.day)
