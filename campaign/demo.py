@@ -12,18 +12,17 @@ DEMO_YEAR = 2024
 DEMO_MARKETS = ("GB", "US", "JP")
 
 
-def demo_data(folder: Path, plays: int, users: int, seed: int, reporter: Reporter) -> Path:
-    """The synthetic listens for these settings, generated once and reused on the next run."""
-    from campaign.synth import SynthSpec, generate
+def demo_data(folder: Path, plays: int, users: int, seed: int, reporter: Reporter) -> list[Path]:
+    """The synthetic data files for these settings, generated once and reused on the next run."""
+    from campaign.synth import SynthSpec, generate, output_paths, playlist_paths
 
     path = folder / f"listens-{plays}-{users}-s{seed}.parquet"
-    if not (path.is_file() and path.with_suffix(".truth.json").is_file()):
+    paths = (*output_paths(path), *playlist_paths(path))
+    if not all(p.is_file() for p in paths):
         reporter.stage("Generating synthetic listens", None)
-        spec = SynthSpec(
-            plays=plays, users=users, markets=DEMO_MARKETS, year=DEMO_YEAR, seed=seed
-        )
-        generate(spec, path)
-    return path
+        spec = SynthSpec(plays=plays, users=users, markets=DEMO_MARKETS, year=DEMO_YEAR, seed=seed)
+        return generate(spec, path).data_files
+    return [p for p in paths if p.suffix == ".parquet"]
 
 
 def run_demo(
@@ -35,13 +34,12 @@ def run_demo(
 ) -> RunResult:
     """Generate (or reuse) the demo data, run the pipeline into `out/demo`, return the result."""
     reporter = reporter or Silent()
-    listens = demo_data(out / "demo-data", plays, users, seed, reporter)
-    users_file = listens.with_name(listens.stem + ".users.parquet")
+    files = demo_data(out / "demo-data", plays, users, seed, reporter)
     config = CampaignConfig(
         name="demo",
         title=f"Thanks, {DEMO_YEAR}. It's been weird.",
         year=DEMO_YEAR,
-        data=(listens, users_file),
+        data=tuple(files),
         output=out,
         root=Path.cwd(),
         privacy=CampaignConfig().privacy,

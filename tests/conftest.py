@@ -15,15 +15,15 @@ SMALL = {"plays": 150_000, "users": 8_000}
 
 @pytest.fixture(scope="session")
 def synth_data(tmp_path_factory: pytest.TempPathFactory):
-    """A factory: (seed) → (listens path, users path, truth list), cached per seed."""
-    cache: dict[int, tuple[Path, Path, list[dict]]] = {}
+    """A factory: (seed) → (every data file written, truth list), cached per seed."""
+    cache: dict[int, tuple[tuple[Path, ...], list[dict]]] = {}
 
-    def make(seed: int = 0) -> tuple[Path, Path, list[dict]]:
+    def make(seed: int = 0) -> tuple[tuple[Path, ...], list[dict]]:
         if seed not in cache:
             folder = tmp_path_factory.mktemp(f"synth{seed}")
             result = generate(SynthSpec(seed=seed, **SMALL), folder / "listens.parquet")
             truth = json.loads(result.truth.read_text())
-            cache[seed] = (result.listens, result.users, truth)
+            cache[seed] = (tuple(result.data_files), truth)
         return cache[seed]
 
     return make
@@ -31,11 +31,11 @@ def synth_data(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture
 def small_campaign(synth_data, tmp_path: Path) -> CampaignConfig:
-    listens, users, _ = synth_data(0)
+    files, _ = synth_data(0)
     return CampaignConfig(
         name="t",
         year=2024,
-        data=(listens, users),
+        data=files,
         formats=("square",),
         shortlist=4,
         output=tmp_path / "output",

@@ -64,8 +64,8 @@ def test_packs_list_and_lint() -> None:
 
 
 def test_facts_json_has_the_contract_columns(synth_data) -> None:
-    listens, users, _ = synth_data(0)
-    result = invoke("facts", "--data", listens, "--data", users, "--top", "5", "--json", "-q")
+    files, _ = synth_data(0)
+    result = invoke("facts", *[a for f in files for a in ("--data", f)], "--top", "5", "--json", "-q")
     assert result.exit_code == 0, result.output
     records = json.loads(result.stdout)
     assert len(records) == 5
@@ -77,7 +77,7 @@ def test_facts_json_has_the_contract_columns(synth_data) -> None:
 
 
 def test_unknown_param_and_bad_param_syntax(synth_data) -> None:
-    listens, _, _ = synth_data(0)
+    listens = synth_data(0)[0][0]
     assert_clear_error(invoke("facts", "--data", listens, "--param", "event_spike.min_ratoi=2"), "min_ratoi")
     assert_clear_error(invoke("facts", "--data", listens, "--param", "nonsense"), "pack.name=value")
     assert_clear_error(invoke("facts", "--data", listens, "--param", "nopack.x=1"), "nopack")

@@ -2,15 +2,21 @@
 
     generate(SynthSpec(plants_per_kind=5, seed=0), Path("data/listens.parquet"))
 
-writes `listens.parquet` (schema.LISTENS), `listens.users.parquet` (schema.USERS) and
-`listens.truth.json`: one entry per planted fact, `{"kind", "market", "day", "track_name",
-"value", "role"}`, where `kind` is the pack that must find it and `role` is `anomaly`, `decoy`
-(a pack could be fooled by it), `opted_out` or `under_age` (must never surface). No user ids.
+writes `listens.parquet` (schema.LISTENS), `listens.users.parquet` (schema.USERS),
+`listens.playlists.parquet` and `listens.playlist_tracks.parquet` (schema.PLAYLISTS,
+PLAYLIST_TRACKS) and `listens.truth.json`: one entry per planted fact, `{"kind", "market", "day",
+"track_name", "value", "role"}`, where `kind` is the pack that must find it, `day` the fact's
+period_start, `track_name` its subject_name (a track, an artist, a theme, a playlist title) and
+`role` is `anomaly`, `decoy` (a pack could be fooled by it), `pii` (a playlist title holding
+contact details) or `opted_out` / `under_age` (must never surface). No user ids. Every kind of
+docs/fact-kinds.md is planted (kinds*.py), each value measured on the written files as its pack
+measures it (measuring.py).
 
 The data looks like listening: Zipf-like popularity per market over one shared catalogue with
 local favourites, Zipf-like activity per user, sessions of consecutive plays, weekly and daily
 rhythm in each market's local time (stored as UTC), new releases ramping up from their release
-day, skips, devices, cities. The same spec and seed give the same bytes.
+day, skips, devices, cities; playlists made mostly of what their owners stream. The same spec and
+seed give the same bytes.
 """
 
 from __future__ import annotations
@@ -22,24 +28,46 @@ import numpy as np
 
 from campaign.events import build_calendar
 from campaign.markets import market_timezone
-from campaign.synth import kinds as _kinds  # noqa: F401  (registers the built-in plant kinds)
+
+# The built-in plant kinds register on import, in this order (a kind sees what those before
+# planted): single listeners, then cohorts, then playlists, then whole markets.
+# isort: off
+from campaign.synth import kinds as _kinds  # noqa: F401
+from campaign.synth import kinds_individual as _individual  # noqa: F401
+from campaign.synth import kinds_cohort as _cohort  # noqa: F401
+from campaign.synth import kinds_playlists as _playlists  # noqa: F401
+from campaign.synth import kinds_aggregate as _aggregate  # noqa: F401
+
+# isort: on
+from campaign.synth.measuring import measure
+from campaign.synth.names import spotify_ids
 from campaign.synth.output import (
     aside,
     listens_table,
-    measure,
+    playlist_tables,
     swap_in,
     truth_entries,
     users_table,
     write_json,
     write_parquet,
 )
-from campaign.synth.plants import REGISTRY, Plant, PlantContext, plant_all, prepare_all, register
+from campaign.synth.plants import (
+    MEASURES,
+    REGISTRY,
+    Plant,
+    PlantContext,
+    plant_all,
+    prepare_all,
+    register,
+)
+from campaign.synth.playlists import UserHistory, natural_playlists
 from campaign.synth.plays import Plays, natural_plays
 from campaign.synth.population import make_catalogue, make_users
 from campaign.synth.rhythm import day_of, day_types, day_weights, local_to_utc_us, utc_offsets_us
 from campaign.synth.spec import SynthResult, SynthSpec
 
 __all__ = [
+    "MEASURES",
     "REGISTRY",
     "Plant",
     "PlantContext",
@@ -47,6 +75,7 @@ __all__ = [
     "SynthSpec",
     "generate",
     "output_paths",
+    "playlist_paths",
     "register",
 ]
 
@@ -58,10 +87,22 @@ def output_paths(out: Path) -> tuple[Path, Path, Path]:
     return out, out.with_suffix(".truth.json"), out.with_name(f"{out.stem}.users.parquet")
 
 
+def playlist_paths(out: Path) -> tuple[Path, Path]:
+    """(playlists, playlist_tracks) for `--out FILE.parquet`: FILE.playlists.parquet,
+    FILE.playlist_tracks.parquet."""
+    out = Path(out)
+    return (
+        out.with_name(f"{out.stem}.playlists.parquet"),
+        out.with_name(f"{out.stem}.playlist_tracks.parquet"),
+    )
+
+
 def generate(spec: SynthSpec, out: Path) -> SynthResult:
-    """Generate the dataset `spec` describes and write it beside `out` (see output_paths)."""
+    """Generate the dataset `spec` describes and write it beside `out` (see output_paths and
+    playlist_paths)."""
     started = time.perf_counter()
     listens_path, truth_path, users_path = output_paths(out)
+    playlists_path, tracks_path = playlist_paths(out)
     listens_path.parent.mkdir(parents=True, exist_ok=True)
 
     calendar = build_calendar(spec.markets, [spec.year], ("en",))
@@ -77,8 +118,13 @@ def generate(spec: SynthSpec, out: Path) -> SynthResult:
     ]
     types = [day_types(spec, [d for d, e in days if e.kind == "holiday"]) for days in events]
     natural = natural_plays(spec, users, catalogue, weights, types, spec.rng(4))
+    history = UserHistory(natural, len(users.ids))
+    book = natural_playlists(spec, users, catalogue, history, spec.rng(5))
 
-    ctx = PlantContext(spec, users, catalogue, natural, events, types, prepared)
+    ctx = PlantContext(
+        spec, users, catalogue, natural, events, types, prepared,
+        day_weights=weights, playlists=book, history=history,
+    )  # fmt: skip
     plants = plant_all(ctx)
     keep = np.ones(len(natural), dtype=bool)
     for plant in plants:
@@ -86,26 +132,44 @@ def generate(spec: SynthSpec, out: Path) -> SynthResult:
             keep[plant.drop] = False
     planted = [p.rows for p in plants if p.rows is not None]
     plays = Plays.concat([natural.take(np.flatnonzero(keep)), *planted])
+    book.finish()
+    playlist_ids = spotify_ids(spec.rng(6), len(book), "playlist")
 
     offsets = [utc_offsets_us(market_timezone(code), spec) for code in spec.markets]
     utc_us = local_to_utc_us(plays.local_us, plays.market, offsets, spec)
-    partial = [aside(p) for p in (listens_path, truth_path, users_path)]
-    write_parquet(listens_table(spec, plays, utc_us, users, catalogue), partial[0])
-    write_parquet(users_table(spec, users), partial[2])
-    values = measure(spec, plants, partial[0], users, catalogue)
+    owner_market = users.market[book.owner]
+    created = local_to_utc_us(book.created_us, owner_market, offsets, spec)
+    added = local_to_utc_us(book.added_us, owner_market[book.playlist], offsets, spec)
+    finals = {
+        "listens": listens_path,
+        "users": users_path,
+        "playlists": playlists_path,
+        "playlist_tracks": tracks_path,
+    }
+    partial = {name: aside(path) for name, path in (*finals.items(), ("truth", truth_path))}
+    write_parquet(listens_table(spec, plays, utc_us, users, catalogue), partial["listens"])
+    write_parquet(users_table(spec, users), partial["users"])
+    tables = playlist_tables(book, playlist_ids, created, added, users, catalogue)
+    write_parquet(tables[0], partial["playlists"])
+    write_parquet(tables[1], partial["playlist_tracks"])
+    values = measure(spec, plants, partial, users, catalogue, playlist_ids)
     entries = truth_entries(spec, plants, values, catalogue)
-    write_json(entries, partial[1])
-    swap_in(list(zip(partial, (listens_path, truth_path, users_path), strict=True)))
+    write_json(entries, partial["truth"])
+    swap_in([(partial[name], path) for name, path in (*finals.items(), ("truth", truth_path))])
 
     anomalies = sum(e["role"] == "anomaly" for e in entries)
     return SynthResult(
         listens=listens_path,
         truth=truth_path,
         users=users_path,
+        playlists=playlists_path,
+        playlist_tracks=tracks_path,
+        data_files=list(finals.values()),
         plays=len(plays),
         planted_plays=sum(len(p) for p in planted),
         user_count=len(users.ids),
         track_count=len(catalogue),
+        playlist_count=len(book),
         anomalies=anomalies,
         decoys=len(entries) - anomalies,
         seconds=time.perf_counter() - started,

@@ -34,9 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     result = generate(spec, args.out)
     print(
         f"{result.plays:,} plays ({result.planted_plays:,} planted), {result.user_count:,} users, "
-        f"{result.anomalies} anomalies + {result.decoys} decoys in {result.seconds:.1f} s\n"
-        f"  {result.listens}\n  {result.users}\n  {result.truth}"
+        f"{result.playlist_count:,} playlists, {result.anomalies} anomalies + {result.decoys} "
+        f"decoys in {result.seconds:.1f} s"
     )
+    for path in (*result.data_files, result.truth):
+        print(f"  {path}")
     return 0
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from campaign.events import Event
+from campaign.synth.names import holiday_titles
 from campaign.synth.plants import (
     BASELINE_DAYS,
     MarketEvents,
@@ -30,6 +31,17 @@ REPEAT_PLAYS = (30, 60)
 PRIVACY_REPEAT_PLAYS = (70, 95)
 THEMED_SHARE = 0.4  # how often an event-day plant picks a title that speaks to the event
 FIRST_SPIKE_DAY = BASELINE_DAYS + 7
+MIN_HISTORY_DAYS = 7  # the spike pack's: a track first seen fewer days before is a new release
+
+# How the packs count these facts (docs/fact-kinds.md), over the workspace's `streams`.
+EVENT_SPIKE_SQL = """
+SELECT count(DISTINCT user_id) FROM streams
+WHERE market = $market AND track_id = $track_id AND day = $day
+"""
+REPEAT_ON_DAY_SQL = """
+SELECT count(*) FROM streams
+WHERE market = $market AND track_id = $track_id AND user_id = $user_id AND day = $day
+"""
 
 
 def _spike_size(ctx: PlantContext, rng: np.random.Generator, m: int, day: int) -> int:
@@ -38,7 +50,7 @@ def _spike_size(ctx: PlantContext, rng: np.random.Generator, m: int, day: int) -
     return int(rng.integers(SPIKE_MIN_LISTENERS, SPIKE_MIN_LISTENERS + extra + 1))
 
 
-@register("event_spike")
+@register("event_spike", measure=EVENT_SPIKE_SQL)
 def plant_event_spikes(ctx: PlantContext, rng: np.random.Generator, n: int) -> list[Plant]:
     cat, plants = ctx.catalogue, []
     hi = min(SPIKE_RANKS[1], len(cat) // 2)
@@ -50,8 +62,11 @@ def plant_event_spikes(ctx: PlantContext, rng: np.random.Generator, n: int) -> l
             (cat.rank[m] >= lo) & (cat.rank[m] < hi) & (cat.release_day <= day - FIRST_SPIKE_DAY)
         )
         band = ctx.free(band)
+        # known: streamed in the weeks before, first a week or more before (the pack takes a
+        # track first seen fewer than `min_history_days` before for a new release)
         history = ctx.stream_counts(m, day - BASELINE_DAYS, day)[band]
-        known = band[history >= 2] if (history >= 2).any() else band[history >= 1]
+        early = ctx.stream_counts(m, day - BASELINE_DAYS, day - MIN_HISTORY_DAYS)[band] > 0
+        known = band[early & (history >= 2)] if (early & (history >= 2)).any() else band[early]
         theme = ctx.themed(event)
         themed = known[cat.theme[known] == theme] if theme else known[:0]
         if themed.size and rng.random() < THEMED_SHARE:
@@ -63,7 +78,8 @@ def plant_event_spikes(ctx: PlantContext, rng: np.random.Generator, n: int) -> l
         ctx.used_tracks.add(track)
         parts = [ctx.add_listeners(rng, m, day, track, _spike_size(ctx, rng, m, day), moment=0.5)]
         if not known.size:  # too small a dataset to have history: give it a little
-            for d in rng.choice(np.arange(day - BASELINE_DAYS, day), size=4, replace=False):
+            before = np.arange(day - BASELINE_DAYS, day - MIN_HISTORY_DAYS)
+            for d in rng.choice(before, size=4, replace=False):
                 parts.append(ctx.add_listeners(rng, m, int(d), track, 1))
         drop = ctx.ineligible_rows(m, day, track)
         plants.append(
@@ -73,7 +89,6 @@ def plant_event_spikes(ctx: PlantContext, rng: np.random.Generator, n: int) -> l
                 m,
                 day,
                 track,
-                "listeners",
                 rows=Plays.concat(parts),
                 drop=drop,
             )
@@ -146,11 +161,11 @@ def _plant_repeats(
         rows, drop = ctx.repeat_run(
             rng, m, day, user, track, int(rng.integers(*plays, endpoint=True))
         )
-        plants.append(Plant("repeat_on_day", role, m, day, track, "repeat", user, rows, drop))
+        plants.append(Plant("repeat_on_day", role, m, day, track, user, rows, drop))
     return plants
 
 
-@register("repeat_on_day")
+@register("repeat_on_day", measure=REPEAT_ON_DAY_SQL)
 def plant_repeats(ctx: PlantContext, rng: np.random.Generator, n: int) -> list[Plant]:
     return _plant_repeats(ctx, rng, n, "anomaly", REPEAT_PLAYS)
 
@@ -178,10 +193,11 @@ def _prepare_releases(
     ]
     chosen: list[tuple[int, int, int]] = []
     taken: set[int] = set()
+    everyday = ~holiday_titles(cat.titles)  # a Christmas song released in May: off season
     for i in rng.permutation(len(cells))[:n].tolist():
         m, day = cells[i]
         candidates = np.flatnonzero(
-            (cat.release_day >= 0) & (cat.rank[m] >= 20) & (cat.rank[m] < 800)
+            (cat.release_day >= 0) & (cat.rank[m] >= 20) & (cat.rank[m] < 800) & everyday
         )
         candidates = candidates[~np.isin(candidates, list(taken))]
         if not candidates.size:
@@ -214,7 +230,6 @@ def plant_release_jumps(ctx: PlantContext, rng: np.random.Generator, n: int) -> 
                 m,
                 day,
                 track,
-                "listeners",
                 rows=Plays.concat(parts),
                 drop=drop,
             )
@@ -227,9 +242,10 @@ def plant_top_track_days(ctx: PlantContext, rng: np.random.Generator, n: int) ->
     """A hit on an event day, a little above its usual: a big number, but nothing unusual."""
     cat, plants = ctx.catalogue, []
     for m, day, _ in ctx.event_cells(rng, n, first_day=FIRST_SPIKE_DAY):
-        top = ctx.free(
-            np.flatnonzero((cat.rank[m] < 10) & (cat.release_day <= day - FIRST_SPIKE_DAY))
-        )
+        # a top-ten track of the weeks before (in season: not a Christmas song in February)
+        recent = ctx.stream_counts(m, day - BASELINE_DAYS, day)
+        top = np.argsort(-recent, kind="stable")[:10]
+        top = ctx.free(top[(cat.release_day[top] <= day - FIRST_SPIKE_DAY) & (recent[top] > 0)])
         if not top.size:
             continue
         track = int(rng.choice(top))
@@ -239,7 +255,5 @@ def plant_top_track_days(ctx: PlantContext, rng: np.random.Generator, n: int) ->
         extra = max(target - ctx.listeners(m, day, track).size, 0)
         rows = ctx.add_listeners(rng, m, day, track, extra)
         drop = ctx.ineligible_rows(m, day, track)
-        plants.append(
-            Plant("event_spike", "decoy", m, day, track, "listeners", rows=rows, drop=drop)
-        )
+        plants.append(Plant("event_spike", "decoy", m, day, track, rows=rows, drop=drop))
     return plants

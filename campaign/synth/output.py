@@ -1,4 +1,5 @@
-"""Canonical Parquet (schema.LISTENS, schema.USERS) and the truth file, byte for byte repeatable."""
+"""Canonical Parquet (schema.LISTENS, USERS, PLAYLISTS, PLAYLIST_TRACKS) and the truth file, byte
+for byte repeatable."""
 
 from __future__ import annotations
 
@@ -7,17 +8,17 @@ import os
 from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from campaign.markets import market_timezone
-from campaign.schema import LISTENS, USERS, Table
+from campaign.schema import LISTENS, PLAYLIST_TRACKS, PLAYLISTS, USERS, Table
+from campaign.synth.measuring import subject_name
 from campaign.synth.plants import Plant
+from campaign.synth.playlists import PlaylistBook
 from campaign.synth.plays import Plays
 from campaign.synth.population import PLATFORMS, Catalogue, Users
-from campaign.synth.spec import MIN_STREAM_MS, SynthSpec
+from campaign.synth.spec import SynthSpec
 
 ROW_GROUP_SIZE = 1 << 18  # a few row groups at 1M plays: parallel scans, time-range skipping
 # Fixed writer options: same table, same bytes (no timestamps, no pandas or Arrow metadata).
@@ -87,6 +88,37 @@ def listens_table(
     return pa.Table.from_arrays(arrays, schema=_schema(LISTENS, arrays))
 
 
+def playlist_tables(
+    book: PlaylistBook,
+    ids: list[str],
+    utc_created: np.ndarray,
+    utc_added: np.ndarray,
+    users: Users,
+    catalogue: Catalogue,
+) -> tuple[pa.Table, pa.Table]:
+    """(playlists, playlist_tracks): playlists in creation order, tracks by playlist then time."""
+    order = np.lexsort((np.arange(len(book)), utc_created))
+    rank = np.empty(len(book), dtype=np.int64)
+    rank[order] = np.arange(len(book))
+    titles = np.array(book.names, dtype=object)
+    playlists = [
+        pa.array([ids[i] for i in order.tolist()], pa.string()),
+        _dictionary(book.owner[order], users.ids),
+        _dictionary(np.arange(len(book)), titles[order].tolist()),
+        pa.array(utc_created[order], pa.timestamp("us", tz="UTC")),
+    ]
+    entries = np.lexsort((utc_added, rank[book.playlist]))
+    tracks = [
+        _dictionary(book.playlist[entries], ids),
+        _dictionary(book.track[entries], catalogue.ids),
+        pa.array(utc_added[entries], pa.timestamp("us", tz="UTC")),
+    ]
+    return (
+        pa.Table.from_arrays(playlists, schema=_schema(PLAYLISTS, playlists)),
+        pa.Table.from_arrays(tracks, schema=_schema(PLAYLIST_TRACKS, tracks)),
+    )
+
+
 def users_table(spec: SynthSpec, users: Users) -> pa.Table:
     arrays = [
         pa.array(users.ids, pa.string()),
@@ -101,63 +133,25 @@ def write_parquet(table: pa.Table, path: Path) -> None:
     pq.write_table(table, path, row_group_size=ROW_GROUP_SIZE, **PARQUET_OPTIONS)
 
 
-def measure(
-    spec: SynthSpec, plants: list[Plant], listens: Path, users: Users, catalogue: Catalogue
-) -> list[int]:
-    """Each plant's value, counted on the written Parquet the way the packs count it: streams of
-    ≥ 30 s on the market's local day (distinct listeners, or one listener's plays)."""
-    if not plants:
-        return []
-    first = date(spec.year, 1, 1)
-    keys = pa.table(
-        {
-            "i": list(range(len(plants))),
-            "measure": [p.measure for p in plants],
-            "market": [spec.markets[p.market] for p in plants],
-            "tz": [market_timezone(spec.markets[p.market]) for p in plants],
-            "day": [first + timedelta(days=p.day) for p in plants],
-            "track_id": [catalogue.ids[p.track] for p in plants],
-            "user_id": [users.ids[p.user] if p.user >= 0 else None for p in plants],
-        }
-    )
-    con = duckdb.connect()
-    try:
-        con.register("plants", keys)
-        rows = con.execute(
-            """
-            SELECT p.i,
-                   CASE WHEN any_value(p.measure) = 'listeners' THEN count(DISTINCT l.user_id)
-                        ELSE count(*) FILTER (WHERE l.user_id = p.user_id) END AS value
-            FROM plants AS p
-            JOIN read_parquet($path) AS l
-              ON l.track_id = p.track_id AND l.market = p.market
-             AND timezone(p.tz, l.played_at)::DATE = p.day
-             AND l.ms_played >= $min_ms
-            GROUP BY p.i
-            """,
-            {"path": str(listens), "min_ms": MIN_STREAM_MS},
-        ).fetchall()
-    finally:
-        con.close()
-    values = dict(rows)
-    return [int(values.get(i, 0)) for i in range(len(plants))]
-
-
 def truth_entries(
-    spec: SynthSpec, plants: list[Plant], values: list[int], catalogue: Catalogue
+    spec: SynthSpec,
+    plants: list[Plant],
+    values: list[tuple[int | float, date | None]],
+    catalogue: Catalogue,
 ) -> list[dict]:
-    """The truth file's entries, sorted; no user ids, no times finer than the day."""
+    """The truth file's entries, sorted; no user ids, no times finer than the day. `values` are
+    the measured (value, period_start or None to keep the planned day) of each plant."""
     first = date(spec.year, 1, 1)
     entries = [
         {
             "kind": p.kind,
             "market": spec.markets[p.market],
-            "day": (first + timedelta(days=p.day)).isoformat(),
-            "track_name": catalogue.titles[p.track],
-            "value": v,
+            "day": (day or first + timedelta(days=p.day)).isoformat(),
+            "track_name": subject_name(p, catalogue),
+            "value": value,
             "role": p.role,
         }
-        for p, v in zip(plants, values, strict=True)
+        for p, (value, day) in zip(plants, values, strict=True)
     ]
     return sorted(
         entries, key=lambda e: (e["kind"], e["role"], e["market"], e["day"], e["track_name"])

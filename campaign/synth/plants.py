@@ -1,15 +1,18 @@
 """Planted anomalies and decoys: a registry of kinds, and the context a kind plants with.
 
-A kind is a function that gets a PlantContext (the users, the catalogue, the natural plays, the
-calendar) and returns Plants: the rows it adds, the natural rows it removes, and the truth entry
-it stands for. Its value is measured afterwards on the written data, never taken from the plan.
+A kind is a function that gets a PlantContext (the users, the catalogue, the natural plays and
+playlists, the calendar) and returns Plants: the rows it adds, the natural rows it removes, the
+playlists it creates, and the truth entry it stands for. Its value is measured afterwards on the
+written data, never taken from the plan: a kind registers how (`measure=`), as DuckDB SQL over
+the canonical tables with the plant's keys bound as $parameters (see measuring.py).
 
-To add a kind (repeat_in_year, streak, long_session, …), write one function and register it:
+To add a kind, write one function and register it with its measure:
 
-    @register("streak", role="anomaly")
-    def plant_streak(ctx: PlantContext, rng: np.random.Generator, n: int) -> list[Plant]: ...
+    @register("streak", measure=STREAK_SQL)
+    def plant_streaks(ctx: PlantContext, rng: np.random.Generator, n: int) -> list[Plant]: ...
 
-A kind gets its own random stream, so adding one does not reshuffle the others.
+A kind gets its own random stream, so adding one does not reshuffle the others. Kinds plant in
+registration order and see what the kinds before them planted (`ctx.plants`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from campaign.events import Event
-from campaign.synth.names import THEME_NAMES, event_theme
+from campaign.synth.names import THEME_NAMES, event_theme, holiday_titles
+from campaign.synth.playlists import PlaylistBook, UserHistory
 from campaign.synth.plays import Plays, play_rows
 from campaign.synth.population import Catalogue, Users
 from campaign.synth.rhythm import hourly_profiles
@@ -31,21 +35,24 @@ from campaign.synth.spec import DAY_US, HOUR_US, MIN_STREAM_MS, SynthSpec
 
 STREAM_PLANTS = 100  # random stream family of the plants (see SynthSpec.rng)
 BASELINE_DAYS = 28  # the spike pack compares a day with the 28 before it
+SITTING_BREAK = 40 * 60_000_000  # µs between a repeat's sittings, at least
 
 MarketEvents = list[list[tuple[int, Event]]]  # per market: (day index, event), in the year
 
 
 @dataclass
 class Plant:
-    kind: str  # the pack that must find it (or could be fooled by it)
-    role: str  # anomaly | decoy | opted_out | under_age
+    kind: str  # the pack that must find it (or could be fooled by it); names its measure
+    role: str  # anomaly | decoy | pii | opted_out | under_age
     market: int
-    day: int  # the market's local day index
-    track: int
-    measure: str  # "listeners": distinct streamers that day; "repeat": one user's streams
-    user: int = -1  # for "repeat"; internal only, never written to the truth file
+    day: int  # the fact's period_start: the market's local day index (0 = 1 January)
+    track: int = -1  # the subject track, if the subject is a track
+    user: int = -1  # for individual facts; internal only, never written to the truth file
     rows: Plays | None = None
     drop: np.ndarray | None = None  # natural row indices removed
+    subject: str | None = None  # the fact's subject_name when it is not the track's title
+    playlist: int = -1  # the subject playlist (index into ctx.playlists), if any
+    params: dict[str, Any] = field(default_factory=dict)  # more keys for the kind's measure
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,8 @@ class PlantKind:
 
 
 REGISTRY: dict[str, PlantKind] = {}
+# Per fact kind (a pack's name): DuckDB SQL that counts a plant's value on the written data.
+MEASURES: dict[str, str] = {}
 
 
 def per_kind(spec: SynthSpec) -> int:
@@ -74,11 +83,18 @@ def register(
     name: str,
     count: Callable[[SynthSpec], int] = per_kind,
     prepare: Callable[..., Any] | None = None,
+    measure: str | None = None,
 ) -> Callable[[Callable[..., list[Plant]]], Callable[..., list[Plant]]]:
+    """Register a plant kind; `measure` is the SQL that counts the value of plants whose `kind`
+    is `name` (a kind that plants decoys of another kind, as release_decoy does for event_spike,
+    registers none and is measured by that kind's SQL)."""
+
     def decorate(fn: Callable[..., list[Plant]]) -> Callable[..., list[Plant]]:
         if name in REGISTRY:
             raise ValueError(f"plant kind '{name}' is registered twice")
         REGISTRY[name] = PlantKind(name, fn, count, prepare)
+        if measure is not None:
+            MEASURES[name] = measure
         return fn
 
     return decorate
@@ -100,12 +116,18 @@ def prepare_all(spec: SynthSpec, catalogue: Catalogue, events: MarketEvents) -> 
 
 
 def plant_all(ctx: PlantContext) -> list[Plant]:
-    plants: list[Plant] = []
     for kind in REGISTRY.values():
         n = kind.count(ctx.spec)
         if n > 0:
-            plants.extend(kind.plant(ctx, kind_rng(ctx.spec, kind.name, 1), n))
-    return plants
+            planted = kind.plant(ctx, kind_rng(ctx.spec, kind.name, 1), n)
+            ctx.plants.extend(planted)
+            for plant in planted:  # a track one plant streams is not another's to take
+                if plant.rows is not None:
+                    ctx.used_tracks.update(np.unique(plant.rows.track).tolist())
+    missing = sorted({p.kind for p in ctx.plants} - set(MEASURES))
+    if missing:
+        raise ValueError(f"no measure registered for plant kind '{missing[0]}'")
+    return ctx.plants
 
 
 @dataclass
@@ -117,8 +139,13 @@ class PlantContext:
     events: MarketEvents
     day_types: list[np.ndarray]
     prepared: dict[str, Any] = field(default_factory=dict)
+    day_weights: list[np.ndarray] = field(default_factory=list)  # per market, sums to 1
+    playlists: PlaylistBook = field(default_factory=PlaylistBook)  # natural, then planted
+    history: UserHistory | None = None
+    plants: list[Plant] = field(default_factory=list)  # what the kinds before planted
     used_tracks: set[int] = field(default_factory=set)
     used_users: set[int] = field(default_factory=set)
+    used_artists: set[int] = field(default_factory=set)
     used_cells: set[tuple[int, int]] = field(default_factory=set)  # (market, day)
 
     def __post_init__(self) -> None:
@@ -130,6 +157,13 @@ class PlantContext:
         self._stream = self.natural.ms_played >= MIN_STREAM_MS
         self._plays_per_user = np.bincount(self.natural.user, minlength=len(self.users.ids))
         self._eligible = self.users.eligible
+        # Christmas songs (the off_season pack's "holiday music"), by title
+        self.seasonal = holiday_titles(self.catalogue.titles)
+        if self.history is None:
+            self.history = UserHistory(self.natural, len(self.users.ids))
+        if not self.day_weights:
+            even = np.full(self.spec.days, 1 / self.spec.days)
+            self.day_weights = [even] * len(self.spec.markets)
         for reserved in self.prepared.values():
             self.used_tracks.update(track for _, _, track in reserved)
 
@@ -143,8 +177,10 @@ class PlantContext:
         return self._order[self._bounds[m * n + lo] : self._bounds[m * n + hi]]
 
     def stream_counts(self, m: int, first_day: int, end_day: int) -> np.ndarray:
+        """Natural streams per track in market m on days [first_day, end_day), by listeners the
+        workspace keeps (the history a pack sees)."""
         rows = self.rows(m, first_day, end_day)
-        rows = rows[self._stream[rows]]
+        rows = rows[self._stream[rows] & self._eligible[self.natural.user[rows]]]
         return np.bincount(self.natural.track[rows], minlength=len(self.catalogue))
 
     def listeners(self, m: int, day: int, track: int) -> np.ndarray:
@@ -174,14 +210,56 @@ class PlantContext:
 
     def history_tracks(self, user: int, before_day: int) -> np.ndarray:
         """Tracks a user streamed before a day."""
-        rows = np.flatnonzero((self.natural.user == user) & self._stream & (self._day < before_day))
-        return np.unique(self.natural.track[rows])
+        lo, hi = self.history.bounds[user], self.history.bounds[user + 1]
+        return np.unique(self.history.track[lo:hi][self.history.day[lo:hi] < before_day])
+
+    def kept_streams(self, m: int) -> np.ndarray:
+        """Streams per track in market m by listeners the workspace keeps: the natural ones and
+        what the kinds before planted (the totals a yearly pack counts)."""
+        rows = self.rows(m, 0, self.spec.days)
+        rows = rows[self._stream[rows] & self._eligible[self.natural.user[rows]]]
+        counts = np.bincount(self.natural.track[rows], minlength=len(self.catalogue))
+        for plant in self.plants:
+            if plant.rows is not None:
+                r = plant.rows
+                ok = (r.market == m) & (r.ms_played >= MIN_STREAM_MS) & self._eligible[r.user]
+                counts += np.bincount(r.track[ok], minlength=len(self.catalogue))
+        return counts
+
+    def track_rows(self, m: int, track: int) -> np.ndarray:
+        """Natural row indices of a track in market m, all year."""
+        rows = self.rows(m, 0, self.spec.days + 2)
+        return rows[self.natural.track[rows] == track]
 
     # ---- choosing ---------------------------------------------------------------------------
     def listeners_pool(self, m: int, eligible: bool = True) -> np.ndarray:
         """Users of market m with some listening, eligible (or not) for facts."""
         ok = (self.users.market == m) & (self._plays_per_user > 0)
         return np.flatnonzero(ok & (self._eligible if eligible else ~self._eligible))
+
+    def active_pool(self, m: int, quantile: float = 0.5) -> np.ndarray:
+        """Eligible listeners of market m who listen more than `quantile` of them do."""
+        pool = self.listeners_pool(m)
+        counts = self._plays_per_user[pool]
+        return pool[counts >= np.quantile(counts, quantile)] if pool.size else pool
+
+    def privacy_pool(self, m: int, role: str) -> np.ndarray:
+        """Listeners of market m the workspace removes: opted out, or under age."""
+        pool = self.listeners_pool(m, eligible=False)
+        if role == "under_age":
+            return pool[self.users.birth_year[pool] > self.users.adult_born_by]
+        return pool[self.users.opted_out[pool]]
+
+    def markets_in_turn(self, rng: np.random.Generator, n: int) -> list[int]:
+        """n markets, taken in turn from a random one."""
+        n_markets = len(self.spec.markets)
+        start = int(rng.integers(n_markets))
+        return [(start + i) % n_markets for i in range(n)]
+
+    def markets_by_size(self) -> list[int]:
+        """Markets, the most listeners first (individual facts need a populous market)."""
+        sizes = [self.listeners_pool(m).size for m in range(len(self.spec.markets))]
+        return sorted(range(len(sizes)), key=lambda m: (-sizes[m], m))
 
     def event_cells(
         self, rng: np.random.Generator, n: int, first_day: int = 0, last_day: int | None = None
@@ -216,18 +294,54 @@ class PlantContext:
     def free(self, tracks: np.ndarray) -> np.ndarray:
         return tracks[~np.isin(tracks, list(self.used_tracks))] if self.used_tracks else tracks
 
+    def year_round(self, tracks: np.ndarray, unused: bool = True) -> np.ndarray:
+        """(Unused) tracks that are not Christmas songs: what a plant streams outside an event
+        day (a Christmas song in July would be an off_season fact)."""
+        tracks = self.free(np.asarray(tracks)) if unused else np.asarray(tracks)
+        return tracks[~self.seasonal[tracks]]
+
     # ---- planting ---------------------------------------------------------------------------
+    def pick_days(
+        self, rng: np.random.Generator, m: int, n: int, first: int = 0, end: int | None = None
+    ) -> np.ndarray:
+        """n local days in [first, end), as busy as market m's days are."""
+        end = self.spec.days if end is None else min(end, self.spec.days)
+        p = self.day_weights[m][first:end]
+        return first + rng.choice(p.size, size=n, p=p / p.sum())
+
+    def clock(self, rng: np.random.Generator, m: int, days: np.ndarray) -> np.ndarray:
+        """A local time on each of `days`, from the market's hourly rhythm that kind of day."""
+        days = np.asarray(days, dtype=np.int64)
+        profiles = hourly_profiles(self.spec.markets[m])
+        kind = self.day_types[m][days]
+        cdf = np.cumsum(profiles, axis=1)
+        cdf = (cdf / cdf[:, -1:] + np.arange(4)[:, None]).ravel()
+        u = kind + rng.random(days.size) * (1 - 1e-12)
+        hour = np.searchsorted(cdf, u, side="right") - kind * 24
+        return days * DAY_US + hour * HOUR_US + rng.integers(0, HOUR_US, days.size)
+
+    def streams_on(
+        self,
+        rng: np.random.Generator,
+        m: int,
+        user: np.ndarray,
+        track: np.ndarray,
+        days: np.ndarray,
+    ) -> Plays:
+        """Full plays of tracks by users on days, at the market's usual hours."""
+        return play_rows(self.catalogue, self.users, user, track, m, self.clock(rng, m, days))
+
     def times(
         self, rng: np.random.Generator, m: int, day: int, n: int, moment: float = 0.0
     ) -> np.ndarray:
         """n local times on a day, from the market's hourly rhythm; a share `moment` of them
         gathered around one hour (a broadcast, a countdown)."""
-        profile = hourly_profiles(self.spec.markets[m])[self.day_types[m][day]]
-        hours = rng.choice(24, size=n, p=profile).astype(np.float64) + rng.random(n)
+        local = self.clock(rng, m, np.full(n, day))
         around = rng.random(n) < moment
         centre = 12 + 9 * rng.random()
-        hours[around] = np.clip(rng.normal(centre, 1.2, around.sum()), 0, 23.99)
-        return day * DAY_US + (hours * HOUR_US).astype(np.int64)
+        hours = np.clip(rng.normal(centre, 1.2, around.sum()), 0, 23.99)
+        local[around] = day * DAY_US + (hours * HOUR_US).astype(np.int64)
+        return local
 
     def add_listeners(
         self, rng: np.random.Generator, m: int, day: int, track: int, n: int, moment: float = 0.0
@@ -244,16 +358,25 @@ class PlantContext:
     def repeat_run(
         self, rng: np.random.Generator, m: int, day: int, user: int, track: int, plays: int
     ) -> tuple[Plays, np.ndarray]:
-        """One listener streams a track `plays` times that local day, spread over hours. Their
-        natural skips of it that day are removed, so plays and streams agree."""
+        """One listener streams a track `plays` times that local day, in three to six sittings
+        spread over hours (breaks of 40 minutes or more between them: not one marathon session).
+        Their natural skips of it that day are removed, so plays and streams agree."""
         natural = self.user_rows(m, day, user, track)
         skips = natural[~self.streams(natural)]
         n = max(plays - int(self.streams(natural).sum()), 1)
         duration = int(self.catalogue.duration_ms[track]) * 1000
-        span = max(rng.uniform(5, 15) * HOUR_US, n * (duration + 5_000_000))
-        gaps = rng.dirichlet(np.ones(n)) * (span - n * duration)
-        step = (duration + gaps).astype(np.int64)
-        offsets = np.cumsum(step) - step
+        sittings = int(min(rng.integers(3, 7), n))
+        size = 1 + rng.multinomial(n - sittings, np.full(sittings, 1 / sittings))
+        step = duration + rng.integers(0, 120_000_000, n)  # back to back, or nearly
+        sitting = np.repeat(np.arange(sittings), size)
+        length = np.bincount(sitting, weights=step, minlength=sittings)
+        free = max(rng.uniform(5, 15) * HOUR_US - length.sum() - (sittings - 1) * SITTING_BREAK, 0)
+        breaks = SITTING_BREAK + rng.dirichlet(np.ones(sittings)) * free
+        breaks[-1] = 0
+        begins = np.cumsum(length + breaks) - (length + breaks)
+        within = np.cumsum(step) - step
+        first = np.cumsum(size) - size
+        offsets = (begins[sitting] + within - within[first][sitting]).astype(np.int64)
         latest = DAY_US - 60_000_000 - offsets[-1] - duration
         start = min(int(rng.uniform(6.5, 13) * HOUR_US), max(latest, 0))
         rows = play_rows(

@@ -67,6 +67,9 @@ def day_weights(spec: SynthSpec, events: list[Event], rng: np.random.Generator) 
     return weights / weights.sum()
 
 
+CHRISTMAS_OFF_SEASON = 0.12  # Christmas songs outside their season, relative to their level
+
+
 def theme_season(spec: SynthSpec, theme: str) -> np.ndarray:
     """How much more (or less) an event-themed track is played on each day of the year."""
     d = np.arange(spec.days, dtype=np.float64)
@@ -75,11 +78,11 @@ def theme_season(spec: SynthSpec, theme: str) -> np.ndarray:
         return (date(spec.year, month, day) - date(spec.year, 1, 1)).days
 
     factor = np.ones(spec.days)
-    if theme == "christmas":  # off season most of the year, building up through December
-        factor[:] = 0.35
+    if theme == "christmas":  # hardly heard most of the year, building up through December
+        factor[:] = CHRISTMAS_OFF_SEASON
         start, eve = doy(11, 15), doy(12, 24)
         ramp = (d >= start) & (d <= eve + 1)
-        factor[ramp] = 0.35 + 2.4 * (d[ramp] - start) / (eve - start)
+        factor[ramp] = CHRISTMAS_OFF_SEASON + 2.6 * (d[ramp] - start) / (eve - start)
         factor[d > eve + 1] = 0.9
     elif theme == "love":
         start, peak = doy(2, 1), doy(2, 14)

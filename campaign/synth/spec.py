@@ -50,10 +50,14 @@ class SynthResult:
     listens: Path
     truth: Path
     users: Path
+    playlists: Path
+    playlist_tracks: Path
+    data_files: list[Path]  # every canonical table written: listens, users, playlists, tracks
     plays: int  # rows in listens, planted rows included
     planted_plays: int
     user_count: int
     track_count: int
+    playlist_count: int
     anomalies: int  # truth entries with role "anomaly"
     decoys: int  # every other truth entry
     seconds: float
