@@ -38,7 +38,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--memory-limit", default=None, help="DuckDB memory_limit, e.g. 2GB")
     parser.add_argument("--no-render", action="store_true")
-    parser.add_argument("--data", nargs="*", type=Path, help="existing canonical files to use instead")
+    parser.add_argument(
+        "--data", nargs="*", type=Path, help="existing canonical files to use instead"
+    )
     args = parser.parse_args()
 
     folder = Path(__file__).parent / "results" / "data"
@@ -54,12 +56,24 @@ def main() -> None:
         files = sorted(folder.glob(f"{listens.stem}*.parquet"))
     config = CampaignConfig(name="bench", year=2024, data=tuple(files), formats=("dooh-landscape",))
 
-    ws = timed("workspace (views, daily rollup, calendar)", results, open_workspace, config, files, args.memory_limit)
+    ws = timed(
+        "workspace (views, daily rollup, calendar)",
+        results,
+        open_workspace,
+        config,
+        files,
+        args.memory_limit,
+    )
     packs = discover_packs(pack_dirs(config.packs, Path(".")))
     runs = []
     for pack in packs:
-        run = timed(f"pack {pack.name}", results, collect_facts, ws, pack, resolve_params(pack), config.year)
-        results[-1] = (*results[-1][:2], f"{run.rows} rows" + (f", skipped: {run.skipped}" if run.skipped else ""))
+        run = timed(
+            f"pack {pack.name}", results, collect_facts, ws, pack, resolve_params(pack), config.year
+        )
+        results[-1] = (
+            *results[-1][:2],
+            f"{run.rows} rows" + (f", skipped: {run.skipped}" if run.skipped else ""),
+        )
         runs.append(run)
     candidates = timed("score and rank", results, score_candidates, ws, config, runs)
     result = FactsResult(config, runs, candidates, summarise(ws))
@@ -68,7 +82,9 @@ def main() -> None:
     if not args.no_render:
         theme = load_theme("default")
         out = Path(__file__).parent / "results" / "render"
-        jobs = [(c.copy["en"], "dooh-landscape", theme, out / f"{c.id}.png") for c in result.shortlist()]
+        jobs = [
+            (c.copy["en"], "dooh-landscape", theme, out / f"{c.id}.png") for c in result.shortlist()
+        ]
         timed(f"render {len(jobs)} dooh-landscape", results, render_all, jobs, 2, False)
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -155,7 +155,15 @@ def synth(
         seed=seed,
     )
     result = generate(spec, out)
-    typer.echo(json.dumps({k: str(v) for k, v in vars(result).items()}, indent=2))
+    summary = {
+        "files": [str(p) for p in (*result.data_files, result.truth)],
+        "plays": result.plays,
+        "planted_plays": result.planted_plays,
+        "anomalies": result.anomalies,
+        "decoys": result.decoys,
+        "seconds": round(result.seconds, 2),
+    }
+    typer.echo(json.dumps(summary, indent=2))
 
 
 @app.command()
@@ -191,13 +199,15 @@ def ingest(
         Path | None, typer.Option("--list", help="Show what a dataset folder holds.")
     ] = None,
 ) -> None:
-    """Turn listening exports into canonical Parquet; nothing is lost (rows read = loaded + rejected)."""
+    """Turn listening exports into canonical Parquet; rows read = rows loaded + rows rejected."""
     from campaign.ingest import describe_dataset
     from campaign.ingest import ingest as run_ingest
 
     if list_ is not None:
         summary = describe_dataset(list_)
-        typer.echo(json.dumps(summary.to_json(), indent=2) if as_json else "\n".join(summary.lines()))
+        typer.echo(
+            json.dumps(summary.to_json(), indent=2) if as_json else "\n".join(summary.lines())
+        )
         return
     if not sources:
         raise ConfigError("give at least one export file or folder to ingest", "SOURCES")

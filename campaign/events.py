@@ -30,13 +30,21 @@ KIND_PRIORITY = {"news": 0, "custom": 1, "release": 2, "holiday": 3, "cultural":
 WINDOWS = {
     "day-after": (
         range(1, 2),
-        {"en": "the day after {name}", "nl": "de dag na {name}", "fr": "le lendemain {de_name}",
-         "fi": "{name}: seuraava päivä"},
+        {
+            "en": "the day after {name}",
+            "nl": "de dag na {name}",
+            "fr": "le lendemain {de_name}",
+            "fi": "{name}: seuraava päivä",
+        },
     ),
     "week-of": (
         range(2, 7),
-        {"en": "the week of {name}", "nl": "de week van {name}", "fr": "la semaine {de_name}",
-         "fi": "{name}: sama viikko"},
+        {
+            "en": "the week of {name}",
+            "nl": "de week van {name}",
+            "fr": "la semaine {de_name}",
+            "fi": "{name}: sama viikko",
+        },
     ),
 }
 
@@ -159,7 +167,9 @@ def _rule_days(rule: dict[str, Any], year: int, key: str, path: Path) -> list[da
         elif "dates" in rule:
             days = [d for d in (date.fromisoformat(x) for x in rule["dates"]) if d.year == year]
         else:
-            raise ConfigError(f"cultural day '{key}' needs date, easter, nth_weekday or dates", path)
+            raise ConfigError(
+                f"cultural day '{key}' needs date, easter, nth_weekday or dates", path
+            )
     except (KeyError, ValueError) as exc:
         raise ConfigError(f"cultural day '{key}' has a bad date rule ({exc})", path) from None
     return [d + timedelta(days=int(rule.get("offset", 0))) for d in days]

@@ -50,7 +50,7 @@ def noisy_count(count: float | None, epsilon: float, sensitivity: float = 1.0) -
     if count is None:
         return None
     mechanism = _mechanism(sensitivity / epsilon)
-    return max(0, int(mechanism(int(round(count)))))
+    return max(0, int(mechanism(round(count))))
 
 
 def privatise(fact: Fact, epsilon: float) -> Fact:

@@ -35,10 +35,14 @@ from campaign.schema import TABLES
 from campaign.workspace import open_workspace
 
 
-def _write_given(con: duckdb.DuckDBPyConnection, table: str, spec: dict[str, str], folder: Path, test: Path) -> Path:
+def _write_given(
+    con: duckdb.DuckDBPyConnection, table: str, spec: dict[str, str], folder: Path, test: Path
+) -> Path:
     """Materialise one given table as canonical Parquet, cast to the canonical types."""
     if table not in TABLES:
-        raise PackError(f"given table '{table}' is not a canonical table ({', '.join(TABLES)})", test)
+        raise PackError(
+            f"given table '{table}' is not a canonical table ({', '.join(TABLES)})", test
+        )
     if "csv" in spec:
         source = folder / f"{table}.csv"
         source.write_text(spec["csv"].strip() + "\n", encoding="utf-8")
@@ -62,9 +66,7 @@ def _matches(row: dict[str, Any], expected: dict[str, Any]) -> bool:
         if isinstance(want, float) or isinstance(got, float):
             if got is None or abs(float(got) - float(want)) > 1e-6 * max(1.0, abs(float(want))):
                 return False
-        elif isinstance(want, date) and not isinstance(got, date):
-            return False
-        elif got != want:
+        elif (isinstance(want, date) and not isinstance(got, date)) or got != want:
             return False
     return True
 
@@ -73,7 +75,9 @@ def run_pack_test(pack: Pack) -> None:
     """Raise PackError if the pack's own test fails."""
     test = pack.test_path
     if not test.is_file():
-        raise PackError(f"has no test; write {test.name} beside it (rows given → rows expected)", pack.path)
+        raise PackError(
+            f"has no test; write {test.name} beside it (rows given → rows expected)", pack.path
+        )
     try:
         spec = tomllib.loads(test.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

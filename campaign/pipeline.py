@@ -12,7 +12,6 @@ from typing import Any
 
 from campaign.billboard_copy import BillboardCopy
 from campaign.config import CampaignConfig
-from campaign.copywriter import Copywriter
 from campaign.errors import ConfigError
 from campaign.events import Event
 from campaign.facts import Fact, PackRun, collect_facts
@@ -130,7 +129,8 @@ def _popularity(ws: Workspace, facts: list[Fact]) -> dict[tuple[str, str], tuple
         """
         WITH ranked AS (
             SELECT market, track_id,
-                   rank() OVER (PARTITION BY market ORDER BY sum(coalesce(listeners, streams)) DESC) AS r,
+                   rank() OVER (PARTITION BY market
+                                ORDER BY sum(coalesce(listeners, streams)) DESC) AS r,
                    count(*) OVER (PARTITION BY market) AS n
             FROM daily_streams GROUP BY market, track_id
         )

@@ -58,7 +58,7 @@ def _significance(p_value: float) -> float:
 def count_surprise(value: float, expected: float, variance: float | None) -> Score:
     """Tail of a count under its baseline: negative binomial when the history is over-dispersed."""
     expected = max(float(expected), 0.5)
-    observed = int(round(value))
+    observed = round(value)
     if variance is not None and variance > expected:
         dispersion = expected**2 / (variance - expected)  # the negative binomial's r
         p_value = float(

@@ -46,7 +46,8 @@ def _sql_list(paths: Iterable[Path]) -> str:
 def _parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     try:
         rows = con.execute(
-            "SELECT name FROM parquet_schema(?) WHERE name <> 'duckdb_schema' AND num_children IS NULL",
+            "SELECT name FROM parquet_schema(?) "
+            "WHERE name <> 'duckdb_schema' AND num_children IS NULL",
             [str(path)],
         ).fetchall()
     except duckdb.Error:
@@ -175,7 +176,8 @@ def _markets(con: duckdb.DuckDBPyConnection, config: CampaignConfig) -> list[str
     found = [
         r[0]
         for r in con.execute(
-            "SELECT DISTINCT market FROM raw_listens UNION SELECT DISTINCT market FROM raw_daily_streams"
+            "SELECT DISTINCT market FROM raw_listens "
+            "UNION SELECT DISTINCT market FROM raw_daily_streams"
         ).fetchall()
         if r[0] is not None
     ]
@@ -197,14 +199,16 @@ def _period_filter(config: CampaignConfig, column: str) -> str:
 
 def _last_year(con: duckdb.DuckDBPyConnection) -> int:
     """The latest year in the plays (Parquet statistics make this cheap): ages are judged then."""
-    last = con.execute("SELECT year(max(played_at) AT TIME ZONE 'UTC') FROM raw_listens").fetchone()[0]
+    last = con.execute(
+        "SELECT year(max(played_at) AT TIME ZONE 'UTC') FROM raw_listens"
+    ).fetchone()[0]
     return int(last) if last is not None else date.today().year
 
 
 def _create_listens(
     con: duckdb.DuckDBPyConnection, config: CampaignConfig, markets: list[str]
 ) -> None:
-    """`listens` without opted-out or under-age listeners, limited to the campaign's markets and period."""
+    """`listens` without opted-out or under-age listeners, in the campaign's markets and period."""
     reference_year = config.year or _last_year(con)
     youngest_birth_year = int(reference_year) - int(config.privacy.min_age)
     con.execute(
@@ -267,14 +271,15 @@ def _create_rollups(
     """Daily counts per market-day-track, read from the plays once and shared by every pack."""
     market_list = "(SELECT market FROM market_tz)"
     con.execute(
-        f"""
+        """
         CREATE TEMP TABLE track_names AS
         SELECT track_id, arg_max(track_name, played_at) AS track_name,
                arg_max(artist_name, played_at) AS artist_name
         FROM listens GROUP BY track_id
         """
         if has_listens
-        else "CREATE TEMP TABLE track_names (track_id VARCHAR, track_name VARCHAR, artist_name VARCHAR)"
+        else "CREATE TEMP TABLE track_names "
+        "(track_id VARCHAR, track_name VARCHAR, artist_name VARCHAR)"
     )
     # One row per listener, track and local day: most packs start here, and the daily counts
     # come from it without a count(DISTINCT) over the plays.

@@ -46,7 +46,9 @@ def test_init_then_run_without_data_is_a_clear_error(tmp_path: Path) -> None:
     result = invoke("init", tmp_path / "spring")
     assert result.exit_code == 0
     assert (tmp_path / "spring" / "campaign.toml").is_file()
-    assert_clear_error(invoke("run", tmp_path / "spring" / "campaign.toml"), "data", "does not exist")
+    assert_clear_error(
+        invoke("run", tmp_path / "spring" / "campaign.toml"), "data", "does not exist"
+    )
 
 
 def test_calendar_lists_holidays() -> None:
@@ -58,27 +60,48 @@ def test_calendar_lists_holidays() -> None:
 
 def test_packs_list_and_lint() -> None:
     listed = invoke("packs", "list")
-    assert listed.exit_code == 0 and "event_spike" in listed.output and "min_ratio=3.0" in listed.output
+    assert (
+        listed.exit_code == 0
+        and "event_spike" in listed.output
+        and "min_ratio=3.0" in listed.output
+    )
     linted = invoke("packs", "lint")
     assert linted.exit_code == 0 and "all packs pass" in linted.output
 
 
 def test_facts_json_has_the_contract_columns(synth_data) -> None:
     files, _ = synth_data(0)
-    result = invoke("facts", *[a for f in files for a in ("--data", f)], "--top", "5", "--json", "-q")
+    result = invoke(
+        "facts", *[a for f in files for a in ("--data", f)], "--top", "5", "--json", "-q"
+    )
     assert result.exit_code == 0, result.output
     records = json.loads(result.stdout)
     assert len(records) == 5
     for record in records:
-        for key in ("id", "pack", "rank", "scores", "privacy", "market", "period_start", "value",
-                    "baseline", "cohort_size", "population", "subject_name", "measure"):
+        for key in (
+            "id",
+            "pack",
+            "rank",
+            "scores",
+            "privacy",
+            "market",
+            "period_start",
+            "value",
+            "baseline",
+            "cohort_size",
+            "population",
+            "subject_name",
+            "measure",
+        ):
             assert key in record
     assert [r["rank"] for r in records] == [1, 2, 3, 4, 5]
 
 
 def test_unknown_param_and_bad_param_syntax(synth_data) -> None:
     listens = synth_data(0)[0][0]
-    assert_clear_error(invoke("facts", "--data", listens, "--param", "event_spike.min_ratoi=2"), "min_ratoi")
+    assert_clear_error(
+        invoke("facts", "--data", listens, "--param", "event_spike.min_ratoi=2"), "min_ratoi"
+    )
     assert_clear_error(invoke("facts", "--data", listens, "--param", "nonsense"), "pack.name=value")
     assert_clear_error(invoke("facts", "--data", listens, "--param", "nopack.x=1"), "nopack")
 
@@ -103,14 +126,20 @@ def test_ingest_unknown_format(tmp_path: Path) -> None:
 
 def test_ingest_truncated_json(tmp_path: Path) -> None:
     source = tmp_path / "Streaming_History_Audio_2024.json"
-    source.write_text('[{"ts": "2024-01-01T10:00:00Z", "ms_played": 200000, "master_metadata_track_name": "A"')
-    assert_clear_error(invoke("ingest", source, "--out", tmp_path / "ds", "--user", "me"), source.name)
+    source.write_text(
+        '[{"ts": "2024-01-01T10:00:00Z", "ms_played": 200000, "master_metadata_track_name": "A"'
+    )
+    assert_clear_error(
+        invoke("ingest", source, "--out", tmp_path / "ds", "--user", "me"), source.name
+    )
 
 
 def test_ingest_csv_with_wrong_columns(tmp_path: Path) -> None:
     source = tmp_path / "listens.csv"
     source.write_text("who,when,what\nx,2024-01-01,y\n")
-    assert_clear_error(invoke("ingest", source, "--out", tmp_path / "ds", "--format", "canonical"), source.name)
+    assert_clear_error(
+        invoke("ingest", source, "--out", tmp_path / "ds", "--format", "canonical"), source.name
+    )
 
 
 @pytest.mark.slow

@@ -20,17 +20,65 @@ LOCALES = ("en", "nl", "fr", "fi")
 
 def fact(pack: str, audience: str, value: int, measure: str, title: str, day: date) -> Fact:
     return Fact(
-        pack, audience, pack, "GB", day, day, None, "track", "t1", title, "Artist", measure,
-        value, 10.0, 1 if audience == "individual" else value, 100_000, {},
+        pack,
+        audience,
+        pack,
+        "GB",
+        day,
+        day,
+        None,
+        "track",
+        "t1",
+        title,
+        "Artist",
+        measure,
+        value,
+        10.0,
+        1 if audience == "individual" else value,
+        100_000,
+        {},
     )
 
 
-BREXIT = Event(date(2016, 6, 23), "GB", "news", {"en": "the Brexit vote", "fr": "le vote du Brexit"}, "x")
-VALENTINE = Event(date(2016, 2, 14), "GB", "cultural", {"en": "Valentine's Day", "nl": "Valentijnsdag", "fr": "la Saint-Valentin", "fi": "ystävänpäivä"}, "x")
+BREXIT = Event(
+    date(2016, 6, 23), "GB", "news", {"en": "the Brexit vote", "fr": "le vote du Brexit"}, "x"
+)
+VALENTINE = Event(
+    date(2016, 2, 14),
+    "GB",
+    "cultural",
+    {
+        "en": "Valentine's Day",
+        "nl": "Valentijnsdag",
+        "fr": "la Saint-Valentin",
+        "fi": "ystävänpäivä",
+    },
+    "x",
+)
 CASES = [
-    (fact("event_spike", "cohort", 3749, "listeners", "It's the End of the World As We Know It", BREXIT.day), BREXIT),
+    (
+        fact(
+            "event_spike",
+            "cohort",
+            3749,
+            "listeners",
+            "It's the End of the World As We Know It",
+            BREXIT.day,
+        ),
+        BREXIT,
+    ),
     (fact("event_spike", "cohort", 1, "listeners", "Lonely", date(2016, 3, 9)), None),
-    (fact("event_spike", "cohort", 1314442, "streams", "Christmas Time Is Here - Vocal", date(2017, 12, 25)), None),
+    (
+        fact(
+            "event_spike",
+            "cohort",
+            1314442,
+            "streams",
+            "Christmas Time Is Here - Vocal",
+            date(2017, 12, 25),
+        ),
+        None,
+    ),
     (fact("repeat_on_day", "individual", 42, "plays", "Sorry", VALENTINE.day), VALENTINE),
 ]
 
@@ -42,7 +90,8 @@ def render_all() -> str:
         for locale in LOCALES:
             for variant in writer.variants(case, event, locale):
                 headline = variant.headline.replace("\ue000", "[").replace("\ue001", "]")
-                lines.append(f"{case.pack} {locale} {variant.name}: {headline} | {' / '.join(variant.signoffs)}")
+                signoffs = " / ".join(variant.signoffs)
+                lines.append(f"{case.pack} {locale} {variant.name}: {headline} | {signoffs}")
     return "\n".join(lines) + "\n"
 
 
@@ -70,7 +119,9 @@ def test_locale_numbers_and_emphasis() -> None:
 def test_plurals_follow_the_locale() -> None:
     writer = Copywriter()
     one, _ = CASES[1]
-    assert "1 person who" in writer.variants(one, None, "en")[0].headline.replace("\ue000", "").replace("\ue001", "")
+    assert "1 person who" in writer.variants(one, None, "en")[0].headline.replace(
+        "\ue000", ""
+    ).replace("\ue001", "")
     assert "personne qui" in writer.variants(one, None, "fr")[0].headline
 
 
@@ -80,7 +131,13 @@ def test_variant_choice_is_stable() -> None:
 
 
 def test_the_day_after_an_event_reads_right_in_every_locale() -> None:
-    after = Event(date(2016, 6, 24), "GB", "window", {"en": "the day after the Brexit vote", "fr": "le lendemain du vote du Brexit"}, "day-after")
+    after = Event(
+        date(2016, 6, 24),
+        "GB",
+        "window",
+        {"en": "the day after the Brexit vote", "fr": "le lendemain du vote du Brexit"},
+        "day-after",
+    )
     case = replace(CASES[0][0], period_start=after.day, period_end=after.day)
     writer = Copywriter()
     en = writer.variants(case, after, "en")[0].headline
@@ -121,5 +178,7 @@ def test_template_errors_are_clear(tmp_path: Path, template: str, message: str) 
 
 
 def test_missing_locale() -> None:
-    with pytest.raises(TemplateError, match="no copy template for family 'event_spike' in locale 'xx'"):
+    with pytest.raises(
+        TemplateError, match="no copy template for family 'event_spike' in locale 'xx'"
+    ):
         Copywriter().write(CASES[0][0], None, "xx")

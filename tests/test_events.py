@@ -36,7 +36,9 @@ def test_event_names_per_locale() -> None:
 
 def test_own_events_file(tmp_path: Path) -> None:
     path = tmp_path / "events.csv"
-    path.write_text("date,name,markets,name_fr\n2016-06-23,the Brexit vote,GB;IE,le vote du Brexit\n")
+    path.write_text(
+        "date,name,markets,name_fr\n2016-06-23,the Brexit vote,GB;IE,le vote du Brexit\n"
+    )
     events = build_calendar(["GB", "US"], [2016], event_files=[path])
     brexit = [e for e in events if e.kind == "news"]
     assert [(e.day, e.market) for e in brexit] == [(date(2016, 6, 23), "GB")]
@@ -91,6 +93,10 @@ def test_the_days_after_a_news_event(tmp_path: Path) -> None:
     events = build_calendar(["GB"], [2016], ["en", "fr"], [path])
     after = next(e for e in events if e.day == date(2016, 6, 24))
     assert (after.kind, after.name("en"), after.name("fr")) == (
-        "window", "the day after the Brexit vote", "le lendemain du vote du Brexit"
+        "window",
+        "the day after the Brexit vote",
+        "le lendemain du vote du Brexit",
     )
-    assert {e.name("en") for e in events if e.day == date(2016, 6, 27)} == {"the week of the Brexit vote"}
+    assert {e.name("en") for e in events if e.day == date(2016, 6, 27)} == {
+        "the week of the Brexit vote"
+    }

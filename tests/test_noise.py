@@ -16,8 +16,25 @@ from campaign.publish import run_campaign
 
 def cohort_fact(value: int = 500) -> Fact:
     day = date(2024, 2, 14)
-    return Fact("event_spike", "cohort", "event_spike", "GB", day, day, None, "track", "t", "Song",
-                "A", "listeners", value, 40.0, value, 9000, {"level_variance": 12.0, "novelty": "x"})
+    return Fact(
+        "event_spike",
+        "cohort",
+        "event_spike",
+        "GB",
+        day,
+        day,
+        None,
+        "track",
+        "t",
+        "Song",
+        "A",
+        "listeners",
+        value,
+        40.0,
+        value,
+        9000,
+        {"level_variance": 12.0, "novelty": "x"},
+    )
 
 
 def test_noise_is_centred_with_the_calibrated_scale() -> None:

@@ -57,7 +57,9 @@ def test_unclosed_header(pack_copy: Path) -> None:
 
 def test_undeclared_parameter_is_reported_with_line(pack_copy: Path) -> None:
     path = pack_copy / "repeat_on_day.sql"
-    path.write_text(path.read_text().replace("WHERE plays >= $min_plays", "WHERE plays >= $min_playz"))
+    path.write_text(
+        path.read_text().replace("WHERE plays >= $min_plays", "WHERE plays >= $min_playz")
+    )
     with pytest.raises(PackError, match=r"\$min_playz.*does not declare") as info:
         parse_pack(path)
     assert info.value.line is not None and info.value.path == path
@@ -82,7 +84,10 @@ def test_missing_output_column_fails_lint(pack_copy: Path) -> None:
 def test_user_id_in_output_is_refused(pack_copy: Path) -> None:
     path = pack_copy / "repeat_on_day.sql"
     text = path.read_text()
-    text = text.replace("SELECT market, day, track_id, max(plays) AS plays", "SELECT market, day, track_id, max(plays) AS plays, any_value(user_id) AS user_id")
+    text = text.replace(
+        "SELECT market, day, track_id, max(plays) AS plays",
+        "SELECT market, day, track_id, max(plays) AS plays, any_value(user_id) AS user_id",
+    )
     text = text.replace("    x.market,\n", "    x.market,\n    x.user_id,\n", 1)
     path.write_text(text)
     problems = lint(pack_copy)

@@ -17,7 +17,9 @@ from campaign.publish import run_campaign
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_every_planted_anomaly_ranks_in_the_top_20_of_its_pack(synth_data, small_campaign, seed: int) -> None:
+def test_every_planted_anomaly_ranks_in_the_top_20_of_its_pack(
+    synth_data, small_campaign, seed: int
+) -> None:
     files, truth = synth_data(seed)
     result = find_facts(replace(small_campaign, data=files))
     by_pack: dict[str, list] = {}
@@ -26,7 +28,8 @@ def test_every_planted_anomaly_ranks_in_the_top_20_of_its_pack(synth_data, small
     for plant in truth:
         top = by_pack.get(plant["kind"], [])[:20]
         found = [
-            c for c in top
+            c
+            for c in top
             if c.fact.market == plant["market"]
             and c.fact.period_start.isoformat() == plant["day"]
             and c.fact.subject_name == plant["track_name"]
@@ -36,8 +39,12 @@ def test_every_planted_anomaly_ranks_in_the_top_20_of_its_pack(synth_data, small
             assert found[0].fact.value == plant["value"]
             assert found[0].eligible
         elif plant["role"] in {"opted_out", "under_age"}:
-            everywhere = [c for c in result.candidates if c.fact.subject_name == plant["track_name"]
-                          and c.fact.period_start.isoformat() == plant["day"]]
+            everywhere = [
+                c
+                for c in result.candidates
+                if c.fact.subject_name == plant["track_name"]
+                and c.fact.period_start.isoformat() == plant["day"]
+            ]
             assert not everywhere, f"{plant['role']} listener surfaced: {plant}"
         else:  # decoys must not pass as spikes of an existing track
             assert not found, f"decoy {plant} ranks as an anomaly"
@@ -48,9 +55,19 @@ def all_user_ids(files: tuple[Path, ...]) -> set[str]:
     ids: set[str] = set()
     with duckdb.connect() as con:
         for path in files:
-            columns = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()]
+            columns = [
+                r[0]
+                for r in con.execute(
+                    "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]
+                ).fetchall()
+            ]
             if "user_id" in columns:
-                ids |= {r[0] for r in con.execute("SELECT DISTINCT user_id FROM read_parquet(?)", [str(path)]).fetchall()}
+                ids |= {
+                    r[0]
+                    for r in con.execute(
+                        "SELECT DISTINCT user_id FROM read_parquet(?)", [str(path)]
+                    ).fetchall()
+                }
     return ids
 
 
@@ -85,7 +102,9 @@ def test_manifest_lists_every_candidate_with_scores_privacy_and_copy(small_campa
     manifest = json.loads((run.out_dir / "manifest.json").read_text())
     assert len(manifest["candidates"]) == len(run.facts.candidates) > 0
     for record in manifest["candidates"]:
-        expected = {"surprise", "story", "privacy", "total"} | ({"fit"} if record["images"] else set())
+        expected = {"surprise", "story", "privacy", "total"} | (
+            {"fit"} if record["images"] else set()
+        )
         assert set(record["scores"]) == expected
         for score in record["scores"].values():
             assert 0 <= score["value"] <= 1 and "inputs" in score
@@ -97,14 +116,22 @@ def test_manifest_lists_every_candidate_with_scores_privacy_and_copy(small_campa
     for record in shortlisted:
         assert (run.out_dir / record["images"]["square"]["en"]).is_file()
     with duckdb.connect() as con:
-        rows = con.execute("SELECT count(*) FROM read_parquet(?)", [str(run.out_dir / "facts.parquet")]).fetchone()
+        rows = con.execute(
+            "SELECT count(*) FROM read_parquet(?)", [str(run.out_dir / "facts.parquet")]
+        ).fetchone()
     assert rows[0] == len(manifest["candidates"])
 
 
 def test_an_interrupted_run_leaves_the_previous_output_intact(small_campaign, monkeypatch) -> None:
     first = run_campaign(small_campaign, workers=1)
-    (first.out_dir / "review.json").write_text('{"campaign": "t", "decisions": {"x": {"decision": "approved"}}}')
-    before = {p.relative_to(first.out_dir): p.read_bytes() for p in first.out_dir.rglob("*") if p.is_file()}
+    (first.out_dir / "review.json").write_text(
+        '{"campaign": "t", "decisions": {"x": {"decision": "approved"}}}'
+    )
+    before = {
+        p.relative_to(first.out_dir): p.read_bytes()
+        for p in first.out_dir.rglob("*")
+        if p.is_file()
+    }
 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
@@ -112,14 +139,27 @@ def test_an_interrupted_run_leaves_the_previous_output_intact(small_campaign, mo
     monkeypatch.setattr(publish, "write_gallery", crash)
     with pytest.raises(KeyboardInterrupt):
         run_campaign(small_campaign, workers=1)
-    after = {p.relative_to(first.out_dir): p.read_bytes() for p in first.out_dir.rglob("*") if p.is_file()}
+    after = {
+        p.relative_to(first.out_dir): p.read_bytes()
+        for p in first.out_dir.rglob("*")
+        if p.is_file()
+    }
     assert after == before
     assert not list(first.out_dir.parent.glob(".t.stage-*"))
 
 
 def test_review_decisions_survive_a_rerun(small_campaign) -> None:
     first = run_campaign(small_campaign, workers=1)
-    review = {"campaign": "t", "decisions": {first.facts.candidates[0].id: {"decision": "approved", "note": "", "time": "2024-01-01T00:00:00Z"}}}
+    review = {
+        "campaign": "t",
+        "decisions": {
+            first.facts.candidates[0].id: {
+                "decision": "approved",
+                "note": "",
+                "time": "2024-01-01T00:00:00Z",
+            }
+        },
+    }
     (first.out_dir / "review.json").write_text(json.dumps(review))
     second = run_campaign(small_campaign, workers=1)
     assert json.loads((second.out_dir / "review.json").read_text()) == review

@@ -40,13 +40,16 @@ def test_the_strongest_spike_on_christmas_day_is_a_christmas_song(
     assert report.to_json()["tables"]["daily_streams"]["rows_loaded"] > 0
     result = find_facts(CampaignConfig(packs=("core",)), [dataset])
     christmas_days = [
-        c for c in result.candidates
+        c
+        for c in result.candidates
         if c.fact.pack == "event_spike" and c.event and c.event.name("en") == "Christmas Day"
     ]
     assert christmas_days, "no spike on Christmas Day"
     by_day: dict = {}
     for candidate in christmas_days:
-        by_day.setdefault((candidate.fact.market, candidate.fact.period_start), []).append(candidate)
+        by_day.setdefault((candidate.fact.market, candidate.fact.period_start), []).append(
+            candidate
+        )
     theme = christmas_theme()
     for (market, day), spikes in by_day.items():
         strongest = max(spikes, key=lambda c: c.scores["surprise"].value)

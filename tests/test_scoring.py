@@ -20,7 +20,9 @@ levels = st.floats(min_value=0.0, max_value=1e8, allow_nan=False)
 
 @settings(max_examples=200, deadline=None)
 @given(value=counts, expected=levels, variance=st.none() | levels)
-def test_count_surprise_lies_in_unit_interval(value: int, expected: float, variance: float | None) -> None:
+def test_count_surprise_lies_in_unit_interval(
+    value: int, expected: float, variance: float | None
+) -> None:
     score = count_surprise(value, expected, variance)
     assert 0.0 <= score.value <= 1.0
     assert score.inputs["model"] in {"poisson", "negative binomial"}
@@ -53,14 +55,35 @@ def test_overdispersion_lowers_surprise() -> None:
     typical=st.none() | st.floats(min_value=0.1, max_value=1000),
     share=st.none() | st.floats(min_value=0, max_value=1),
 )
-def test_tail_surprise_lies_in_unit_interval(value: int, typical: float | None, share: float | None) -> None:
+def test_tail_surprise_lies_in_unit_interval(
+    value: int, typical: float | None, share: float | None
+) -> None:
     assert 0.0 <= tail_surprise(value, typical, share).value <= 1.0
 
 
-def spike(title: str, market_population: int = 0, cohort: int | None = 300, audience: str = "cohort") -> Fact:
+def spike(
+    title: str, market_population: int = 0, cohort: int | None = 300, audience: str = "cohort"
+) -> Fact:
     day = date(2024, 12, 25)
-    return Fact("event_spike", audience, "event_spike", "GB", day, day, "e", "track", "t", title,
-                "A", "listeners", 300, 20.0, cohort, market_population, {})
+    return Fact(
+        "event_spike",
+        audience,
+        "event_spike",
+        "GB",
+        day,
+        day,
+        "e",
+        "track",
+        "t",
+        title,
+        "A",
+        "listeners",
+        300,
+        20.0,
+        cohort,
+        market_population,
+        {},
+    )
 
 
 def test_story_rewards_named_days_known_subjects_and_fitting_titles() -> None:
@@ -94,7 +117,10 @@ def test_privacy_gate() -> None:
 
 
 def test_variety_rerank_spreads_subjects() -> None:
-    items = [(f"a{i}", {"subject": "same song", "market": "GB", "pack": "p", "event": ""}, 0.9 - i / 100) for i in range(5)]
+    items = [
+        (f"a{i}", {"subject": "same song", "market": "GB", "pack": "p", "event": ""}, 0.9 - i / 100)
+        for i in range(5)
+    ]
     items.append(("b", {"subject": "other song", "market": "US", "pack": "p", "event": ""}, 0.7))
     order = rerank_for_variety(items)
     assert order[0] == "a0" and order[1] == "b"
