@@ -7,6 +7,7 @@
 --
 -- [params]
 -- min_tracks = 20          # a playlist someone kept adding to, not a name typed and forgotten
+-- min_ratio = 6.0          # its tracks / the market's median tracks per playlist
 -- min_words = 2            # one-word titles are mostly names, moods or keyboard mashing
 -- default_titles = '^(my |new )?playlist( ?#? ?[0-9]+)?$'   # titles the app writes itself
 -- ///
@@ -87,6 +88,7 @@ JOIN population n USING (market)
 LEFT JOIN event_days e ON e.market = r.market AND e.day = r.created
 WHERE r.created IS NOT NULL
   AND r.tracks >= $min_tracks
+  AND r.tracks >= $min_ratio * k.median_tracks
   AND len(string_split(r.title, ' ')) >= $min_words
   AND NOT regexp_matches(r.title, $default_titles)
   AND regexp_matches(r.title, '\pL')
