@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from campaign.config import CampaignConfig
+from campaign.events import Event
 from campaign.synth import SynthSpec, generate
 
 SMALL = {"plays": 150_000, "users": 8_000}
+
+
+def valentines_day(year: int) -> Event:
+    """Valentine's Day in GB, named in the four shipped locales: the copy tests' event."""
+    names = {
+        "en": "Valentine's Day",
+        "nl": "Valentijnsdag",
+        "fr": "la Saint-Valentin",
+        "fi": "ystävänpäivä",
+    }
+    return Event(date(year, 2, 14), "GB", "cultural", names, "x")
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from campaign.copywriter import Copywriter, display_title
 from campaign.errors import TemplateError
 from campaign.events import Event
 from campaign.facts import Fact
+from tests.conftest import valentines_day
 
 GOLDEN = Path(__file__).parent / "golden" / "copy.txt"
 LOCALES = ("en", "nl", "fr", "fi")
@@ -43,18 +44,7 @@ def fact(pack: str, audience: str, value: int, measure: str, title: str, day: da
 BREXIT = Event(
     date(2016, 6, 23), "GB", "news", {"en": "the Brexit vote", "fr": "le vote du Brexit"}, "x"
 )
-VALENTINE = Event(
-    date(2016, 2, 14),
-    "GB",
-    "cultural",
-    {
-        "en": "Valentine's Day",
-        "nl": "Valentijnsdag",
-        "fr": "la Saint-Valentin",
-        "fi": "ystävänpäivä",
-    },
-    "x",
-)
+VALENTINE = valentines_day(2016)
 CASES = [
     (
         fact(

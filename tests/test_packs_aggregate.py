@@ -25,6 +25,7 @@ from campaign.resources import bundled_dir
 from campaign.schema import TABLES
 from campaign.scoring import surprise
 from campaign.workspace import open_workspace
+from tests.conftest import valentines_day
 
 CORE = bundled_dir("queries") / "core"
 REALDATA = Path("/work/shared/realdata")
@@ -247,18 +248,7 @@ def test_real_charts_totals_and_weekdays(charts2019: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 # copy: every variant of every family in every locale
 
-VALENTINE = Event(
-    date(2024, 2, 14),
-    "GB",
-    "cultural",
-    {
-        "en": "Valentine's Day",
-        "nl": "Valentijnsdag",
-        "fr": "la Saint-Valentin",
-        "fi": "ystävänpäivä",
-    },
-    "x",
-)
+VALENTINE = valentines_day(2024)
 YEAR = (date(2024, 1, 1), date(2024, 12, 31))
 
 

@@ -24,6 +24,7 @@ from campaign.packs import Pack, parse_pack, resolve_params
 from campaign.privacy import judge
 from campaign.resources import bundled_dir
 from campaign.workspace import open_workspace
+from tests.conftest import valentines_day
 
 CORE = bundled_dir("queries") / "core"
 PACKS = ("repeat_in_year", "long_session", "off_season", "streak", "skip_point", "hook_point")
@@ -155,18 +156,7 @@ def test_facts_say_nothing_finer_than_market_and_day(name: str) -> None:
 
 # ---- copy --------------------------------------------------------------------------------------
 
-VALENTINE = Event(
-    date(2024, 2, 14),
-    "GB",
-    "cultural",
-    {
-        "en": "Valentine's Day",
-        "nl": "Valentijnsdag",
-        "fr": "la Saint-Valentin",
-        "fi": "ystävänpäivä",
-    },
-    "x",
-)
+VALENTINE = valentines_day(2024)
 TITLE = "It's the End of the World"
 ARTIST = "Forever Alone"
 YEAR = (date(2024, 1, 1), date(2024, 12, 31))
