@@ -53,6 +53,11 @@ def noisy_count(count: float | None, epsilon: float, sensitivity: float = 1.0) -
     return max(0, int(mechanism(round(count))))
 
 
+def _is_statistic(value: Any) -> bool:
+    """A number computed from the data (labels and flags such as `pii` or `sensitive` stay)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def privatise(fact: Fact, epsilon: float) -> Fact:
     """The fact as it may be published: noisy counts, and no raw statistics in its detail."""
     value = noisy_count(fact.value, epsilon * BUDGET_SHARES["value"])
@@ -63,6 +68,6 @@ def privatise(fact: Fact, epsilon: float) -> Fact:
         # a mean of daily listener counts: one listener moves it by at most one
         baseline=noisy_count(fact.baseline, epsilon * BUDGET_SHARES["baseline"]),
         population=noisy_count(fact.population, epsilon * BUDGET_SHARES["population"]),
-        detail={k: v for k, v in fact.detail.items() if isinstance(v, str)}
+        detail={k: v for k, v in fact.detail.items() if not _is_statistic(v)}
         | {"noise": f"discrete Laplace, epsilon {epsilon:g}"},
     )

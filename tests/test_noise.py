@@ -53,6 +53,15 @@ def test_a_private_fact_publishes_only_noisy_counts() -> None:
     assert all("level_variance" not in n.detail and n.detail["novelty"] == "x" for n in noisy)
 
 
+def test_privacy_flags_survive_the_noise() -> None:
+    flagged = replace(cohort_fact(), detail={"sensitive": True, "pii": ["email"], "share": 0.4})
+    assert privatise(flagged, epsilon=1.0).detail | {"noise": ""} == {
+        "sensitive": True,
+        "pii": ["email"],
+        "noise": "",
+    }
+
+
 def test_facts_that_cannot_be_private_are_named() -> None:
     assert unsupported(cohort_fact()) is None
     assert "one listener" in unsupported(replace(cohort_fact(), audience="individual"))
