@@ -319,6 +319,66 @@ def run(
     _print_run(result)
 
 
+@app.command()
+@friendly_errors
+def explain(
+    path: Annotated[Path, typer.Argument(help="The campaign.toml or its output folder.")],
+    fact_id: Annotated[str, typer.Argument(help="A candidate's id (or its first characters).")],
+) -> None:
+    """Show why a candidate ranks where it does: its fact, scores with their inputs, privacy."""
+    from rich.console import Console
+    from rich.pretty import Pretty
+
+    from campaign.output import load_decisions, load_manifest, output_dir
+
+    folder = output_dir(path)
+    candidates = [c for c in load_manifest(folder)["candidates"] if c["id"].startswith(fact_id)]
+    if len(candidates) != 1:
+        found = "no candidate" if not candidates else f"{len(candidates)} candidates"
+        raise ConfigError(f"{found} in {folder} has an id starting with '{fact_id}'")
+    c = candidates[0]
+    console = Console()
+    console.print(
+        f"[bold]#{c['rank']} {c['id']}[/bold]  {c['pack']} · {c['market']} · "
+        f"{c['period_start']}" + (f" · {c['event']['name']['en']}" if c["event"] else "")
+    )
+    for locale, words in c["copy"].items():
+        console.print(f"  {locale}: {words['headline']} / {words['signoff']}")
+    console.print(
+        f"  {c['subject_name']}: {c['value']:,} {c['measure']} vs {c['baseline']} expected;"
+        f" cohort {c['cohort_size']}, population {c['population']}"
+    )
+    for name, score in c["scores"].items():
+        console.print(f"  [bold]{name}[/bold] {score['value']:.3f}", Pretty(score["inputs"]))
+    verdict = "passes" if c["privacy"]["passed"] else "fails"
+    console.print(f"  privacy {verdict}: " + "; ".join(c["privacy"]["reasons"]))
+    console.print(f"  query {c['query']} with", Pretty(c["params"]))
+    decision = load_decisions(folder).get(c["id"])
+    console.print(f"  review: {decision['decision'] if decision else 'not reviewed yet'}")
+
+
+@app.command()
+@friendly_errors
+def export(
+    path: Annotated[Path, typer.Argument(help="The campaign.toml or its output folder.")],
+    to: Annotated[
+        Path | None, typer.Option(help="Where to write (default: <output>-approved).")
+    ] = None,
+) -> None:
+    """Export the approved billboards for print, and a copy sheet for legal and translation."""
+    from campaign.export import export_approved
+    from campaign.output import output_dir
+
+    folder = output_dir(path)
+    result = export_approved(folder, to or folder.with_name(folder.name + "-approved"))
+    typer.echo(
+        f"{result.approved} approved facts, {result.billboards} billboards "
+        f"({result.rendered} drawn now), copy sheet: {result.dest.resolve() / 'copy-sheet.csv'}",
+        err=True,
+    )
+    typer.echo(str(result.dest.resolve()))
+
+
 @packs_app.command("list")
 @friendly_errors
 def packs_list(

@@ -19,8 +19,8 @@ from babel import Locale
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from campaign.errors import InputError, TemplateError
-from campaign.output import REVIEW_FILE
+from campaign.errors import TemplateError
+from campaign.output import load_decisions
 from campaign.resources import bundled_dir
 
 GALLERY_TEMPLATE = "gallery/index.html.j2"
@@ -255,25 +255,8 @@ def _environment(template_dirs: list[Path]) -> SandboxedEnvironment:
     return env
 
 
-def _load_review(review_path: Path) -> dict[str, Any]:
-    if not review_path.is_file():
-        return {}
-    try:
-        review = json.loads(review_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read the reviewers' decisions: {exc}", review_path) from None
-    decisions = review.get("decisions", {}) if isinstance(review, dict) else None
-    if not isinstance(decisions, dict):
-        raise InputError("review.json has no 'decisions' object", review_path)
-    return {
-        str(k): v
-        for k, v in decisions.items()
-        if isinstance(v, dict) and v.get("decision") in ("approved", "rejected")
-    }
-
-
 def write_gallery(stage: Path, manifest: dict[str, Any], template_dirs: list[Path]) -> Path:
-    decisions = _load_review(stage / REVIEW_FILE)
+    decisions = load_decisions(stage)
     try:
         template = _environment(template_dirs).get_template(GALLERY_TEMPLATE)
         html = template.render(

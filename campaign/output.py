@@ -19,8 +19,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from campaign import __version__
+from campaign.errors import InputError
 from campaign.facts import PackRun
 from campaign.pipeline import Candidate, FactsResult
+from campaign.resources import bundled_dir
 
 REVIEW_FILE = "review.json"
 
@@ -100,10 +102,13 @@ def candidate_record(candidate: Candidate) -> dict[str, Any]:
 
 
 def _pack_record(run: PackRun, root: Path) -> dict[str, Any]:
-    try:
-        query = str(run.pack.path.resolve().relative_to(root))
-    except ValueError:
-        query = str(run.pack.path)
+    path = run.pack.path.resolve()
+    for base in (root, bundled_dir("queries").parent):
+        if path.is_relative_to(base):
+            query = str(path.relative_to(base))
+            break
+    else:
+        query = str(path)
     return {
         "name": run.pack.name,
         "title": run.pack.title,
@@ -133,6 +138,7 @@ def build_manifest(result: FactsResult, extra: dict[str, Any] | None = None) -> 
             "year": config.year,
             "locales": list(config.locales),
             "formats": list(config.formats),
+            "theme": config.theme,
             "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
             "tool_version": __version__,
         },
@@ -168,8 +174,47 @@ def write_facts_parquet(stage: Path, manifest: dict[str, Any]) -> None:
     pq.write_table(table, stage / "facts.parquet", compression="zstd")
 
 
-def load_review(out_dir: Path) -> dict[str, Any]:
-    path = out_dir / REVIEW_FILE
+def drop_stale_billboards(stage: Path, keep: set[str]) -> None:
+    """Billboards carried over from the last run that are no longer wanted: drop them."""
+    folder = stage / "billboards"
+    if folder.is_dir():
+        for path in folder.glob("*.png"):
+            if path.name not in keep:
+                path.unlink()
+
+
+def output_dir(path: Path) -> Path:
+    """A campaign's output folder, from its campaign.toml or the folder itself."""
+    from campaign.config import load_config
+
+    if path.is_file() and path.suffix == ".toml":
+        path = load_config(path).out_dir
+    if not (path / "manifest.json").is_file():
+        raise InputError("is not a campaign output folder (it has no manifest.json)", path)
+    return path
+
+
+def load_manifest(out_dir: Path) -> dict[str, Any]:
+    try:
+        return json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read the manifest ({exc})", out_dir / "manifest.json") from None
+
+
+def load_decisions(folder: Path) -> dict[str, dict[str, Any]]:
+    """The reviewers' decisions by fact id (empty when nobody has reviewed yet)."""
+    path = folder / REVIEW_FILE
     if not path.is_file():
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        review = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read the reviewers' decisions: {exc}", path) from None
+    decisions = review.get("decisions", {}) if isinstance(review, dict) else None
+    if not isinstance(decisions, dict):
+        raise InputError("review.json has no 'decisions' object", path)
+    return {
+        str(k): v
+        for k, v in decisions.items()
+        if isinstance(v, dict) and v.get("decision") in ("approved", "rejected")
+    }

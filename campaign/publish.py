@@ -11,7 +11,13 @@ from campaign.config import CampaignConfig
 from campaign.copywriter import Copywriter
 from campaign.errors import ConfigError
 from campaign.gallery import write_gallery
-from campaign.output import build_manifest, staged, write_facts_parquet, write_manifest
+from campaign.output import (
+    build_manifest,
+    drop_stale_billboards,
+    staged,
+    write_facts_parquet,
+    write_manifest,
+)
 from campaign.pipeline import Candidate, FactsResult, find_facts, template_dirs
 from campaign.progress import Reporter, Silent
 from campaign.render import FORMATS, Theme, layout_billboard, load_theme, render_all
@@ -93,19 +99,10 @@ def run_campaign(
                 failed.append(f"{Path(relative).name}: {outcome.error}")
             else:
                 candidate.images.setdefault(fmt, {})[locale] = relative
-        _drop_stale_billboards(stage, {job[3].name for job in jobs})
+        drop_stale_billboards(stage, {job[3].name for job in jobs})
         reporter.stage("Writing manifest and gallery", None)
         manifest = build_manifest(result)
         write_manifest(stage, manifest)
         write_facts_parquet(stage, manifest)
         write_gallery(stage, manifest, template_dirs(config))
     return RunResult(config.out_dir, result, len(jobs) - len(failed), failed)
-
-
-def _drop_stale_billboards(stage: Path, keep: set[str]) -> None:
-    """Billboards of facts no longer shortlisted were carried over from the last run: drop them."""
-    folder = stage / "billboards"
-    if folder.is_dir():
-        for path in folder.glob("*.png"):
-            if path.name not in keep:
-                path.unlink()

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from campaign.cli import app
 
 runner = CliRunner()
-COMMANDS = ["demo", "synth", "init", "ingest", "calendar", "facts", "run", "packs"]
+COMMANDS = ["demo", "synth", "init", "ingest", "calendar", "facts", "run", "explain", "export", "packs"]
 
 
 def invoke(*args: str):
