@@ -202,6 +202,13 @@ def test_lastfm_dated_export_uses_tz(tmp_path):
     )
 
 
+def test_lastfm_dated_export_without_tz_takes_the_markets_zone(tmp_path):
+    report = ingest([FIXTURES / "lastfm" / "ivan"], tmp_path, market="AU")
+    row = read(tmp_path, "listens")[0]
+    assert row[1] == "2020-04-12 19:01:31+00"  # the same local time, read in Australia/Sydney
+    assert any("Australia/Sydney" in note for note in report.ingested[0].notes)
+
+
 def test_lastfm_headerless_export(tmp_path):
     report = ingest([FIXTURES / "lastfm" / "judy"], tmp_path, market="IS")
     assert table_counts(report, "listens") == (2, 2, 0)

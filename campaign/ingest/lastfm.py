@@ -4,7 +4,7 @@ Dialects:
 - `uts`: `uts, utc_time, artist, artist_mbid, album, album_mbid, track, track_mbid`
   (lastfm.ghan.nl); `uts` is epoch seconds.
 - `dated`: `"", date, artist, track, album` (R scripts); `date` is `YYYY-MM-DD HH:MM:SS` with no
-  zone: read in `--tz`, else UTC, and the report says which.
+  zone: read in `--tz`, else in the market's zone, and the report says which.
 - `headerless`: `artist, album, track, date` with dates like `31 Jan 2021 12:34` (UTC), as the
   common "lastfm-to-csv" exports write them.
 - `1k`: the Last.fm-1K TSV `userid, timestamp, artist id, artist, track id, track`, with or
@@ -28,13 +28,15 @@ from campaign.ingest.engine import (
 )
 from campaign.ingest.identity import single_user_id
 from campaign.ingest.spotify_account import require_market
+from campaign.markets import market_timezone
 from campaign.schema import track_id_from_names_sql
 
 
 def stages(src: Source, ctx: Context, dialect: str) -> list[Stage]:
     market = require_market(src, ctx, "a Last.fm scrobble export")
     head = src.sniff
-    tz = ctx.tz or "UTC"
+    # Dates without a zone are the listener's local time: --tz, else the market's zone.
+    tz = ctx.tz or market_timezone(market)
     if dialect == "1k":
         has_header = bool({"timestamp", "artist"} <= set(head.header_lower))
         scan, rejects = csv_scan(src, ctx, 6, header=has_header, delim="\t", quote="")
@@ -63,7 +65,7 @@ def stages(src: Source, ctx: Context, dialect: str) -> list[Stage]:
             artist, title, album = cols["artist"], cols["track"], pick(cols, "album")
             ctx.notes.append(
                 f"scrobble dates read as {tz}"
-                + ("" if ctx.tz else " (the export names no zone; --tz changes it)")
+                + ("" if ctx.tz else f" (the export names no zone: {market}'s; --tz changes it)")
             )
         else:  # headerless: artist, album, track, date
             when_raw = "c3"
