@@ -379,6 +379,22 @@ def export(
     typer.echo(str(result.dest.resolve()))
 
 
+@app.command()
+@friendly_errors
+def serve(
+    path: Annotated[Path, typer.Argument(help="The campaign.toml or its output folder.")],
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8765,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open the gallery in a browser.")
+    ] = False,
+) -> None:
+    """Serve the gallery on 127.0.0.1 and save reviewers' decisions straight to review.json."""
+    from campaign.output import output_dir
+    from campaign.serve import serve as run_server
+
+    run_server(output_dir(path), port=port, open_browser=open_browser)
+
+
 @packs_app.command("list")
 @friendly_errors
 def packs_list(

@@ -49,6 +49,9 @@ def staged(out_dir: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+    if (out_dir / REVIEW_FILE).is_file():
+        # reviewers may have saved decisions (campaign serve) while this run was working
+        shutil.copy2(out_dir / REVIEW_FILE, stage / REVIEW_FILE)
     old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
     if out_dir.exists():
         out_dir.rename(old)

@@ -11,7 +11,19 @@ from typer.testing import CliRunner
 from campaign.cli import app
 
 runner = CliRunner()
-COMMANDS = ["demo", "synth", "init", "ingest", "calendar", "facts", "run", "explain", "export", "packs"]
+COMMANDS = [
+    "demo",
+    "synth",
+    "init",
+    "ingest",
+    "calendar",
+    "facts",
+    "run",
+    "explain",
+    "export",
+    "serve",
+    "packs",
+]
 
 
 def invoke(*args: str):

@@ -164,3 +164,18 @@ def test_review_decisions_survive_a_rerun(small_campaign) -> None:
     second = run_campaign(small_campaign, workers=1)
     assert json.loads((second.out_dir / "review.json").read_text()) == review
     assert first.facts.candidates[0].id in (second.out_dir / "index.html").read_text()
+
+
+def test_decisions_saved_during_a_run_are_kept(small_campaign, monkeypatch) -> None:
+    """`campaign serve` may save a decision while a re-run is working: the swap must keep it."""
+    first = run_campaign(small_campaign, workers=1)
+    saved = {"campaign": "t", "decisions": {first.facts.candidates[0].id: {"decision": "approved"}}}
+    original = publish.write_gallery
+
+    def save_then_write(*args, **kwargs):
+        (first.out_dir / "review.json").write_text(json.dumps(saved))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(publish, "write_gallery", save_then_write)
+    second = run_campaign(small_campaign, workers=1)
+    assert json.loads((second.out_dir / "review.json").read_text()) == saved
