@@ -51,13 +51,18 @@ def _write_given(
         query = spec["sql"]
     else:
         raise PackError(f"given.{table} needs `sql` or `csv`", test)
-    columns = ", ".join(f"CAST({c.name} AS {c.type}) AS {c.name}" for c in TABLES[table].columns)
     path = folder / f"{table}.parquet"
     try:
-        con.execute(f"COPY (SELECT {columns} FROM ({query})) TO '{path}' (FORMAT parquet)")
+        materialise(con, table, query, path)
     except duckdb.Error as exc:
         raise PackError(f"given.{table} failed: {str(exc).splitlines()[0]}", test) from None
     return path
+
+
+def materialise(con: duckdb.DuckDBPyConnection, table: str, query: str, path: Path) -> None:
+    """Write a query's rows as canonical Parquet of `table`, cast to the canonical types."""
+    columns = ", ".join(f"CAST({c.name} AS {c.type}) AS {c.name}" for c in TABLES[table].columns)
+    con.execute(f"COPY (SELECT {columns} FROM ({query})) TO '{path}' (FORMAT parquet)")
 
 
 def _matches(row: dict[str, Any], expected: dict[str, Any]) -> bool:

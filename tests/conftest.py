@@ -3,16 +3,53 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from campaign.config import CampaignConfig
 from campaign.events import Event
+from campaign.packlint import materialise
 from campaign.synth import SynthSpec, generate
 
 SMALL = {"plays": 150_000, "users": 8_000}
+# The real public datasets sit beside the repository (../shared/realdata), in CI too.
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless system Chromium driven by Playwright; the browser tests skip without it."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).is_file():
+        pytest.skip("no system chromium")
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def write_tables(folder: Path, tables: dict[str, str]) -> list[Path]:
+    """Canonical Parquet from SQL, one file per table (as a pack test's `given` does)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect() as con:
+        paths = [folder / f"{table}.parquet" for table in tables]
+        for (table, sql), path in zip(tables.items(), paths, strict=True):
+            materialise(con, table, sql, path)
+    return paths
 
 
 def valentines_day(year: int) -> Event:

@@ -7,14 +7,11 @@ The kworb raw tar.gz is an archive (ignored; the combined CSV holds the same row
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pytest
 
 from campaign.ingest import ingest
-
-REALDATA = Path("/work/shared/realdata")
+from tests.conftest import REALDATA
 
 pytestmark = pytest.mark.skipif(not REALDATA.is_dir(), reason="no /work/shared/realdata")
 

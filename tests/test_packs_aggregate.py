@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from campaign.config import CampaignConfig, PrivacySettings
@@ -22,31 +21,15 @@ from campaign.packlint import run_pack_test
 from campaign.packs import parse_pack, resolve_params
 from campaign.privacy import judge
 from campaign.resources import bundled_dir
-from campaign.schema import TABLES
 from campaign.scoring import surprise
 from campaign.workspace import open_workspace
-from tests.conftest import valentines_day
+from tests.conftest import REALDATA, valentines_day, write_tables
 
 CORE = bundled_dir("queries") / "core"
-REALDATA = Path("/work/shared/realdata")
 LOCALES = ("en", "nl", "fr", "fi")
 AGGREGATE = ("market_total", "market_contrast", "weekday_affinity")
 PLAYLIST = ("playlist_title", "playlist_title_count", "playlist_context")
 PACKS = AGGREGATE + PLAYLIST
-
-
-def write_tables(folder: Path, tables: dict[str, str]) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    with duckdb.connect() as con:
-        for table, sql in tables.items():
-            columns = ", ".join(
-                f"CAST({c.name} AS {c.type}) AS {c.name}" for c in TABLES[table].columns
-            )
-            path = folder / f"{table}.parquet"
-            con.execute(f"COPY (SELECT {columns} FROM ({sql})) TO '{path}' (FORMAT parquet)")
-            paths.append(path)
-    return paths
 
 
 def run(name: str, data: list[Path] | list[str], year: int | None = 2024, **params) -> list[Fact]:

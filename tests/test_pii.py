@@ -10,7 +10,6 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,8 +22,8 @@ from campaign.pii import DIGITS, EMAIL, HANDLE, KINDS, PHONE, URL, describe, fin
 from campaign.privacy import judge
 from campaign.publish import run_campaign
 from campaign.resources import bundled_dir
-from campaign.schema import TABLES
 from campaign.workspace import open_workspace
+from tests.conftest import write_tables
 
 CORE = bundled_dir("queries") / "core"
 
@@ -177,21 +176,6 @@ def test_property_pii_alone_is_caught(data, kind: str) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # hooks: the fact stage withholds the title, the gate fails the fact
-
-
-def write_tables(folder: Path, tables: dict[str, str]) -> list[Path]:
-    """Canonical Parquet from SQL, one file per table (as a pack test's `given` does)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    with duckdb.connect() as con:
-        for table, sql in tables.items():
-            columns = ", ".join(
-                f"CAST({c.name} AS {c.type}) AS {c.name}" for c in TABLES[table].columns
-            )
-            path = folder / f"{table}.parquet"
-            con.execute(f"COPY (SELECT {columns} FROM ({sql})) TO '{path}' (FORMAT parquet)")
-            paths.append(path)
-    return paths
 
 
 SECRETS = ("jane.doe@example.com", "06 12 34 56 78", "@secret_handle", "secret_handle")

@@ -16,8 +16,8 @@ from campaign.ingest import ingest
 from campaign.pipeline import find_facts
 from campaign.resources import bundled_dir
 from campaign.scoring import load_themes
+from tests.conftest import REALDATA
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 CHRISTMAS_DATASETS = [
     ("kaggle2017_us_daily", {"fmt": "charts", "market": "US"}),
     ("uk_daily_xmas2019_ww2020w52", {"fmt": "charts", "market": "GB"}),
