@@ -20,6 +20,7 @@ from campaign.synth.plants import (
     PlantContext,
     decoys,
     register,
+    register_with_privacy_decoys,
 )
 from campaign.synth.plays import Plays, back_catalogue_sampler
 from campaign.synth.population import Catalogue
@@ -165,19 +166,14 @@ def _plant_repeats(
     return plants
 
 
-@register("repeat_on_day", measure=REPEAT_ON_DAY_SQL)
-def plant_repeats(ctx: PlantContext, rng: np.random.Generator, n: int) -> list[Plant]:
-    return _plant_repeats(ctx, rng, n, "anomaly", REPEAT_PLAYS)
-
-
-@register("opted_out_decoy", count=decoys)
-def plant_opted_out(ctx: PlantContext, rng: np.random.Generator, n: int) -> list[Plant]:
-    return _plant_repeats(ctx, rng, n, "opted_out", PRIVACY_REPEAT_PLAYS)
-
-
-@register("under_age_decoy", count=decoys)
-def plant_under_age(ctx: PlantContext, rng: np.random.Generator, n: int) -> list[Plant]:
-    return _plant_repeats(ctx, rng, n, "under_age", PRIVACY_REPEAT_PLAYS)
+register_with_privacy_decoys(
+    "repeat_on_day",
+    _plant_repeats,
+    REPEAT_PLAYS,
+    PRIVACY_REPEAT_PLAYS,
+    REPEAT_ON_DAY_SQL,
+    decoy_names=("opted_out_decoy", "under_age_decoy"),
+)
 
 
 def _prepare_releases(

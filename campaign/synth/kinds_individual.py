@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from campaign.synth.kinds import _repeat_days
-from campaign.synth.plants import Plant, PlantContext, decoys, register
+from campaign.synth.plants import Plant, PlantContext, register_with_privacy_decoys
 from campaign.synth.plays import Plays
 from campaign.synth.spec import DAY_US, HOUR_US
 
@@ -115,23 +115,9 @@ def _plant_year_repeats(
     return plants
 
 
-@register("repeat_in_year", measure=REPEAT_IN_YEAR_SQL)
-def plant_year_repeats(ctx: PlantContext, rng: np.random.Generator, n: int) -> list[Plant]:
-    return _plant_year_repeats(ctx, rng, n, "anomaly", YEAR_PLAYS)
-
-
-@register("repeat_in_year_opted_out", count=decoys)
-def plant_year_repeats_opted_out(
-    ctx: PlantContext, rng: np.random.Generator, n: int
-) -> list[Plant]:
-    return _plant_year_repeats(ctx, rng, n, "opted_out", PRIVACY_YEAR_PLAYS)
-
-
-@register("repeat_in_year_under_age", count=decoys)
-def plant_year_repeats_under_age(
-    ctx: PlantContext, rng: np.random.Generator, n: int
-) -> list[Plant]:
-    return _plant_year_repeats(ctx, rng, n, "under_age", PRIVACY_YEAR_PLAYS)
+register_with_privacy_decoys(
+    "repeat_in_year", _plant_year_repeats, YEAR_PLAYS, PRIVACY_YEAR_PLAYS, REPEAT_IN_YEAR_SQL
+)
 
 
 # ---- long_session -----------------------------------------------------------------------------
@@ -278,20 +264,6 @@ def _plant_sessions(
     return plants
 
 
-@register("long_session", measure=LONG_SESSION_SQL)
-def plant_long_sessions(ctx: PlantContext, rng: np.random.Generator, n: int) -> list[Plant]:
-    return _plant_sessions(ctx, rng, n, "anomaly", SESSION_MINUTES)
-
-
-@register("long_session_opted_out", count=decoys)
-def plant_long_sessions_opted_out(
-    ctx: PlantContext, rng: np.random.Generator, n: int
-) -> list[Plant]:
-    return _plant_sessions(ctx, rng, n, "opted_out", PRIVACY_SESSION_MINUTES)
-
-
-@register("long_session_under_age", count=decoys)
-def plant_long_sessions_under_age(
-    ctx: PlantContext, rng: np.random.Generator, n: int
-) -> list[Plant]:
-    return _plant_sessions(ctx, rng, n, "under_age", PRIVACY_SESSION_MINUTES)
+register_with_privacy_decoys(
+    "long_session", _plant_sessions, SESSION_MINUTES, PRIVACY_SESSION_MINUTES, LONG_SESSION_SQL
+)

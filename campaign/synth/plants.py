@@ -100,6 +100,27 @@ def register(
     return decorate
 
 
+def register_with_privacy_decoys(
+    name: str,
+    plant: Callable[[PlantContext, np.random.Generator, int, str, Any], list[Plant]],
+    size: Any,
+    decoy_size: Any,
+    measure: str,
+    decoy_names: tuple[str, str] | None = None,
+) -> None:
+    """An individual kind and its two privacy decoys: the same plant, once for an eligible
+    listener, once for an opted-out and once for an under-age one (who must never surface)."""
+    opted_out, under_age = decoy_names or (f"{name}_opted_out", f"{name}_under_age")
+    for kind, role, amount, count in (
+        (name, "anomaly", size, per_kind),
+        (opted_out, "opted_out", decoy_size, decoys),
+        (under_age, "under_age", decoy_size, decoys),
+    ):
+        register(kind, count=count, measure=measure if role == "anomaly" else None)(
+            lambda ctx, rng, n, role=role, amount=amount: plant(ctx, rng, n, role, amount)
+        )
+
+
 def kind_rng(spec: SynthSpec, name: str, phase: int) -> np.random.Generator:
     return spec.rng(STREAM_PLANTS, zlib.crc32(name.encode()), phase)
 
