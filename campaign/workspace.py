@@ -166,7 +166,7 @@ def _available_tables(files: dict[str, list[Path]]) -> set[str]:
     """The tables and views a pack may name in `needs`."""
     tables = {"daily_streams", "market_days", "events", "event_days", "market_tz", "track_names"}
     if "listens" in files:
-        tables |= {"listens", "streams", "listener_track_days"}
+        tables |= {"listens", "streams", "listener_track_days", "market_years"}
     if "playlists" in files:
         tables |= {"user_markets"}
     return tables | (set(files) & {"users", "tracks", "playlists", "playlist_tracks"})
@@ -308,6 +308,14 @@ def _create_rollups(
         """
     )
     con.execute("DROP TABLE daily_counts")
+    # Distinct active listeners of each market-year: the population of the year-long facts.
+    con.execute(
+        """
+        CREATE TEMP TABLE market_years AS
+        SELECT market, year(day) AS year, count(DISTINCT user_id) AS listeners
+        FROM listener_track_days GROUP BY ALL
+        """
+    )
     con.execute(
         """
         CREATE TEMP TABLE market_days AS

@@ -2,7 +2,7 @@
 -- name = "hook_point"
 -- title = "How many plays it took a track to hook its listeners"
 -- audience = "cohort"
--- needs = ["listener_track_days", "track_names"]
+-- needs = ["listener_track_days", "track_names", "market_years"]
 -- copy = "hook_point"
 --
 -- [params]
@@ -67,12 +67,6 @@ typical AS (
 ),
 facts AS (
     SELECT * FROM per_track WHERE listeners >= $min_listeners
-),
-population AS (
-    -- distinct listeners of the market-year, only where there is something to report
-    SELECT market, year, count(DISTINCT user_id) AS listeners
-    FROM cells SEMI JOIN (SELECT DISTINCT market, year FROM facts) USING (market, year)
-    GROUP BY ALL
 )
 SELECT
     f.market,
@@ -97,5 +91,5 @@ SELECT
 FROM facts f
 JOIN typical t USING (market, year)
 JOIN track_names n USING (track_id)
-LEFT JOIN population p USING (market, year)
+LEFT JOIN market_years p USING (market, year)
 ORDER BY f.listeners DESC

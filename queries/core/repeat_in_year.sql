@@ -2,7 +2,7 @@
 -- name = "repeat_in_year"
 -- title = "One listener played one track an extreme number of times in a year"
 -- audience = "individual"
--- needs = ["listener_track_days", "track_names"]
+-- needs = ["listener_track_days", "track_names", "market_years"]
 -- copy = "repeat_in_year"
 --
 -- [params]
@@ -39,12 +39,6 @@ extremes AS (
     FROM cells
     WHERE plays >= $min_plays
     GROUP BY ALL
-),
-population AS (
-    -- distinct listeners of the market-year, only where there is something to report
-    SELECT market, year, count(DISTINCT user_id) AS listeners
-    FROM cells SEMI JOIN (SELECT DISTINCT market, year FROM extremes) USING (market, year)
-    GROUP BY ALL
 )
 SELECT
     x.market,
@@ -67,6 +61,6 @@ SELECT
 FROM extremes x
 JOIN tail t ON t.market = x.market AND t.year = x.year AND t.plays = x.plays
 JOIN p999 p ON p.market = x.market AND p.year = x.year
-JOIN population pop ON pop.market = x.market AND pop.year = x.year
+JOIN market_years pop ON pop.market = x.market AND pop.year = x.year
 JOIN track_names n ON n.track_id = x.track_id
 ORDER BY x.plays DESC
