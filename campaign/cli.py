@@ -329,7 +329,8 @@ def explain(
     from rich.console import Console
     from rich.pretty import Pretty
 
-    from campaign.output import load_decisions, load_manifest, output_dir
+    from campaign.output import load_manifest, output_dir
+    from campaign.review import load_decisions
 
     folder = output_dir(path)
     candidates = [c for c in load_manifest(folder)["candidates"] if c["id"].startswith(fact_id)]

@@ -20,8 +20,8 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from campaign.errors import TemplateError
-from campaign.output import load_decisions
 from campaign.resources import bundled_dir
+from campaign.review import load_decisions
 
 GALLERY_TEMPLATE = "gallery/index.html.j2"
 

@@ -23,8 +23,7 @@ from campaign.errors import InputError
 from campaign.facts import PackRun
 from campaign.pipeline import Candidate, FactsResult
 from campaign.resources import bundled_dir
-
-REVIEW_FILE = "review.json"
+from campaign.review import REVIEW_FILE
 
 
 @contextmanager
@@ -202,22 +201,3 @@ def load_manifest(out_dir: Path) -> dict[str, Any]:
         return json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise InputError(f"cannot read the manifest ({exc})", out_dir / "manifest.json") from None
-
-
-def load_decisions(folder: Path) -> dict[str, dict[str, Any]]:
-    """The reviewers' decisions by fact id (empty when nobody has reviewed yet)."""
-    path = folder / REVIEW_FILE
-    if not path.is_file():
-        return {}
-    try:
-        review = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read the reviewers' decisions: {exc}", path) from None
-    decisions = review.get("decisions", {}) if isinstance(review, dict) else None
-    if not isinstance(decisions, dict):
-        raise InputError("review.json has no 'decisions' object", path)
-    return {
-        str(k): v
-        for k, v in decisions.items()
-        if isinstance(v, dict) and v.get("decision") in ("approved", "rejected")
-    }

@@ -35,15 +35,13 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from campaign.errors import ConfigError, InputError
+from campaign.review import DECISIONS, REVIEW_FILE, load_decisions, read_review
 
-# campaign.output.REVIEW_FILE, not imported from there: that module loads the whole pipeline.
-REVIEW_FILE = "review.json"
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 MAX_BODY = 64 * 1024  # bytes of a PUT body
 DRAIN_LIMIT = 1024 * 1024  # a larger body than this is not even read before refusing it
 API_REVIEW = "/api/review"
-DECISIONS = ("approved", "rejected")
 LOCAL_NAMES = frozenset({"127.0.0.1", "localhost"})
 
 _CONTENT_TYPES = {
@@ -132,43 +130,26 @@ class ReviewServer(ThreadingHTTPServer):
 
     def read_review(self) -> dict[str, Any]:
         """review.json as it is on disk ({} when there is none); refuses one it cannot read."""
-        path = self.out_dir / REVIEW_FILE
         try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return {}
-        except (OSError, UnicodeDecodeError) as exc:
+            return read_review(self.out_dir)
+        except InputError as exc:
             raise RequestError(
-                HTTPStatus.INTERNAL_SERVER_ERROR, f"cannot read {REVIEW_FILE}: {exc}"
+                HTTPStatus.INTERNAL_SERVER_ERROR, f"{exc.describe()}; nothing was saved"
             ) from None
-        try:
-            review = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise RequestError(
-                HTTPStatus.INTERNAL_SERVER_ERROR,
-                f"{REVIEW_FILE} is not valid JSON ({exc}); fix or remove it, nothing was saved",
-            ) from None
-        if not isinstance(review, dict) or not isinstance(review.get("decisions", {}), dict):
-            raise RequestError(
-                HTTPStatus.INTERNAL_SERVER_ERROR,
-                f"{REVIEW_FILE} has no 'decisions' object; fix or remove it, nothing was saved",
-            )
-        return review
 
     def review(self) -> dict[str, Any]:
         """What GET /api/review answers: the campaign and every well-formed decision."""
         self.manifest.refresh()
-        decisions = self.read_review().get("decisions", {})
+        self.read_review()  # refuses an unreadable file with the server's error
         return {
             "campaign": self.manifest.campaign,
             "decisions": {
-                str(k): {
+                fact_id: {
                     "decision": v["decision"],
                     "note": v.get("note") if isinstance(v.get("note"), str) else "",
                     "time": v.get("time"),
                 }
-                for k, v in sorted(decisions.items())
-                if isinstance(v, dict) and v.get("decision") in DECISIONS
+                for fact_id, v in sorted(load_decisions(self.out_dir).items())
             },
         }
 
