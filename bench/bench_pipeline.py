@@ -18,8 +18,8 @@ from campaign.config import CampaignConfig
 from campaign.facts import collect_facts
 from campaign.packs import discover_packs, pack_dirs, resolve_params
 from campaign.pipeline import FactsResult, score_candidates, summarise
-from campaign.publish import write_copy
 from campaign.render import load_theme, render_all
+from campaign.run import write_copy
 from campaign.synth import SynthSpec, generate
 from campaign.workspace import open_workspace
 

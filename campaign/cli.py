@@ -1,4 +1,4 @@
-"""The `campaign` command: a thin shell over the library (`campaign.pipeline`, `campaign.publish`).
+"""The `campaign` command: a thin shell over the library (`campaign.pipeline`, `campaign.run`).
 
 Errors a user can fix print one sentence and exit 1; `--debug` shows the traceback instead.
 Heavy libraries are imported inside the commands so that `campaign --help` answers at once.
@@ -247,7 +247,7 @@ def facts(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Print the ranked candidate facts."""
-    from campaign.output import _json_default, candidate_record
+    from campaign.output.manifest import _json_default, candidate_record
     from campaign.pipeline import find_facts
 
     config = _config(campaign_file)
@@ -310,7 +310,7 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Run the whole pipeline: facts, scores, copy, billboards, manifest and gallery."""
-    from campaign.publish import run_campaign
+    from campaign.run import run_campaign
 
     config = _config(campaign_file, output=out)
     reporter = _reporter(quiet)
@@ -329,8 +329,8 @@ def explain(
     from rich.console import Console
     from rich.pretty import Pretty
 
-    from campaign.output import load_manifest, output_dir
-    from campaign.review import load_decisions
+    from campaign.output.manifest import load_manifest, output_dir
+    from campaign.output.review import load_decisions
 
     folder = output_dir(path)
     candidates = [c for c in load_manifest(folder)["candidates"] if c["id"].startswith(fact_id)]
@@ -367,8 +367,8 @@ def export(
     ] = None,
 ) -> None:
     """Export the approved billboards for print, and a copy sheet for legal and translation."""
-    from campaign.export import export_approved
-    from campaign.output import output_dir
+    from campaign.output.export import export_approved
+    from campaign.output.manifest import output_dir
 
     folder = output_dir(path)
     result = export_approved(folder, to or folder.with_name(folder.name + "-approved"))
@@ -390,8 +390,8 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the gallery on 127.0.0.1 and save reviewers' decisions straight to review.json."""
-    from campaign.output import output_dir
-    from campaign.serve import serve as run_server
+    from campaign.output.manifest import output_dir
+    from campaign.output.serve import serve as run_server
 
     run_server(output_dir(path), port=port, open_browser=open_browser)
 

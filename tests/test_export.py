@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from campaign.cli import app
 from campaign.errors import InputError
-from campaign.export import export_approved
-from campaign.publish import run_campaign
+from campaign.output.export import export_approved
 from campaign.render import FORMATS
+from campaign.run import run_campaign
 
 runner = CliRunner()
 

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from campaign.errors import InputError
-from campaign.gallery import emphasised_html, fact_words, score_rows, write_gallery
+from campaign.output.gallery import emphasised_html, fact_words, score_rows, write_gallery
 
 CAMPAIGN = "wrapped-test"
 SHORT = "a1b2c3d4e5f60001"  # shortlisted, passes privacy, has billboards

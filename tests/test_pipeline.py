@@ -11,9 +11,9 @@ import duckdb
 import pytest
 from PIL import Image
 
-from campaign import publish
+from campaign import run as publish
 from campaign.pipeline import find_facts
-from campaign.publish import run_campaign
+from campaign.run import run_campaign
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -30,8 +30,8 @@ from campaign.render import (
     render_key,
     save_billboard,
 )
+from campaign.render.textfit import balanced_breaks, greedy_breaks
 from campaign.resources import ASSETS_DIR
-from campaign.textfit import balanced_breaks, greedy_breaks
 
 SMALL = ["square", "dooh-landscape", "dooh-portrait"]
 

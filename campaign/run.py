@@ -10,8 +10,8 @@ from typing import Any
 from campaign.config import CampaignConfig
 from campaign.copywriter import Copywriter
 from campaign.errors import ConfigError
-from campaign.gallery import write_gallery
-from campaign.output import (
+from campaign.output.gallery import write_gallery
+from campaign.output.manifest import (
     build_manifest,
     drop_stale_billboards,
     staged,
@@ -21,8 +21,8 @@ from campaign.output import (
 from campaign.pipeline import Candidate, FactsResult, find_facts, template_dirs
 from campaign.progress import Reporter, Silent
 from campaign.render import FORMATS, Theme, layout_billboard, load_theme, render_all
+from campaign.render.textfit import RenderError
 from campaign.scoring import Score
-from campaign.textfit import RenderError
 
 
 @dataclass

@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from campaign.errors import ConfigError, InputError
-from campaign.review import DECISIONS, REVIEW_FILE, load_decisions, read_review
+from campaign.output.review import DECISIONS, REVIEW_FILE, load_decisions, read_review
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765

@@ -25,8 +25,7 @@ from PIL import Image, ImageColor, ImageDraw, ImageFont, PngImagePlugin
 
 from campaign.billboard_copy import BillboardCopy
 from campaign.errors import ConfigError
-from campaign.resources import ASSETS_DIR, bundled_dir
-from campaign.textfit import (
+from campaign.render.textfit import (
     Line,
     Paragraph,
     RenderError,
@@ -37,6 +36,7 @@ from campaign.textfit import (
     load_font,
     split_words,
 )
+from campaign.resources import ASSETS_DIR, bundled_dir
 
 __all__ = [
     "FORMATS",

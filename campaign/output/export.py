@@ -18,9 +18,9 @@ from typing import Any
 
 from campaign.billboard_copy import BillboardCopy
 from campaign.errors import InputError
-from campaign.output import drop_stale_billboards, load_manifest, staged
+from campaign.output.manifest import drop_stale_billboards, load_manifest, staged
 from campaign.render import load_theme, render_all
-from campaign.review import load_decisions
+from campaign.output.review import load_decisions
 
 SHEET_COLUMNS = (
     "id", "pack", "market", "period_start", "period_end", "event", "locale", "variant",

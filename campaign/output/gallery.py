@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from campaign.errors import TemplateError
 from campaign.resources import bundled_dir
-from campaign.review import load_decisions
+from campaign.output.review import load_decisions
 
 GALLERY_TEMPLATE = "gallery/index.html.j2"
 

@@ -23,7 +23,7 @@ from campaign.errors import InputError
 from campaign.facts import PackRun
 from campaign.pipeline import Candidate, FactsResult
 from campaign.resources import bundled_dir
-from campaign.review import REVIEW_FILE
+from campaign.output.review import REVIEW_FILE
 
 
 @contextmanager
