@@ -12,8 +12,7 @@ import pytest
 from PIL import Image
 
 from campaign import run as publish
-from campaign.pipeline import find_facts
-from campaign.run import run_campaign
+from campaign.run import find_facts, run_campaign
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -261,9 +261,9 @@ def test_a_busy_port_is_one_sentence(out: Path) -> None:
 
 
 def test_writes_the_review_file_of_the_outputs() -> None:
-    from campaign.output import manifest, serve
+    from campaign.output import folder, serve
 
-    assert serve.REVIEW_FILE == manifest.REVIEW_FILE
+    assert serve.REVIEW_FILE == folder.REVIEW_FILE
 
 
 def test_binds_to_loopback_only(out: Path) -> None:

@@ -1,16 +1,15 @@
-"""The output folder (DESIGN.md, "Outputs"): written aside, then swapped in whole.
+"""manifest.json (DESIGN.md, "Outputs"): the one module that writes it and reads it back.
 
-An interrupted run leaves the previous output intact; the reviewers' `review.json` is carried over.
+The manifest records every candidate with its query, parameters, scores and their inputs, privacy
+verdict, copy and images, and the settings that made them: the score weights and the theme file
+the run used, so an export or a gallery of an old run shows what that run did, not today's code.
 Nothing written here holds a user id, an exact timestamp or a raw row: only facts, scores, copy.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,43 +18,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from campaign import __version__
+from campaign.config import load_config
 from campaign.errors import InputError
 from campaign.facts import PackRun
-from campaign.pipeline import Candidate, FactsResult
 from campaign.resources import bundled_dir
-from campaign.output.review import REVIEW_FILE
+from campaign.scoring import WEIGHTS, Candidate, FactsResult
 
-
-@contextmanager
-def staged(out_dir: Path) -> Iterator[Path]:
-    """A staging folder beside `out_dir` that replaces it only when the block completes.
-
-    The previous billboards are hard-linked into the stage so unchanged ones need not be redrawn;
-    the renderer replaces files by rename, so the old output's files are never written through.
-    """
-    out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in out_dir.parent.glob(f".{out_dir.name}.stage-*"):
-        shutil.rmtree(leftover, ignore_errors=True)  # from an interrupted run
-    stage = out_dir.parent / f".{out_dir.name}.stage-{os.getpid()}"
-    stage.mkdir()
-    try:
-        if (out_dir / "billboards").is_dir():
-            shutil.copytree(out_dir / "billboards", stage / "billboards", copy_function=os.link)
-        if (out_dir / REVIEW_FILE).is_file():
-            shutil.copy2(out_dir / REVIEW_FILE, stage / REVIEW_FILE)
-        yield stage
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    if (out_dir / REVIEW_FILE).is_file():
-        # reviewers may have saved decisions (campaign serve) while this run was working
-        shutil.copy2(out_dir / REVIEW_FILE, stage / REVIEW_FILE)
-    old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-    if out_dir.exists():
-        out_dir.rename(old)
-    stage.rename(out_dir)
-    shutil.rmtree(old, ignore_errors=True)
+MANIFEST_FILE = "manifest.json"
 
 
 def _json_default(value: Any) -> Any:
@@ -123,7 +92,10 @@ def _pack_record(run: PackRun, root: Path) -> dict[str, Any]:
     }
 
 
-def build_manifest(result: FactsResult, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_manifest(
+    result: FactsResult, theme_path: Path | None = None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The manifest of a run; `theme_path` is the theme file the billboards were drawn with."""
     config = result.config
     root = config.root.resolve()
     packs = {run.pack.name: _pack_record(run, root) for run in result.runs}
@@ -141,6 +113,8 @@ def build_manifest(result: FactsResult, extra: dict[str, Any] | None = None) -> 
             "locales": list(config.locales),
             "formats": list(config.formats),
             "theme": config.theme,
+            "theme_path": None if theme_path is None else str(theme_path.resolve()),
+            "weights": dict(WEIGHTS),
             "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
             "tool_version": __version__,
         },
@@ -154,7 +128,7 @@ def build_manifest(result: FactsResult, extra: dict[str, Any] | None = None) -> 
 
 def write_manifest(stage: Path, manifest: dict[str, Any]) -> None:
     text = json.dumps(manifest, indent=2, ensure_ascii=False, default=_json_default)
-    (stage / "manifest.json").write_text(text + "\n", encoding="utf-8")
+    (stage / MANIFEST_FILE).write_text(text + "\n", encoding="utf-8")
 
 
 def write_facts_parquet(stage: Path, manifest: dict[str, Any]) -> None:
@@ -176,28 +150,72 @@ def write_facts_parquet(stage: Path, manifest: dict[str, Any]) -> None:
     pq.write_table(table, stage / "facts.parquet", compression="zstd")
 
 
-def drop_stale_billboards(stage: Path, keep: set[str]) -> None:
-    """Billboards carried over from the last run that are no longer wanted: drop them."""
-    folder = stage / "billboards"
-    if folder.is_dir():
-        for path in folder.glob("*.png"):
-            if path.name not in keep:
-                path.unlink()
-
-
 def output_dir(path: Path) -> Path:
     """A campaign's output folder, from its campaign.toml or the folder itself."""
-    from campaign.config import load_config
-
     if path.is_file() and path.suffix == ".toml":
         path = load_config(path).out_dir
-    if not (path / "manifest.json").is_file():
-        raise InputError("is not a campaign output folder (it has no manifest.json)", path)
+    if not (path / MANIFEST_FILE).is_file():
+        raise InputError(f"is not a campaign output folder (it has no {MANIFEST_FILE})", path)
     return path
 
 
-def load_manifest(out_dir: Path) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Manifest:
+    """A run's manifest.json as read back: the parts later stages rely on, checked and typed.
+
+    `data` is the whole document as written (the gallery and `approved.json` show it as is).
+    """
+
+    path: Path
+    data: dict[str, Any]
+    name: str
+    formats: list[str]
+    locales: list[str]
+    theme: str
+    theme_path: Path | None
+    candidates: list[dict[str, Any]]
+
+    @property
+    def campaign(self) -> dict[str, Any]:
+        return self.data["campaign"]
+
+    def privacy_passed(self) -> dict[str, bool]:
+        """Each candidate's privacy verdict by id: what the review may approve."""
+        return {str(c["id"]): bool((c.get("privacy") or {}).get("passed")) for c in self.candidates}
+
+    def candidate(self, id_prefix: str) -> dict[str, Any]:
+        """The one candidate whose id starts with `id_prefix`."""
+        found = [c for c in self.candidates if str(c["id"]).startswith(id_prefix)]
+        if len(found) != 1:
+            which = "no candidate" if not found else f"{len(found)} candidates"
+            raise InputError(f"{which} has an id starting with '{id_prefix}'", self.path)
+        return found[0]
+
+
+def load_manifest(out_dir: Path) -> Manifest:
+    """Read `out_dir/manifest.json`; an unreadable or incomplete one is one clear error."""
+    path = out_dir / MANIFEST_FILE
     try:
-        return json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read the manifest ({exc})", out_dir / "manifest.json") from None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{MANIFEST_FILE} is missing", path) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read the manifest ({exc})", path) from None
+    try:
+        campaign = data["campaign"]
+        candidates = list(data["candidates"])
+        if not all(isinstance(c, dict) and "id" in c for c in candidates):
+            raise InputError("the manifest has a candidate without an id", path)
+        theme_path = campaign.get("theme_path")
+        return Manifest(
+            path=path,
+            data=data,
+            name=str(campaign["name"]),
+            formats=[str(f) for f in campaign.get("formats", [])],
+            locales=[str(locale) for locale in campaign.get("locales", [])],
+            theme=str(campaign.get("theme", "default")),
+            theme_path=None if theme_path is None else Path(theme_path),
+            candidates=candidates,
+        )
+    except (KeyError, TypeError, AttributeError):
+        raise InputError("the manifest has no campaign name or candidate list", path) from None

@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from campaign.errors import ConfigError, InputError
+from campaign.output.manifest import MANIFEST_FILE, load_manifest
 from campaign.output.review import DECISIONS, REVIEW_FILE, load_decisions, read_review
 
 HOST = "127.0.0.1"
@@ -88,20 +89,9 @@ class _Manifest:
         signature = (st.st_ino, st.st_size, st.st_mtime_ns)
         if signature == self._signature:
             return
-        try:
-            manifest = json.loads(self.path.read_text(encoding="utf-8"))
-            campaign = manifest["campaign"]["name"]
-            passed = {
-                str(c["id"]): bool((c.get("privacy") or {}).get("passed"))
-                for c in manifest["candidates"]
-            }
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(f"cannot read the manifest: {exc}", self.path) from None
-        except (KeyError, TypeError, AttributeError):
-            raise InputError(
-                "the manifest has no campaign name or candidate list", self.path
-            ) from None
-        self.campaign, self.passed, self._signature = str(campaign), passed, signature
+        manifest = load_manifest(self.path.parent)
+        self.campaign, self.passed = manifest.name, manifest.privacy_passed()
+        self._signature = signature
 
 
 class ReviewServer(ThreadingHTTPServer):
@@ -113,7 +103,7 @@ class ReviewServer(ThreadingHTTPServer):
     def __init__(self, out_dir: Path, port: int):
         self.out_dir = out_dir.resolve()
         self.lock = threading.Lock()  # one review.json read-modify-write at a time
-        self.manifest = _Manifest(self.out_dir / "manifest.json")
+        self.manifest = _Manifest(self.out_dir / MANIFEST_FILE)
         self.manifest.refresh()
         self.log_requests = False
         super().__init__((HOST, port), ReviewHandler)

@@ -36,7 +36,7 @@ from campaign.render.textfit import (
     load_font,
     split_words,
 )
-from campaign.resources import ASSETS_DIR, bundled_dir
+from campaign.resources import ASSETS_DIR, template_search_path
 
 __all__ = [
     "FORMATS",
@@ -161,26 +161,32 @@ _RANGES = {
 
 
 def theme_dirs(search_dirs: Sequence[Path] | None = None) -> list[Path]:
-    """Where themes are looked up, first match wins: the campaign's folders, then the built-ins.
+    """Where themes are looked up, first match wins (default: the bundled templates only).
 
-    A search dir may be a `themes` folder or a `templates` folder holding one.
+    A search dir may be a `themes` folder or a `templates` folder holding one; a run passes
+    `template_search_path(config.root)`, the campaign's own folder then the bundled one.
     """
-    dirs: list[Path] = []
-    for d in [*(search_dirs or []), bundled_dir("templates") / "themes"]:
-        dirs.extend([Path(d), Path(d) / "themes"])
-    return [d for d in dirs if d.is_dir()]
+    dirs = [Path(d) for d in search_dirs or template_search_path(None)]
+    return [d / "themes" if (d / "themes").is_dir() else d for d in dirs if d.is_dir()]
 
 
 def list_themes(search_dirs: Sequence[Path] | None = None) -> list[str]:
-    """Names of every theme reachable from `search_dirs` and the built-ins."""
+    """Names of every theme reachable from `search_dirs`."""
     return sorted({p.stem for d in theme_dirs(search_dirs) for p in d.glob("*.toml")})
 
 
-def load_theme(name_or_path: str | Path, search_dirs: Sequence[Path] | None = None) -> Theme:
-    """Load a theme by name (searched as `<name>.toml`) or by the path of a TOML file."""
+def load_theme(
+    name_or_path: str | Path, search_dirs: Sequence[Path] | None = None, root: Path | None = None
+) -> Theme:
+    """Load a theme by name (searched as `<name>.toml`) or by the path of a TOML file.
+
+    A relative path is read from `root`, the folder of the campaign.toml that names it.
+    """
     text = str(name_or_path)
     if text.endswith(".toml") or "/" in text or os.sep in text:
-        path = Path(text)
+        path = Path(text).expanduser()
+        if root is not None and not path.is_absolute():
+            path = root / path
         if not path.is_file():
             raise ConfigError("theme file not found", path)
     else:
