@@ -22,7 +22,7 @@ from campaign.output.gallery import write_gallery
 from campaign.output.manifest import build_manifest, write_facts_parquet, write_manifest
 from campaign.packs import discover_packs, pack_dirs, resolve_params
 from campaign.progress import Reporter, Silent
-from campaign.render import FORMATS, Theme, layout_billboard, load_theme, render_all
+from campaign.render import BILLBOARD_FORMATS, Theme, layout_billboard, load_theme, render_all
 from campaign.render.textfit import RenderError
 from campaign.resources import find_template_files, template_search_path
 from campaign.scoring import Candidate, FactsResult, fit_score, load_themes, score_candidates
@@ -167,10 +167,10 @@ def run_campaign(
 ) -> RunResult:
     """The whole pipeline: facts, copy, billboards for the shortlist, manifest and gallery."""
     reporter = reporter or Silent()
-    unknown = [f for f in config.formats if f not in FORMATS]
+    unknown = [f for f in config.formats if f not in BILLBOARD_FORMATS]
     if unknown:
         raise ConfigError(
-            f"unknown format '{unknown[0]}' (formats: {', '.join(FORMATS)})", "formats"
+            f"unknown format '{unknown[0]}' (formats: {', '.join(BILLBOARD_FORMATS)})", "formats"
         )
     search_path = template_search_path(config.root)
     theme = load_theme(config.theme, search_path, root=config.root)
