@@ -219,3 +219,29 @@ def load_manifest(out_dir: Path) -> Manifest:
         )
     except (KeyError, TypeError, AttributeError):
         raise InputError("the manifest has no campaign name or candidate list", path) from None
+
+
+class ManifestWatch:
+    """A run's candidate ids and privacy verdicts, re-read whenever its manifest.json changes.
+
+    `campaign serve` keeps one: a re-run swaps a new manifest in while reviewers work.
+    """
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self._signature: tuple[int, int, int] | None = None
+        self.name = ""
+        self.passed: dict[str, bool] = {}
+
+    def refresh(self) -> None:
+        path = self.out_dir / MANIFEST_FILE
+        try:
+            st = path.stat()
+        except OSError:
+            raise InputError(f"{MANIFEST_FILE} is missing", path) from None
+        signature = (st.st_ino, st.st_size, st.st_mtime_ns)
+        if signature == self._signature:
+            return
+        manifest = load_manifest(self.out_dir)
+        self.name, self.passed = manifest.name, manifest.privacy_passed()
+        self._signature = signature

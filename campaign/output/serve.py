@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from campaign.errors import ConfigError, InputError
-from campaign.output.manifest import MANIFEST_FILE, load_manifest
+from campaign.output.manifest import ManifestWatch
 from campaign.output.review import DECISIONS, REVIEW_FILE, load_decisions, read_review
 
 HOST = "127.0.0.1"
@@ -72,28 +72,6 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class _Manifest:
-    """The candidates' ids and privacy verdicts, re-read whenever manifest.json changes."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._signature: tuple[int, int, int] | None = None
-        self.campaign = ""
-        self.passed: dict[str, bool] = {}
-
-    def refresh(self) -> None:
-        try:
-            st = self.path.stat()
-        except OSError:
-            raise InputError("manifest.json is missing", self.path) from None
-        signature = (st.st_ino, st.st_size, st.st_mtime_ns)
-        if signature == self._signature:
-            return
-        manifest = load_manifest(self.path.parent)
-        self.campaign, self.passed = manifest.name, manifest.privacy_passed()
-        self._signature = signature
-
-
 class ReviewServer(ThreadingHTTPServer):
     """A ThreadingHTTPServer bound to 127.0.0.1 that serves one campaign output folder."""
 
@@ -103,7 +81,7 @@ class ReviewServer(ThreadingHTTPServer):
     def __init__(self, out_dir: Path, port: int):
         self.out_dir = out_dir.resolve()
         self.lock = threading.Lock()  # one review.json read-modify-write at a time
-        self.manifest = _Manifest(self.out_dir / MANIFEST_FILE)
+        self.manifest = ManifestWatch(self.out_dir)
         self.manifest.refresh()
         self.log_requests = False
         super().__init__((HOST, port), ReviewHandler)
@@ -132,7 +110,7 @@ class ReviewServer(ThreadingHTTPServer):
         self.manifest.refresh()
         self.read_review()  # refuses an unreadable file with the server's error
         return {
-            "campaign": self.manifest.campaign,
+            "campaign": self.manifest.name,
             "decisions": {
                 fact_id: {
                     "decision": v["decision"],
@@ -164,7 +142,7 @@ class ReviewServer(ThreadingHTTPServer):
             else:
                 entry = {"decision": decision, "note": note, "time": utc_now()}
                 decisions[fact_id] = entry
-            review["campaign"] = self.manifest.campaign
+            review["campaign"] = self.manifest.name
             review["decisions"] = dict(sorted(decisions.items()))
             self._write_review(review)
         return entry
