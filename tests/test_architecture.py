@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
     ),
     ("campaign.markets",),
     ("campaign.config", "campaign.events"),
+    ("campaign.pack_views",),
     ("campaign.ingest", "campaign.synth", "campaign.packs", "campaign.workspace"),
     ("campaign.facts",),
     ("campaign.packlint", "campaign.privacy", "campaign.noise"),
