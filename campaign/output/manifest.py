@@ -12,17 +12,15 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from campaign import __version__
-from campaign.config import load_config
 from campaign.errors import InputError
-from campaign.facts import PackRun
 from campaign.resources import bundled_dir
-from campaign.scoring import WEIGHTS, Candidate, FactsResult
+
+if TYPE_CHECKING:  # the writer's inputs; the reader stays light, so `campaign serve` starts at once
+    from campaign.facts import PackRun
+    from campaign.scoring import Candidate, FactsResult
 
 MANIFEST_FILE = "manifest.json"
 
@@ -96,6 +94,8 @@ def build_manifest(
     result: FactsResult, theme_path: Path | None = None, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The manifest of a run; `theme_path` is the theme file the billboards were drawn with."""
+    from campaign.scoring import WEIGHTS
+
     config = result.config
     root = config.root.resolve()
     packs = {run.pack.name: _pack_record(run, root) for run in result.runs}
@@ -133,6 +133,9 @@ def write_manifest(stage: Path, manifest: dict[str, Any]) -> None:
 
 def write_facts_parquet(stage: Path, manifest: dict[str, Any]) -> None:
     """facts.parquet: one row per candidate; nested parts (detail, scores, copy) as JSON text."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     nested = ("detail", "event", "scores", "privacy", "copy", "images", "params")
     rows = []
     for record in manifest["candidates"]:
@@ -152,6 +155,8 @@ def write_facts_parquet(stage: Path, manifest: dict[str, Any]) -> None:
 
 def output_dir(path: Path) -> Path:
     """A campaign's output folder, from its campaign.toml or the folder itself."""
+    from campaign.config import load_config
+
     if path.is_file() and path.suffix == ".toml":
         path = load_config(path).out_dir
     if not (path / MANIFEST_FILE).is_file():
