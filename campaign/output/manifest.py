@@ -191,9 +191,13 @@ class Manifest:
     def candidate(self, id_prefix: str) -> dict[str, Any]:
         """The one candidate whose id starts with `id_prefix`."""
         found = [c for c in self.candidates if str(c["id"]).startswith(id_prefix)]
-        if len(found) != 1:
-            which = "no candidate" if not found else f"{len(found)} candidates"
-            raise InputError(f"{which} has an id starting with '{id_prefix}'", self.path)
+        if not found:
+            raise InputError(f"no candidate has an id starting with '{id_prefix}'", self.path)
+        if len(found) > 1:
+            raise InputError(
+                f"{len(found)} candidates have an id starting with '{id_prefix}'; give more of it",
+                self.path,
+            )
         return found[0]
 
 
