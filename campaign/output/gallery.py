@@ -20,8 +20,8 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from campaign.errors import TemplateError
-from campaign.resources import template_search_path
 from campaign.output.review import load_decisions
+from campaign.resources import template_search_path
 
 GALLERY_TEMPLATE = "gallery/index.html.j2"
 
