@@ -39,8 +39,8 @@ WITH daily AS (
 ),
 typical AS (SELECT avg(streams) AS mean, var_samp(streams) AS variance FROM daily),
 top_tracks AS (
-    SELECT s.day, arg_max(n.track_name, s.plays) AS track, arg_max(n.artist_name, s.plays) AS artist,
-           max(s.plays) AS plays
+    SELECT s.day, arg_max(n.track_name, s.plays) AS track,
+           arg_max(n.artist_name, s.plays) AS artist, max(s.plays) AS plays
     FROM listener_track_days s JOIN track_names n USING (track_id)
     WHERE year(s.day) = $year GROUP BY s.day
 )
@@ -143,9 +143,7 @@ def event_day_card(ws: Workspace, year: int, locale: str) -> Card | None:
         "plays": row["plays"],
         "surprise_inputs": score.inputs,
     }
-    return Card(
-        "event_day", facts, EVENT_DAY_SQL.strip(), params, "pack", "event_days", score.value
-    )
+    return Card("event_day", facts, EVENT_DAY_SQL.strip(), params, "event", "calendar", score.value)
 
 
 def find_anomalies(listener: Listener, locale: str, min_ms: int) -> list[Card]:
@@ -174,4 +172,3 @@ def find_anomalies(listener: Listener, locale: str, min_ms: int) -> list[Card]:
     cards = [c for c in cards if (c.surprise or 0.0) >= MIN_SURPRISE]
     cards.sort(key=lambda c: -(c.surprise or 0.0))
     return cards[:MAX_ANOMALIES]
-

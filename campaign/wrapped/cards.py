@@ -155,15 +155,13 @@ def recap_cards(con: duckdb.DuckDBPyConnection, year: int, min_ms: int) -> list[
     hours = {row["hour"]: row["streams"] for row in _rows(con, CLOCK_SQL, params)}
     clock = [hours.get(h, 0) for h in range(24)]
     peak = max(range(24), key=lambda h: (clock[h], -h))
-    cards.append(
-        _card("clock", CLOCK_SQL, params, "clock", {"hours": clock, "peak_hour": peak})
-    )
+    cards.append(_card("clock", CLOCK_SQL, params, "clock", {"hours": clock, "peak_hour": peak}))
     busiest = _rows(con, BUSIEST_DAY_SQL, params)
     if busiest:
         cards.append(_card("busiest_day", BUSIEST_DAY_SQL, params, "streams", busiest[0]))
     streak = _rows(con, STREAK_SQL, params)[0]
     if streak["days"] >= 2:
-        cards.append(_card("streak", STREAK_SQL, params, "days", streak))
+        cards.append(_card("days_in_a_row", STREAK_SQL, params, "days", streak))
     found = _rows(con, DISCOVERIES_SQL, params)
     if found:
         cards.append(_card("discoveries", DISCOVERIES_SQL, params, "discoveries", {"items": found}))

@@ -1,0 +1,118 @@
+"""One listener's Wrapped, end to end: the only place that calls the stages in order."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from campaign import __version__
+from campaign.wrapped.anomalies import find_anomalies
+from campaign.wrapped.card import Card
+from campaign.wrapped.cards import recap_cards
+from campaign.wrapped.copy import WrappedCopy, locale_for
+from campaign.wrapped.draw import draw_card
+from campaign.wrapped.folder import check_replaceable, write_aside
+from campaign.wrapped.plays import PLAYS_VIEW, create_plays_view, view_params
+from campaign.wrapped.select import Listener, dataset_for, is_dataset, select_listener
+from campaign.wrapped.story import story_html
+
+MIN_MS = 30000  # a stream, as the billboards count it (DESIGN.md)
+
+
+@dataclass
+class WrappedResult:
+    out: Path
+    year: int
+    locale: str
+    cards: list[Card]
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} to wrapped.json")
+
+
+def _history(con: duckdb.DuckDBPyConnection) -> tuple[date, date]:
+    first, last = con.execute("SELECT min(day), max(day) FROM my_plays").fetchone()
+    return first, last
+
+
+def tell(listener: Listener, locale: str | None, min_ms: int = MIN_MS) -> tuple[str, dict, list]:
+    """The listener's cards, worded: (locale, story settings, cards)."""
+    locale = locale_for(listener.market, locale)
+    con = duckdb.connect()
+    try:
+        create_plays_view(con, listener, min_ms)
+        cards = recap_cards(con, listener.year, min_ms)
+        first, last = _history(con)
+    finally:
+        con.close()
+    cards += find_anomalies(listener, locale, min_ms)
+    story = {
+        "year": listener.year,
+        "tz": listener.tz,
+        "tz_source": listener.tz_source,
+        "market": listener.market,
+        "first_day": first,
+        "last_day": last,
+        "min_s": min_ms // 1000,
+    }
+    copy = WrappedCopy(locale)
+    for card in cards:
+        card.copy = copy.write(card, story)
+    return locale, story, cards
+
+
+def write_story(
+    stage: Path, listener: Listener, locale: str, story: dict, cards: list[Card]
+) -> None:
+    """cards/*.png, index.html and wrapped.json into the stage folder."""
+    tag = f"{listener.year} · Wrapped"
+    for n, card in enumerate(cards, start=1):
+        card.image = f"cards/{n:02d}-{card.kind}.png"
+        draw_card(card, tag, n - 1, stage / card.image)
+    (stage / "index.html").write_text(story_html(tag, locale, cards), encoding="utf-8")
+    record = {
+        "tool": f"campaign wrapped {__version__}",
+        "year": listener.year,
+        "locale": locale,
+        "market": listener.market,
+        "time_zone": {"zone": listener.tz, "from": listener.tz_source},
+        "history": {"first_day": story["first_day"], "last_day": story["last_day"]},
+        "streams_are": f"plays of at least {MIN_MS // 1000} s, or of unknown length",
+        "my_plays": {"sql": PLAYS_VIEW, "params": view_params(listener, MIN_MS)},
+        "cards": [card.record() for card in cards],
+    }
+    text = json.dumps(record, indent=2, ensure_ascii=False, default=_json_default)
+    (stage / "wrapped.json").write_text(text + "\n", encoding="utf-8")
+
+
+def make_wrapped(
+    sources: list[Path],
+    out: Path,
+    user: str | None = None,
+    year: int | None = None,
+    locale: str | None = None,
+    tz: str | None = None,
+    market: str | None = None,
+) -> WrappedResult:
+    """A listener's export (or an ingested dataset and --user) → DIR with the story."""
+    check_replaceable(out)
+    with tempfile.TemporaryDirectory(prefix="campaign-wrapped-") as tmp:
+        scratch = Path(tmp)
+        dataset = dataset_for(sources, scratch, market, user, tz)
+        in_dataset = len(sources) == 1 and is_dataset(sources[0])
+        listener = select_listener(
+            dataset, scratch, user=user if in_dataset else None, year=year, tz=tz, market=market
+        )
+        chosen, story, cards = tell(listener, locale)
+        with write_aside(out) as stage:
+            write_story(stage, listener, chosen, story, cards)
+    return WrappedResult(out, listener.year, chosen, cards)
