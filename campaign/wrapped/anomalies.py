@@ -39,16 +39,17 @@ WITH daily AS (
 ),
 typical AS (SELECT avg(streams) AS mean, var_samp(streams) AS variance FROM daily),
 top_tracks AS (
-    SELECT s.day, arg_max(n.track_name, s.plays) AS track,
-           arg_max(n.artist_name, s.plays) AS artist, max(s.plays) AS plays
+    SELECT s.day, n.track_name AS track, n.artist_name AS artist, s.plays,
+           row_number() OVER (PARTITION BY s.day
+                              ORDER BY s.plays DESC, n.track_name, n.artist_name) AS rank
     FROM listener_track_days s JOIN track_names n USING (track_id)
-    WHERE year(s.day) = $year GROUP BY s.day
+    WHERE year(s.day) = $year
 )
 SELECT d.day, d.streams, round(t.mean, 2) AS mean, round(t.variance, 2) AS variance,
        e.event_id, k.track, k.artist, k.plays
 FROM daily d
 JOIN event_days e ON e.day = d.day
-JOIN top_tracks k ON k.day = d.day
+JOIN top_tracks k ON k.day = d.day AND k.rank = 1
 CROSS JOIN typical t
 WHERE d.streams >= $min_ratio * t.mean
 ORDER BY d.streams / t.mean DESC, d.day
@@ -146,6 +147,12 @@ def event_day_card(ws: Workspace, year: int, locale: str) -> Card | None:
     return Card("event_day", facts, EVENT_DAY_SQL.strip(), params, "event", "calendar", score.value)
 
 
+def _rank(card: Card) -> tuple[float, float, str, str]:
+    """Most surprising, then biggest; ties broken by name and day, so a run is repeatable."""
+    f = card.facts
+    return (card.surprise or 0.0, f["value"], str(f["subject"]), str(f["first_day"]))
+
+
 def find_anomalies(listener: Listener, locale: str, min_ms: int) -> list[Card]:
     """The best few findings of the packs on this listener, one per kind, most surprising first."""
     ws = listener_workspace(listener, locale, min_ms)
@@ -161,7 +168,7 @@ def find_anomalies(listener: Listener, locale: str, min_ms: int) -> list[Card]:
             run = collect_facts(ws, pack, params, listener.year)
             scored = [_fact_card(ws, fact, locale, runs) for fact in run.facts]
             if scored:
-                best = max(scored, key=lambda c: (c.surprise or 0.0, c.facts["value"]))
+                best = max(scored, key=_rank)
                 best.sql, best.params = pack.sql, params
                 cards.append(best)
         event = event_day_card(ws, listener.year, locale)

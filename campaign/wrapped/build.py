@@ -94,6 +94,23 @@ def write_story(
     (stage / "wrapped.json").write_text(text + "\n", encoding="utf-8")
 
 
+def story_into(
+    folder: Path,
+    dataset: Path,
+    scratch: Path,
+    user: str | None,
+    year: int | None = None,
+    locale: str | None = None,
+    tz: str | None = None,
+    market: str | None = None,
+) -> WrappedResult:
+    """One listener of `dataset` told into `folder` (a stage: nothing is swapped here)."""
+    listener = select_listener(dataset, scratch, user=user, year=year, tz=tz, market=market)
+    chosen, story, cards = tell(listener, locale)
+    write_story(folder, listener, chosen, story, cards)
+    return WrappedResult(folder, listener.year, chosen, cards)
+
+
 def make_wrapped(
     sources: list[Path],
     out: Path,
@@ -109,10 +126,9 @@ def make_wrapped(
         scratch = Path(tmp)
         dataset = dataset_for(sources, scratch, market, user, tz)
         in_dataset = len(sources) == 1 and is_dataset(sources[0])
-        listener = select_listener(
-            dataset, scratch, user=user if in_dataset else None, year=year, tz=tz, market=market
-        )
-        chosen, story, cards = tell(listener, locale)
         with write_aside(out) as stage:
-            write_story(stage, listener, chosen, story, cards)
-    return WrappedResult(out, listener.year, chosen, cards)
+            result = story_into(
+                stage, dataset, scratch, user if in_dataset else None, year, locale, tz, market
+            )
+    result.out = out
+    return result
