@@ -36,6 +36,12 @@ def _font(weight: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(ASSETS_DIR / "fonts" / FONTS[weight]), size)
 
 
+def _width(font: ImageFont.FreeTypeFont, text: str) -> int:
+    """The ink's width from the pen position: a glyph that overhangs to the left (Ż, J) counts."""
+    left, _, right, _ = font.getbbox(text)
+    return right - min(0, left)
+
+
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
     """Greedy wrapping by words, a word longer than the line broken by characters."""
     lines: list[str] = []
@@ -43,14 +49,14 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
         line = ""
         for word in paragraph.split(" "):
             candidate = f"{line} {word}" if line else word
-            if font.getlength(candidate) <= width:
+            if _width(font, candidate) <= width:
                 line = candidate
                 continue
             if line:
                 lines.append(line)
             line = ""
             for char in word:
-                if font.getlength(line + char) > width and line:
+                if _width(font, line + char) > width and line:
                     lines.append(line)
                     line = ""
                 line += char
@@ -81,10 +87,12 @@ def draw_text(
         size = max(MIN_SIZE, int(size * 0.92))
     y = top
     for line in lines:
-        if y + step > bottom:
+        ink_left, ink_top, _, ink_bottom = font.getbbox(line)
+        if y - min(0, ink_top) + max(step, ink_bottom) > bottom:
             break
-        draw.text((left, y), line, font=font, fill=fill)
-        y += step
+        # an accent above the ascender or an overhang to the left moves the line into the box
+        draw.text((left - min(0, ink_left), y - min(0, ink_top)), line, font=font, fill=fill)
+        y += step - min(0, ink_top)
     return y
 
 
