@@ -25,6 +25,7 @@ STORY = {
     "first_day": date(2022, 5, 3),
     "last_day": date(2024, 12, 30),
     "min_s": 30,
+    "timed": True,
 }
 EVENT = {"name": "Valentine's Day", "kind": "cultural"}
 ITEMS = [
@@ -142,7 +143,11 @@ CASES += [
         {
             **ANOMALY,
             "subject": "holiday music",
-            "value": 1,
+            "value": 6,
+            "plays": 6,
+            "mean": 0.2,
+            "variance": 0.2,
+            "track": "Last Christmas",
             "event": None,
             "first_day": date(2024, 6, 1),
         },
@@ -191,7 +196,8 @@ def render_all() -> str:
     lines = []
     for locale in shipped_locales():
         copy = WrappedCopy(locale)
-        for story in (STORY, {**STORY, "tz_source": "--tz"}, {**STORY, "market": "*"}):
+        variants = ({**STORY, "tz_source": "--tz"}, {**STORY, "market": "*", "timed": False})
+        for story in (STORY, *variants):
             for card in CASES if story is STORY else CASES[:1]:
                 words = copy.write(card, story)
                 lines.append(f"[{locale}] {card.kind}/{card.counted}")

@@ -30,7 +30,7 @@ WRAPPED_PARAMS: dict[str, dict[str, Any]] = {
     "streak": {"min_days": 5, "min_listeners": 1},
 }
 MAX_ANOMALIES = 3
-MIN_SURPRISE = 0.05  # below this a finding is ordinary, whatever its pack
+MIN_SURPRISE = 0.1  # below this a finding is ordinary (a single off-season play), whatever its pack
 MIN_EVENT_RATIO = 1.5  # an event day's streams over the listener's mean day
 
 EVENT_DAY_SQL = """
@@ -68,6 +68,32 @@ SELECT avg(days) AS mean, var_samp(days) AS variance FROM runs
 """
 
 
+# The theme's plays in the month off_season found, against the other off-season months.
+OFF_SEASON_PLAYS_SQL = """
+WITH theme AS (
+    SELECT track_id, track_name FROM track_names
+    WHERE regexp_matches(track_name, $title_pattern, 'i')
+),
+months AS (
+    SELECT date_trunc('month', s.day)::DATE AS month, count(t.track_id) AS plays
+    FROM streams s LEFT JOIN theme t USING (track_id)
+    WHERE year(s.day) = year($month)
+      AND CASE WHEN $season_start_month <= $season_end_month
+               THEN month(s.day) NOT BETWEEN $season_start_month AND $season_end_month
+               ELSE month(s.day) < $season_start_month AND month(s.day) > $season_end_month END
+    GROUP BY ALL
+),
+tracks AS (
+    SELECT t.track_name, count(*) AS plays FROM streams s JOIN theme t USING (track_id)
+    WHERE date_trunc('month', s.day) = $month GROUP BY ALL
+)
+SELECT (SELECT plays FROM months WHERE month = $month) AS plays,
+       (SELECT round(avg(plays), 2) FROM months WHERE month <> $month) AS mean,
+       (SELECT round(var_samp(plays), 2) FROM months WHERE month <> $month) AS variance,
+       (SELECT track_name FROM tracks ORDER BY plays DESC, track_name LIMIT 1) AS track
+"""
+
+
 def listener_workspace(listener: Listener, locale: str, min_ms: int) -> Workspace:
     """A workspace over the listener's plays only, their zone as the market's."""
     config = CampaignConfig(
@@ -87,7 +113,18 @@ def _event(ws: Workspace, event_id: str | None, locale: str) -> dict[str, str] |
     return None
 
 
-def _fact_card(ws: Workspace, fact: Fact, locale: str, runs: dict[str, float | None]) -> Card:
+def _theme_params(params: dict[str, Any]) -> dict[str, Any]:
+    keys = ("title_pattern", "season_start_month", "season_end_month")
+    return {k: params[k] for k in keys}
+
+
+def _fact_card(
+    ws: Workspace,
+    fact: Fact,
+    locale: str,
+    runs: dict[str, float | None],
+    params: dict[str, Any],
+) -> Card:
     facts: dict[str, Any] = {
         "subject": fact.subject_name,
         "artist": fact.artist_name,
@@ -102,9 +139,13 @@ def _fact_card(ws: Workspace, fact: Fact, locale: str, runs: dict[str, float | N
         facts["measure"] = "days"
         score = count_surprise(fact.detail["days"], runs["mean"] or 1.0, runs["variance"])
     elif fact.pack == "off_season":
-        # one listener: 1 in the month found, the share of other off-season months otherwise
-        score = count_surprise(1, fact.baseline or 0.0, None)
-        score.value = max(score.value, 1.0 - float(fact.baseline or 0.0))
+        # one listener is 1 or 0 listeners a month: their plays of the theme tell it instead
+        month = _rows(
+            ws, OFF_SEASON_PLAYS_SQL, {**_theme_params(params), "month": fact.period_start}
+        )
+        facts.update(month[0])
+        facts["value"] = facts["plays"]
+        score = count_surprise(facts["plays"], facts["mean"] or 0.0, facts["variance"])
     else:
         score = surprise(fact)
     facts["surprise_inputs"] = score.inputs
@@ -166,10 +207,14 @@ def find_anomalies(listener: Listener, locale: str, min_ms: int) -> list[Card]:
             pack = packs[name]
             params = resolve_params(pack, overrides)
             run = collect_facts(ws, pack, params, listener.year)
-            scored = [_fact_card(ws, fact, locale, runs) for fact in run.facts]
+            scored = [_fact_card(ws, fact, locale, runs, params) for fact in run.facts]
             if scored:
                 best = max(scored, key=_rank)
                 best.sql, best.params = pack.sql, params
+                if name == "off_season":
+                    best.sql += (
+                        "\n\n-- then the month's plays of the theme:\n" + OFF_SEASON_PLAYS_SQL
+                    )
                 cards.append(best)
         event = event_day_card(ws, listener.year, locale)
         if event is not None:

@@ -39,9 +39,14 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to wrapped.json")
 
 
-def _history(con: duckdb.DuckDBPyConnection) -> tuple[date, date]:
-    first, last = con.execute("SELECT min(day), max(day) FROM my_plays").fetchone()
-    return first, last
+def _history(con: duckdb.DuckDBPyConnection, year: int) -> tuple[date, date, bool]:
+    """The first and last day of the listener's plays, and whether the year's plays have a
+    length (scrobbles have none: every one counts, and the cards say so)."""
+    first, last, timed = con.execute(
+        "SELECT min(day), max(day), count(ms_played) FILTER (year(day) = ?) > 0 FROM my_plays",
+        [year],
+    ).fetchone()
+    return first, last, bool(timed)
 
 
 def tell(listener: Listener, locale: str | None, min_ms: int = MIN_MS) -> tuple[str, dict, list]:
@@ -51,7 +56,7 @@ def tell(listener: Listener, locale: str | None, min_ms: int = MIN_MS) -> tuple[
     try:
         create_plays_view(con, listener, min_ms)
         cards = recap_cards(con, listener.year, min_ms)
-        first, last = _history(con)
+        first, last, timed = _history(con, listener.year)
     finally:
         con.close()
     cards += find_anomalies(listener, locale, min_ms)
@@ -63,6 +68,7 @@ def tell(listener: Listener, locale: str | None, min_ms: int = MIN_MS) -> tuple[
         "first_day": first,
         "last_day": last,
         "min_s": min_ms // 1000,
+        "timed": timed,
     }
     copy = WrappedCopy(locale)
     for card in cards:
