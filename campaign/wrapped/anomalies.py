@@ -194,8 +194,11 @@ def _rank(card: Card) -> tuple[float, float, str, str]:
     return (card.surprise or 0.0, f["value"], str(f["subject"]), str(f["first_day"]))
 
 
-def find_anomalies(listener: Listener, locale: str, min_ms: int) -> list[Card]:
-    """The best few findings of the packs on this listener, one per kind, most surprising first."""
+def find_anomalies(
+    listener: Listener, locale: str, min_ms: int, others: list[Card] | None = None
+) -> list[Card]:
+    """The best few findings of the packs on this listener (and `others` found elsewhere, such
+    as the market comparison), one per kind, most surprising first."""
     ws = listener_workspace(listener, locale, min_ms)
     try:
         packs = {p.name: p for p in discover_packs([bundled_dir("queries") / "core"])}
@@ -221,6 +224,7 @@ def find_anomalies(listener: Listener, locale: str, min_ms: int) -> list[Card]:
             cards.append(event)
     finally:
         ws.close()
+    cards += others or []
     cards = [c for c in cards if (c.surprise or 0.0) >= MIN_SURPRISE]
     cards.sort(key=lambda c: -(c.surprise or 0.0))
     return cards[:MAX_ANOMALIES]

@@ -20,7 +20,7 @@ import duckdb
 
 from campaign.errors import CampaignError, ConfigError
 from campaign.wrapped.folder import check_replaceable, write_aside
-from campaign.wrapped.select import listens_files, sql_list
+from campaign.wrapped.select import Dataset, listens_files, read_dataset, sql_list
 
 MEMORY_LIMIT = "1GB"  # per DuckDB connection: the sort of the batch, each worker's queries
 ROW_GROUP_SIZE = 20_000
@@ -39,7 +39,7 @@ def story_folder(user_id: str) -> str:
     return "wrapped-" + hashlib.sha256(f"wrapped|{user_id}".encode()).hexdigest()[:16]
 
 
-def _sorted_copy(dataset: Path, scratch: Path) -> tuple[Path, list[str], int]:
+def _sorted_copy(dataset: Dataset, scratch: Path) -> tuple[Dataset, list[str], int]:
     """The opted-in listeners' plays sorted by listener; their ids; how many opted out."""
     copy = scratch / "sorted"
     (copy / "listens").mkdir(parents=True)
@@ -51,7 +51,7 @@ def _sorted_copy(dataset: Path, scratch: Path) -> tuple[Path, list[str], int]:
             f"CREATE VIEW listens AS SELECT * FROM read_parquet("
             f"{sql_list(listens_files(dataset))}, union_by_name = true)"
         )
-        users = sorted((dataset / "users").glob("*.parquet"))
+        users = dataset.files("users")
         if users:
             con.execute(
                 f"CREATE VIEW opted AS SELECT DISTINCT user_id FROM read_parquet("
@@ -81,11 +81,16 @@ def _sorted_copy(dataset: Path, scratch: Path) -> tuple[Path, list[str], int]:
         ]
     finally:
         con.close()
-    return copy, ids, int(opted_out)
+    return read_dataset([copy]), ids, int(opted_out)
 
 
 def _one(
-    dataset: Path, folder: Path, user_id: str, year: int | None, locale: str | None, tz: str | None
+    dataset: Dataset,
+    folder: Path,
+    user_id: str,
+    year: int | None,
+    locale: str | None,
+    tz: str | None,
 ) -> str | None:
     """One listener, in a worker process: None when made, else why not (one sentence)."""
     from campaign.wrapped.build import story_into
@@ -101,20 +106,20 @@ def _one(
 
 
 def make_all(
-    dataset: Path,
+    data: list[Path],
     out: Path,
     year: int | None = None,
     locale: str | None = None,
     tz: str | None = None,
     workers: int = 2,
 ) -> BatchSummary:
-    """Every opted-in listener of `dataset` into OUT/<folder>/; OUT/stories.json lists them."""
+    """Every opted-in listener of the data into OUT/<folder>/; OUT/stories.json lists them."""
     if workers < 1:
         raise ConfigError("--workers must be at least 1", "--workers")
     check_replaceable(out)
     summary = BatchSummary(out)
     with tempfile.TemporaryDirectory(prefix="campaign-wrapped-all-") as tmp:
-        copy, ids, summary.opted_out = _sorted_copy(dataset, Path(tmp))
+        copy, ids, summary.opted_out = _sorted_copy(read_dataset(data), Path(tmp))
         with (
             write_aside(out) as stage,
             ProcessPoolExecutor(

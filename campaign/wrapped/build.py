@@ -18,8 +18,15 @@ from campaign.wrapped.cards import recap_cards
 from campaign.wrapped.copy import WrappedCopy, locale_for
 from campaign.wrapped.draw import draw_card
 from campaign.wrapped.folder import check_replaceable, write_aside
+from campaign.wrapped.market import market_share_card
 from campaign.wrapped.plays import PLAYS_VIEW, create_plays_view, view_params
-from campaign.wrapped.select import Listener, dataset_for, is_dataset, select_listener
+from campaign.wrapped.select import (
+    Dataset,
+    Listener,
+    dataset_for,
+    is_canonical,
+    select_listener,
+)
 from campaign.wrapped.story import story_html
 
 MIN_MS = 30000  # a stream, as the billboards count it (DESIGN.md)
@@ -49,7 +56,9 @@ def _history(con: duckdb.DuckDBPyConnection, year: int) -> tuple[date, date, boo
     return first, last, bool(timed)
 
 
-def tell(listener: Listener, locale: str | None, min_ms: int = MIN_MS) -> tuple[str, dict, list]:
+def tell(
+    listener: Listener, dataset: Dataset, locale: str | None, min_ms: int = MIN_MS
+) -> tuple[str, dict, list]:
     """The listener's cards, worded: (locale, story settings, cards)."""
     locale = locale_for(listener.market, locale)
     con = duckdb.connect()
@@ -57,9 +66,10 @@ def tell(listener: Listener, locale: str | None, min_ms: int = MIN_MS) -> tuple[
         create_plays_view(con, listener, min_ms)
         cards = recap_cards(con, listener.year, min_ms)
         first, last, timed = _history(con, listener.year)
+        market = market_share_card(con, dataset, listener, min_ms)
     finally:
         con.close()
-    cards += find_anomalies(listener, locale, min_ms)
+    cards += find_anomalies(listener, locale, min_ms, [market] if market else [])
     story = {
         "year": listener.year,
         "tz": listener.tz,
@@ -102,7 +112,7 @@ def write_story(
 
 def story_into(
     folder: Path,
-    dataset: Path,
+    dataset: Dataset,
     scratch: Path,
     user: str | None,
     year: int | None = None,
@@ -112,7 +122,7 @@ def story_into(
 ) -> WrappedResult:
     """One listener of `dataset` told into `folder` (a stage: nothing is swapped here)."""
     listener = select_listener(dataset, scratch, user=user, year=year, tz=tz, market=market)
-    chosen, story, cards = tell(listener, locale)
+    chosen, story, cards = tell(listener, dataset, locale)
     write_story(folder, listener, chosen, story, cards)
     return WrappedResult(folder, listener.year, chosen, cards)
 
@@ -131,7 +141,7 @@ def make_wrapped(
     with tempfile.TemporaryDirectory(prefix="campaign-wrapped-") as tmp:
         scratch = Path(tmp)
         dataset = dataset_for(sources, scratch, market, user, tz)
-        in_dataset = len(sources) == 1 and is_dataset(sources[0])
+        in_dataset = all(is_canonical(s) for s in sources)
         with write_aside(out) as stage:
             result = story_into(
                 stage, dataset, scratch, user if in_dataset else None, year, locale, tz, market

@@ -32,7 +32,8 @@ def wrapped(
         str | None, typer.Option(help="The listener's market, for exports that do not say.")
     ] = None,
     data: Annotated[
-        Path | None, typer.Option("--data", help="An ingested dataset, with --all.")
+        Path | None,
+        typer.Option("--data", help="An ingested dataset (or canonical Parquet), with --all."),
     ] = None,
     all_: Annotated[
         bool, typer.Option("--all", help="Every listener of --data who has not opted out.")
@@ -47,7 +48,7 @@ def wrapped(
 
         if data is None or sources:
             raise ConfigError("--all takes one ingested dataset with --data DATASET", "--data")
-        summary = make_all(data, out, year=year, locale=locale, tz=tz, workers=workers)
+        summary = make_all([data], out, year=year, locale=locale, tz=tz, workers=workers)
         typer.echo(
             f"{summary.made} stories, {summary.opted_out} listeners opted out, "
             f"{len(summary.failed)} failed",

@@ -18,6 +18,8 @@ from campaign.errors import ConfigError, InputError
 from campaign.ingest import ingest
 from campaign.ingest.dataset_layout import load_secret, pseudonym
 from campaign.markets import GLOBAL_MARKET, market_timezone, normalise_market
+from campaign.schema import TABLES
+from campaign.workspace import resolve_data
 
 # A year is "full" when the plays start within its first week and end within its last.
 FULL_YEAR_SLACK_DAYS = 7
@@ -37,19 +39,43 @@ class Listener:
     plays: Path  # the listener's own plays, one Parquet file
 
 
-def is_dataset(path: Path) -> bool:
-    """An ingested dataset folder (`campaign ingest --out`), as opposed to an export."""
-    return path.is_dir() and (path / "listens").is_dir()
+@dataclass(frozen=True)
+class Dataset:
+    """Canonical Parquet files by table, and the ingest secret that pseudonymised the names."""
+
+    tables: dict[str, list[Path]]
+    secret: Path | None = None
+
+    def files(self, table: str) -> list[Path]:
+        return self.tables.get(table, [])
+
+
+def is_canonical(path: Path) -> bool:
+    """An ingested dataset folder or canonical Parquet, as opposed to an export to ingest."""
+    if path.is_file():
+        return path.suffix == ".parquet"
+    return path.is_dir() and (
+        any((path / table).is_dir() for table in TABLES) or any(path.glob("*.parquet"))
+    )
+
+
+def read_dataset(sources: list[Path]) -> Dataset:
+    """Sort canonical sources into tables, as a campaign's workspace does."""
+    with duckdb.connect() as con:
+        tables = resolve_data(con, sources)
+    secrets = [s / ".secret" for s in sources if (s / ".secret").is_file()]
+    return Dataset(tables, secrets[0] if secrets else None)
 
 
 def dataset_for(
     sources: list[Path], scratch: Path, market: str | None, user: str | None, tz: str | None
-) -> Path:
+) -> Dataset:
     """The dataset to read: the one given, or the exports ingested into `scratch`."""
-    if len(sources) == 1 and is_dataset(sources[0]):
-        return sources[0]
-    if any(is_dataset(s) for s in sources):
-        raise ConfigError("give either one ingested dataset folder or export files, not both")
+    canonical = [is_canonical(s) for s in sources]
+    if all(canonical):
+        return read_dataset(sources)
+    if any(canonical):
+        raise ConfigError("give either an ingested dataset (or Parquet) or export files, not both")
     folder = scratch / "dataset"
     try:
         ingest(sources, folder, market=market, user=user, tz=tz)
@@ -59,13 +85,13 @@ def dataset_for(
         # An export that names no market (account data, Last.fm): tell it in UTC, and say so.
         folder = scratch / "dataset-global"  # a fresh folder: nothing half-read carried over
         ingest(sources, folder, market=GLOBAL_MARKET, user=user, tz=tz)
-    return folder
+    return read_dataset([folder])
 
 
-def listens_files(dataset: Path) -> list[Path]:
-    files = sorted((dataset / "listens").glob("*.parquet"))
+def listens_files(dataset: Dataset) -> list[Path]:
+    files = dataset.files("listens")
     if not files:
-        raise InputError("holds no listens (no plays to tell a year from)", dataset)
+        raise InputError("the data holds no listens (no plays to tell a year from)")
     return files
 
 
@@ -74,25 +100,23 @@ def sql_list(paths: list[Path]) -> str:
     return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
 
 
-def resolve_user(con: duckdb.DuckDBPyConnection, dataset: Path, user: str | None) -> str:
+def resolve_user(con: duckdb.DuckDBPyConnection, dataset: Dataset, user: str | None) -> str:
     """The listener's pseudonym: `--user` as stored or as named at ingest, else the only one."""
     if user is None:
         found = con.execute("SELECT DISTINCT user_id FROM all_listens LIMIT 2").fetchall()
         if len(found) != 1:
-            raise ConfigError(
-                f"{dataset} holds more than one listener; pick one with --user", "--user"
-            )
+            raise ConfigError("the data holds more than one listener; pick one with --user")
         return str(found[0][0])
     candidates = [user]
-    if (dataset / ".secret").is_file():
-        candidates.append(pseudonym(load_secret(dataset, None), user))
+    if dataset.secret is not None:
+        candidates.append(pseudonym(load_secret(dataset.secret.parent, None), user))
     for candidate in candidates:
         hit = con.execute(
             "SELECT 1 FROM all_listens WHERE user_id = ? LIMIT 1", [candidate]
         ).fetchone()
         if hit:
             return candidate
-    raise ConfigError(f"no listener '{user}' in {dataset}", "--user")
+    raise ConfigError(f"no listener '{user}' in the data", "--user")
 
 
 def opted_out(con: duckdb.DuckDBPyConnection, user_id: str) -> bool:
@@ -164,7 +188,7 @@ def choose_year(con: duckdb.DuckDBPyConnection, year: int | None, tz: str, min_m
 
 
 def select_listener(
-    dataset: Path,
+    dataset: Dataset,
     scratch: Path,
     user: str | None = None,
     year: int | None = None,
@@ -179,7 +203,7 @@ def select_listener(
             f"CREATE VIEW all_listens AS SELECT * FROM read_parquet("
             f"{sql_list(listens_files(dataset))}, union_by_name = true)"
         )
-        users = sorted((dataset / "users").glob("*.parquet"))
+        users = dataset.files("users")
         con.execute(
             f"CREATE VIEW all_users AS SELECT user_id, market, opted_out FROM read_parquet("
             f"{sql_list(users)}, union_by_name = true)"
