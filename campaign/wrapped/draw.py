@@ -141,4 +141,4 @@ def draw_card(card: Card, tag: str, index: int, path: Path) -> None:
     draw_text(draw, (left, below + 50, right, body_bottom), card.copy["body"], 50, "regular", ink)
     draw_text(draw, (left, bottom - 170, right, bottom), card.copy["counted"], 30, "regular", ink)
     path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(path, format="PNG", optimize=False)
+    image.save(path, format="PNG", compress_level=1)  # fast: a batch draws thousands
