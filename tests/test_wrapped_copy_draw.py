@@ -228,7 +228,7 @@ def test_locale_numbers_plurals_and_quotes() -> None:
     assert "29\u202f685 minutes" in headlines["fr"]
     assert "29\xa0685 minuuttia" in headlines["fi"]
     single = WrappedCopy("en").write(CASES[1], STORY)["headline"]
-    assert single == "You played 1 track in 2024."
+    assert single == "You pressed play 1 time in 2024."
     assert WrappedCopy("de").write(CASES[3], STORY)["headline"] == "Dein Song 2024: „Sorry“."
 
 

@@ -7,6 +7,7 @@ progress bar, name and reply field.
 from __future__ import annotations
 
 import functools
+import unicodedata
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -34,6 +35,13 @@ MIN_SIZE = 18
 @functools.cache
 def _font(weight: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(ASSETS_DIR / "fonts" / FONTS[weight]), size)
+
+
+def _drawable(text: str) -> str:
+    """Control characters and lone surrogates removed (the shaper fails on them), tabs as spaces;
+    line breaks kept."""
+    text = text.replace("\t", " ").replace("\r\n", "\n")
+    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in {"Cc", "Cs"})
 
 
 def _width(font: ImageFont.FreeTypeFont, text: str) -> int:
@@ -78,6 +86,7 @@ def draw_text(
     """
     left, top, right, bottom = box
     width, height = right - left, bottom - top
+    text = _drawable(text)
     while True:
         font = _font(weight, size)
         step = round(size * LINE_SPACING)
