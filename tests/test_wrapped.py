@@ -10,9 +10,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from campaign.cli import app
+from campaign.errors import InputError
 from campaign.wrapped.build import make_wrapped
 from campaign.wrapped.folder import MARKER
 from tests.wrapped_export import TRACKS, generate_plays, write_export
@@ -168,3 +171,31 @@ def test_own_time_zone_moves_the_days(export, tmp_path: Path) -> None:
     clock = next(c for c in record["cards"] if c["kind"] == "clock")
     assert clock["facts"]["hours"] == [hours.get(h, 0) for h in range(24)]
     assert "your time zone (Asia/Tokyo)" in clock["copy"]["counted"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.dates(date(2021, 1, 1), date(2024, 12, 31)), min_size=1, max_size=600))
+def test_the_year_told_is_the_last_full_one_else_the_latest_with_enough(days) -> None:
+    import duckdb
+
+    from campaign.wrapped.select import FULL_YEAR_SLACK_DAYS, MIN_YEAR_STREAMS, choose_year
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE my_listens (played_at TIMESTAMPTZ, ms_played INTEGER)")
+    con.executemany(
+        "INSERT INTO my_listens VALUES (CAST(? AS TIMESTAMP) + INTERVAL 12 HOUR, 60000)",
+        [[d] for d in days],
+    )
+    by_year = Counter(d.year for d in days)
+    enough = [y for y, n in by_year.items() if n >= MIN_YEAR_STREAMS]
+    full = [
+        y
+        for y in enough
+        if (min(d for d in days if d.year == y) - date(y, 1, 1)).days < FULL_YEAR_SLACK_DAYS
+        and (date(y, 12, 31) - max(d for d in days if d.year == y)).days < FULL_YEAR_SLACK_DAYS
+    ]
+    if not enough:
+        with pytest.raises(InputError, match="no year holds"):
+            choose_year(con, None, "UTC", 30000)
+        return
+    assert choose_year(con, None, "UTC", 30000) == (max(full) if full else max(enough))

@@ -21,7 +21,8 @@ from campaign.markets import GLOBAL_MARKET, market_timezone, normalise_market
 from campaign.schema import TABLES
 from campaign.workspace import resolve_data
 
-# A year is "full" when the plays start within its first week and end within its last.
+# A year is "full" when the plays start within its first week and end within its last (and it
+# holds enough streams to tell).
 FULL_YEAR_SLACK_DAYS = 7
 # Without a full year, the latest year with at least this many streams is told.
 MIN_YEAR_STREAMS = 100
@@ -173,7 +174,7 @@ def choose_year(con: duckdb.DuckDBPyConnection, year: int | None, tz: str, min_m
     full = [
         int(y)
         for y, first, last, n in rows
-        if n
+        if n >= MIN_YEAR_STREAMS
         and (first - date(int(y), 1, 1)).days < FULL_YEAR_SLACK_DAYS
         and (date(int(y), 12, 31) - last).days < FULL_YEAR_SLACK_DAYS
     ]
