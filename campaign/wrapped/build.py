@@ -38,6 +38,7 @@ class WrappedResult:
     year: int
     locale: str
     cards: list[Card]
+    missing_glyphs: dict[str, list[str]]
 
 
 def _json_default(value: Any) -> Any:
@@ -88,12 +89,15 @@ def tell(
 
 def write_story(
     stage: Path, listener: Listener, locale: str, story: dict, cards: list[Card]
-) -> None:
-    """cards/*.png, index.html and wrapped.json into the stage folder."""
+) -> dict[str, list[str]]:
+    """cards/*.png, index.html and wrapped.json into the stage folder; returns the characters
+    the font lacked, per image."""
     tag = f"{listener.year} · Wrapped"
+    missing: dict[str, list[str]] = {}
     for n, card in enumerate(cards, start=1):
         card.image = f"cards/{n:02d}-{card.kind}.png"
-        draw_card(card, tag, n - 1, stage / card.image)
+        if lacking := draw_card(card, tag, n - 1, stage / card.image):
+            missing[card.image] = lacking
     (stage / "index.html").write_text(story_html(tag, locale, cards), encoding="utf-8")
     record = {
         "tool": f"campaign wrapped {__version__}",
@@ -105,9 +109,12 @@ def write_story(
         "streams_are": f"plays of at least {MIN_MS // 1000} s, or of unknown length",
         "my_plays": {"sql": PLAYS_VIEW, "params": view_params(listener, MIN_MS)},
         "cards": [card.record() for card in cards],
+        # characters the bundled font cannot draw yet (a fallback font chain will): per image
+        "missing_glyphs": missing,
     }
     text = json.dumps(record, indent=2, ensure_ascii=False, default=_json_default)
     (stage / "wrapped.json").write_text(text + "\n", encoding="utf-8")
+    return missing
 
 
 def story_into(
@@ -123,8 +130,8 @@ def story_into(
     """One listener of `dataset` told into `folder` (a stage: nothing is swapped here)."""
     listener = select_listener(dataset, scratch, user=user, year=year, tz=tz, market=market)
     chosen, story, cards = tell(listener, dataset, locale)
-    write_story(folder, listener, chosen, story, cards)
-    return WrappedResult(folder, listener.year, chosen, cards)
+    missing = write_story(folder, listener, chosen, story, cards)
+    return WrappedResult(folder, listener.year, chosen, cards, missing)
 
 
 def make_wrapped(

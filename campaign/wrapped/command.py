@@ -65,4 +65,10 @@ def wrapped(
         raise ConfigError("give the listener's export (SRC...) or a dataset with --user", "SRC")
     result = make_wrapped(given, out, user=user, year=year, locale=locale, tz=tz, market=market)
     typer.echo(f"{len(result.cards)} cards for {result.year} ({result.locale})", err=True)
+    for image, chars in result.missing_glyphs.items():
+        typer.secho(
+            f"Warning: {image} shows boxes for {''.join(chars)}: the bundled font lacks them",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
     typer.echo(str((result.out / "index.html").resolve()))

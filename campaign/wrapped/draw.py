@@ -37,6 +37,23 @@ def _font(weight: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(ASSETS_DIR / "fonts" / FONTS[weight]), size)
 
 
+# A code point no font has: what a missing glyph (the font's .notdef box) looks like.
+_NO_GLYPH = "\U0010fffd"
+
+
+@functools.cache
+def _has_glyph(weight: str, char: str) -> bool:
+    font = _font(weight, 40)
+    mask, notdef = font.getmask(char), font.getmask(_NO_GLYPH)
+    return (mask.size, bytes(mask)) != (notdef.size, bytes(notdef))
+
+
+def missing_glyphs(text: str, weight: str = "regular") -> list[str]:
+    """The characters of `text` the font cannot draw (they would show as boxes), in order."""
+    seen = dict.fromkeys(ch for ch in _drawable(text) if not ch.isspace())
+    return [ch for ch in seen if not _has_glyph(weight, ch)]
+
+
 def _drawable(text: str) -> str:
     """Control characters and lone surrogates removed (the shaper fails on them), tabs as spaces;
     line breaks kept."""
@@ -127,8 +144,9 @@ def _bars(
             draw_text(draw, label, f"{hour:02d}", 30, "regular", fill)
 
 
-def draw_card(card: Card, tag: str, index: int, path: Path) -> None:
-    """One card as a PNG: the tag (year), the headline, the body, how it was counted."""
+def draw_card(card: Card, tag: str, index: int, path: Path) -> list[str]:
+    """One card as a PNG: the tag (year), the headline, the body, how it was counted. Returns
+    the characters the bundled font lacks, so that a box is never drawn silently."""
     background, ink, accent = PALETTES[index % len(PALETTES)]
     image = Image.new("RGB", SIZE, background)
     draw = ImageDraw.Draw(image)
@@ -151,3 +169,7 @@ def draw_card(card: Card, tag: str, index: int, path: Path) -> None:
     draw_text(draw, (left, bottom - 170, right, bottom), card.copy["counted"], 30, "regular", ink)
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path, format="PNG", compress_level=1)  # fast: a batch draws thousands
+    return sorted(
+        set(missing_glyphs(card.copy["headline"], "bold"))
+        | set(missing_glyphs(card.copy["body"] + card.copy["counted"]))
+    )
