@@ -24,7 +24,8 @@ from campaign.resources import bundled_dir
 from campaign.wrapped.card import Card
 
 DEFAULT_LOCALE = "en"
-_BRACKETED_TAIL = re.compile(r"\s+[(\[].*$")
+# A title's tail after the name: "(From ...)", "[Original ... Soundtrack]", "| Coke Studio".
+_BRACKETED_TAIL = re.compile(r"\s+(?:[(\[]|\|\s).*$")
 
 
 def template_dir() -> Path:
@@ -53,9 +54,9 @@ def locale_for(market: str, requested: str | None) -> str:
 
 
 def short_title(text: str) -> str:
-    """A title for a headline: the catalogue's clutter dropped, then anything in brackets after
-    the name ('Main Rahun (From "Parwarish") [Original Motion Picture Soundtrack]' → 'Main
-    Rahun')."""
+    """A title for a headline: the catalogue's clutter dropped, then what follows the name in
+    brackets or after a "|" ('Main Rahun (From "Parwarish") [Original Motion Picture
+    Soundtrack]' → 'Main Rahun')."""
     title = display_title(text)
     short = _BRACKETED_TAIL.sub("", title).strip()
     return short or title

@@ -28,6 +28,8 @@ PALETTES = (
     ((245, 230, 200), (25, 25, 25), (200, 50, 90)),
     ((0, 110, 120), (240, 255, 250), (255, 200, 120)),
 )
+# Largest sizes (px): text shrinks from these until it fits its box.
+SIZES = {"tag": 40, "headline": 120, "body": 60, "counted": 30}
 LINE_SPACING = 1.18
 MIN_SIZE = 18
 
@@ -151,9 +153,14 @@ def draw_card(card: Card, tag: str, index: int, path: Path) -> list[str]:
     image = Image.new("RGB", SIZE, background)
     draw = ImageDraw.Draw(image)
     left, top, right, bottom = SAFE_AREA
-    draw_text(draw, (left, top, right, top + 60), tag, 40, "bold", accent)
+    draw_text(draw, (left, top, right, top + 60), tag, SIZES["tag"], "bold", accent)
     below = draw_text(
-        draw, (left, top + 100, right, top + 700), card.copy["headline"], 96, "bold", ink
+        draw,
+        (left, top + 100, right, top + 760),
+        card.copy["headline"],
+        SIZES["headline"],
+        "bold",
+        ink,
     )
     body_bottom = bottom - 200
     if card.kind == "clock":
@@ -165,8 +172,10 @@ def draw_card(card: Card, tag: str, index: int, path: Path) -> list[str]:
             accent,
         )
         body_bottom -= 400
-    draw_text(draw, (left, below + 50, right, body_bottom), card.copy["body"], 50, "regular", ink)
-    draw_text(draw, (left, bottom - 170, right, bottom), card.copy["counted"], 30, "regular", ink)
+    body_box = (left, below + 50, right, body_bottom)
+    draw_text(draw, body_box, card.copy["body"], SIZES["body"], "regular", ink)
+    counted_box = (left, bottom - 170, right, bottom)
+    draw_text(draw, counted_box, card.copy["counted"], SIZES["counted"], "regular", ink)
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path, format="PNG", compress_level=1)  # fast: a batch draws thousands
     return sorted(
