@@ -400,3 +400,8 @@ def packs_lint(
     if problems:
         raise typer.Exit(1)
     typer.echo("all packs pass")
+
+
+from campaign.wrapped.command import wrapped as _wrapped  # noqa: E402
+
+app.command("wrapped")(friendly_errors(_wrapped))

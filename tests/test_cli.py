@@ -23,6 +23,7 @@ COMMANDS = [
     "export",
     "serve",
     "packs",
+    "wrapped",
 ]
 
 

@@ -1,0 +1,121 @@
+"""The cards' words, in second person, from `templates/wrapped/<locale>.j2` in a Jinja sandbox.
+
+A locale is one file of macros: one per card kind (its first line is the headline, the rest the
+body) and one per way of counting (`counted_<key>`), so adding a language is adding one file.
+Numbers, days, months, plurals and quotation marks follow the locale (CLDR, via babel).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_skeleton
+from babel.numbers import format_decimal
+from jinja2.sandbox import SandboxedEnvironment
+
+from campaign.copywriter import QUOTES, display_title
+from campaign.errors import ConfigError, TemplateError
+from campaign.resources import bundled_dir
+from campaign.wrapped.card import Card
+
+DEFAULT_LOCALE = "en"
+# A title's tail after the name: "(From ...)", "[Original ... Soundtrack]", "| Coke Studio".
+_BRACKETED_TAIL = re.compile(r"\s+(?:[(\[]|\|\s).*$")
+
+
+def template_dir() -> Path:
+    return bundled_dir("templates") / "wrapped"
+
+
+def shipped_locales() -> list[str]:
+    return sorted(p.stem for p in template_dir().glob("*.j2"))
+
+
+def locale_for(market: str, requested: str | None) -> str:
+    """`--locale`, else the market's main language where a template exists, else English."""
+    shipped = shipped_locales()
+    if requested is not None:
+        if requested not in shipped:
+            raise ConfigError(
+                f"--locale '{requested}' has no wrapped template (shipped: {', '.join(shipped)})",
+                "--locale",
+            )
+        return requested
+    try:
+        language = Locale.parse(f"und_{market}").language
+    except (UnknownLocaleError, ValueError):
+        return DEFAULT_LOCALE
+    return language if language in shipped else DEFAULT_LOCALE
+
+
+def short_title(text: str) -> str:
+    """A title for a headline: the catalogue's clutter dropped, then what follows the name in
+    brackets or after a "|" ('Main Rahun (From "Parwarish") [Original Motion Picture
+    Soundtrack]' → 'Main Rahun')."""
+    title = display_title(text)
+    short = _BRACKETED_TAIL.sub("", title).strip()
+    return short or title
+
+
+class WrappedCopy:
+    """One sandboxed environment per locale: the filters close over the locale."""
+
+    def __init__(self, locale: str, folder: Path | None = None) -> None:
+        self.locale = locale
+        self.babel = Locale.parse(locale)
+        self.env = SandboxedEnvironment(
+            loader=jinja2.FileSystemLoader(str(folder or template_dir())),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,  # plain text: the story page escapes it, the PNGs draw it
+            keep_trailing_newline=False,
+        )
+        self.env.filters.update(
+            number=self.number,
+            day=self.day,
+            month=self.month,
+            quote=self.quote,
+            title=display_title,
+            short=short_title,
+        )
+        self.env.globals.update(plural=self.plural)
+        try:
+            self.module = self.env.get_template(f"{locale}.j2").module
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"does not parse ({exc})", f"{locale}.j2") from None
+
+    def number(self, value: float, digits: int = 0) -> str:
+        return format_decimal(round(float(value), digits), locale=self.locale)
+
+    def day(self, value: date) -> str:
+        return format_skeleton("MMMMd", value, locale=self.locale)
+
+    def month(self, value: date) -> str:
+        return format_date(value, "LLLL", locale=self.locale)
+
+    def quote(self, text: str) -> str:
+        opening, closing = QUOTES.get(self.babel.language, QUOTES["en"])
+        return f"{opening}{text}{closing}"
+
+    def plural(self, count: float, one: str, other: str) -> str:
+        return one if self.babel.plural_form(abs(count)) == "one" else other
+
+    def _macro(self, name: str, *args: Any) -> str:
+        macro = getattr(self.module, name, None)
+        if macro is None:
+            raise TemplateError(f"has no macro '{name}'", f"{self.locale}.j2")
+        try:
+            text = str(macro(*args))
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"macro '{name}' failed ({exc})", f"{self.locale}.j2") from None
+        return "\n".join(line.strip() for line in text.strip().splitlines() if line.strip())
+
+    def write(self, card: Card, story: dict[str, Any]) -> dict[str, str]:
+        """headline, body and the line saying how the card was counted."""
+        headline, _, body = self._macro(card.kind, card.facts, story).partition("\n")
+        counted = self._macro(f"counted_{card.counted}", card.facts, story, card.source)
+        return {"headline": headline, "body": body, "counted": counted}

@@ -1,0 +1,184 @@
+"""The 1080×1920 story cards (Pillow). Every text goes through `draw_text`, the one place that
+picks a font, wraps and shrinks: swapping in a fallback-font chain (Devanagari, Thai, CJK) is a
+change to this one function. Nothing is drawn outside `SAFE_AREA`, where story apps put their
+progress bar, name and reply field.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from campaign.resources import ASSETS_DIR
+from campaign.wrapped.card import Card
+
+SIZE = (1080, 1920)
+# left, top, right, bottom: 90 px at the sides, 250 px under the top and above the bottom.
+SAFE_AREA = (90, 250, 990, 1670)
+FONTS = {"regular": "Inter-Regular.otf", "bold": "Inter-Bold.otf"}
+# One palette per card, chosen by the card's place in the story: (background, text, accent).
+PALETTES = (
+    ((30, 215, 96), (10, 10, 10), (255, 255, 255)),
+    ((24, 24, 36), (245, 245, 245), (30, 215, 96)),
+    ((255, 100, 80), (20, 10, 10), (255, 240, 200)),
+    ((80, 60, 220), (250, 250, 255), (255, 210, 60)),
+    ((245, 230, 200), (25, 25, 25), (200, 50, 90)),
+    ((0, 110, 120), (240, 255, 250), (255, 200, 120)),
+)
+# Largest sizes (px): text shrinks from these until it fits its box.
+SIZES = {"tag": 40, "headline": 120, "body": 60, "counted": 30}
+LINE_SPACING = 1.18
+MIN_SIZE = 18
+
+
+@functools.cache
+def _font(weight: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(ASSETS_DIR / "fonts" / FONTS[weight]), size)
+
+
+# A code point no font has: what a missing glyph (the font's .notdef box) looks like.
+_NO_GLYPH = "\U0010fffd"
+
+
+@functools.cache
+def _has_glyph(weight: str, char: str) -> bool:
+    font = _font(weight, 40)
+    mask, notdef = font.getmask(char), font.getmask(_NO_GLYPH)
+    return (mask.size, bytes(mask)) != (notdef.size, bytes(notdef))
+
+
+def missing_glyphs(text: str, weight: str = "regular") -> list[str]:
+    """The characters of `text` the font cannot draw (they would show as boxes), in order."""
+    seen = dict.fromkeys(ch for ch in _drawable(text) if not ch.isspace())
+    return [ch for ch in seen if not _has_glyph(weight, ch)]
+
+
+def _drawable(text: str) -> str:
+    """Control characters and lone surrogates removed (the shaper fails on them), tabs as spaces;
+    line breaks kept."""
+    text = text.replace("\t", " ").replace("\r\n", "\n")
+    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in {"Cc", "Cs"})
+
+
+def _width(font: ImageFont.FreeTypeFont, text: str) -> int:
+    """The ink's width from the pen position: a glyph that overhangs to the left (Ż, J) counts."""
+    left, _, right, _ = font.getbbox(text)
+    return right - min(0, left)
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """Greedy wrapping by words, a word longer than the line broken by characters."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if _width(font, candidate) <= width:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            line = ""
+            for char in word:
+                if _width(font, line + char) > width and line:
+                    lines.append(line)
+                    line = ""
+                line += char
+        lines.append(line)
+    return lines
+
+
+def draw_text(
+    draw: ImageDraw.ImageDraw,
+    box: tuple[int, int, int, int],
+    text: str,
+    size: int,
+    weight: str,
+    fill: tuple[int, int, int],
+) -> int:
+    """Draw `text` in `box` at the largest size up to `size` that fits; return the bottom used.
+
+    Text that does not fit even at MIN_SIZE is cut at the box's last line, never drawn outside.
+    """
+    left, top, right, bottom = box
+    width, height = right - left, bottom - top
+    text = _drawable(text)
+    while True:
+        font = _font(weight, size)
+        step = round(size * LINE_SPACING)
+        lines = _wrap(text, font, width)
+        if len(lines) * step <= height or size <= MIN_SIZE:
+            break
+        size = max(MIN_SIZE, int(size * 0.92))
+    y = top
+    for line in lines:
+        ink_left, ink_top, _, ink_bottom = font.getbbox(line)
+        if y - min(0, ink_top) + max(step, ink_bottom) > bottom:
+            break
+        # an accent above the ascender or an overhang to the left moves the line into the box
+        draw.text((left - min(0, ink_left), y - min(0, ink_top)), line, font=font, fill=fill)
+        y += step - min(0, ink_top)
+    return y
+
+
+def _bars(
+    draw: ImageDraw.ImageDraw,
+    box: tuple[int, int, int, int],
+    values: list[int],
+    fill: tuple[int, int, int],
+    accent: tuple[int, int, int],
+) -> None:
+    """The listening clock: one bar per hour, the busiest in the accent colour."""
+    left, top, right, bottom = box
+    peak = max(values) or 1
+    slot = (right - left) / len(values)
+    for hour, value in enumerate(values):
+        bar_top = bottom - round((bottom - top) * value / peak)
+        x0 = left + round(hour * slot) + 2
+        x1 = left + round((hour + 1) * slot) - 2
+        colour = accent if value == peak else fill
+        draw.rectangle((x0, min(bar_top, bottom - 2), x1, bottom), fill=colour)
+        if hour % 6 == 0:
+            label = (x0, bottom + 8, x0 + round(slot * 3), bottom + 48)
+            draw_text(draw, label, f"{hour:02d}", 30, "regular", fill)
+
+
+def draw_card(card: Card, tag: str, index: int, path: Path) -> list[str]:
+    """One card as a PNG: the tag (year), the headline, the body, how it was counted. Returns
+    the characters the bundled font lacks, so that a box is never drawn silently."""
+    background, ink, accent = PALETTES[index % len(PALETTES)]
+    image = Image.new("RGB", SIZE, background)
+    draw = ImageDraw.Draw(image)
+    left, top, right, bottom = SAFE_AREA
+    draw_text(draw, (left, top, right, top + 60), tag, SIZES["tag"], "bold", accent)
+    below = draw_text(
+        draw,
+        (left, top + 100, right, top + 760),
+        card.copy["headline"],
+        SIZES["headline"],
+        "bold",
+        ink,
+    )
+    body_bottom = bottom - 200
+    if card.kind == "clock":
+        _bars(
+            draw,
+            (left, body_bottom - 400, right, body_bottom - 60),
+            card.facts["hours"],
+            ink,
+            accent,
+        )
+        body_bottom -= 400
+    body_box = (left, below + 50, right, body_bottom)
+    draw_text(draw, body_box, card.copy["body"], SIZES["body"], "regular", ink)
+    counted_box = (left, bottom - 170, right, bottom)
+    draw_text(draw, counted_box, card.copy["counted"], SIZES["counted"], "regular", ink)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, format="PNG", compress_level=1)  # fast: a batch draws thousands
+    return sorted(
+        set(missing_glyphs(card.copy["headline"], "bold"))
+        | set(missing_glyphs(card.copy["body"] + card.copy["counted"]))
+    )

@@ -1,0 +1,75 @@
+"""campaign wrapped --all: every opted-in listener of a dataset, in a pool of workers."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from campaign.cli import app
+from campaign.ingest import ingest
+from campaign.ingest.dataset_layout import load_secret, pseudonym
+from campaign.wrapped.batch import story_folder
+from tests.wrapped_export import generate_plays, write_export
+
+PLANTED = {
+    "repeat_day": date(2024, 3, 9),
+    "repeat_plays": 12,
+    "streak_start": date(2024, 6, 1),
+    "streak_days": 6,
+}
+NAMES = ("ana", "bo", "cy")
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("batch")
+    data = root / "data"
+    for seed, name in enumerate(NAMES):
+        export = write_export(root / name, generate_plays(seed, 2024, PLANTED), "NL")
+        ingest([export], data, user=name)
+    secret = load_secret(data, None)
+    (data / "users").mkdir()
+    with duckdb.connect() as con:
+        con.execute(
+            "COPY (SELECT * FROM (VALUES (?, 'NL', 1980, false), (?, 'NL', 1990, true)) "
+            "t(user_id, market, birth_year, opted_out)) TO ? (FORMAT parquet)",
+            [pseudonym(secret, "ana"), pseudonym(secret, "bo"), str(data / "users" / "u.parquet")],
+        )
+    return data
+
+
+def test_every_opted_in_listener_gets_a_story(dataset: Path, tmp_path: Path) -> None:
+    out = tmp_path / "all"
+    result = CliRunner().invoke(
+        app, ["wrapped", "--data", str(dataset), "--all", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    secret = load_secret(dataset, None)
+    made = {story_folder(pseudonym(secret, name)): name for name in ("ana", "cy")}
+    listing = json.loads((out / "stories.json").read_text())
+    assert listing == {"stories": sorted(made), "opted_out": 1, "not_made": []}
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == sorted(made)
+    assert not (out / story_folder(pseudonym(secret, "bo"))).exists()
+    for folder in made:
+        record = json.loads((out / folder / "wrapped.json").read_text())
+        assert record["locale"] == "nl" and len(record["cards"]) >= 6
+        assert len(list((out / folder / "cards").glob("*.png"))) == len(record["cards"])
+    text = "".join(p.read_text() for p in out.rglob("*.json"))
+    assert "u:" not in text and "ana" not in text
+
+
+def test_one_listener_of_a_dataset_by_name(dataset: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cy"
+    result = CliRunner().invoke(app, ["wrapped", str(dataset), "--user", "cy", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(app, ["wrapped", str(dataset), "--out", str(tmp_path / "x")])
+    assert result.exit_code == 1 and "pick one with --user" in result.output
+    result = CliRunner().invoke(
+        app, ["wrapped", str(dataset), "--user", "bo", "--out", str(tmp_path / "y")]
+    )
+    assert result.exit_code == 1 and "opted out" in result.output
