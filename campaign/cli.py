@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from campaign.errors import CampaignError, ConfigError
+from campaign.wrapped.command import wrapped as wrapped_command
 
 app = typer.Typer(
     help="Turn listening logs into a data-storytelling billboard campaign.",
@@ -402,6 +403,4 @@ def packs_lint(
     typer.echo("all packs pass")
 
 
-from campaign.wrapped.command import wrapped as _wrapped  # noqa: E402
-
-app.command("wrapped")(friendly_errors(_wrapped))
+app.command("wrapped")(friendly_errors(wrapped_command))

@@ -35,7 +35,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("campaign.packlint", "campaign.privacy", "campaign.noise"),
     ("campaign.scoring",),
     ("campaign.copywriter", "campaign.render"),
-    ("campaign.output",),
+    ("campaign.output", "campaign.wrapped"),
     ("campaign.run",),
     ("campaign.demo",),
     ("campaign.cli",),
