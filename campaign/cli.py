@@ -194,6 +194,13 @@ def ingest(
         str | None, typer.Option(help="Listener name for a single-user export.")
     ] = None,
     tz: Annotated[str | None, typer.Option(help="Time zone of exports with local times.")] = None,
+    date_offset: Annotated[
+        int | None,
+        typer.Option(
+            "--date-offset",
+            help="Days a chart's dates lie after its chart day (kworb: 2 by default; 0: as is).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the row counts as JSON.")] = False,
     list_: Annotated[
         Path | None, typer.Option("--list", help="Show what a dataset folder holds.")
@@ -213,7 +220,9 @@ def ingest(
         raise ConfigError("give at least one export file or folder to ingest", "SOURCES")
     if out is None:
         raise ConfigError("give the dataset folder to write with --out DIR", "--out")
-    report = run_ingest(sources, out, fmt=format, market=market, user=user, tz=tz)
+    report = run_ingest(
+        sources, out, fmt=format, market=market, user=user, tz=tz, date_offset=date_offset
+    )
     typer.echo(json.dumps(report.to_json(), indent=2) if as_json else "\n".join(report.lines()))
 
 
