@@ -141,6 +141,10 @@ def synth(
     users: Annotated[int, typer.Option(help="Listeners.")] = 50_000,
     year: Annotated[int, typer.Option(help="The calendar year of the data.")] = 2024,
     markets: Annotated[str, typer.Option(help="Comma-separated markets.")] = "GB,US,JP",
+    charts: Annotated[
+        int | None,
+        typer.Option(help="Also write the top-N daily charts, with chart stories planted."),
+    ] = None,
 ) -> None:
     """Write synthetic listens with planted anomalies, and FILE.truth.json listing them."""
     from campaign.markets import normalise_market
@@ -153,6 +157,7 @@ def synth(
         year=year,
         plants_per_kind=events,
         seed=seed,
+        charts=charts,
     )
     result = generate(spec, out)
     summary = {
