@@ -1,15 +1,16 @@
 """The chart kinds of `campaign synth --charts N`, registered like every other kind.
 
 chart_release        anomaly   a new single debuts high on its (Friday) release day and decays
-chart_artefact       artefact  one version of a title drops out of the chart for one to three
-                               days while its sibling (same artist, a remix or feat. suffix)
-                               jumps by exactly its streams: a chart glitch, never a story
 chart_revival        anomaly   three to six of an artist's catalogue tracks rise together and
                                stay up for a week, with no release behind it (how a death shows)
 chart_artist_moment  anomaly   two to four of an artist's tracks jump on one day only (a
                                televised performance)
 chart_reentry        anomaly   a catalogue track absent for four weeks returns from below the
                                floor for a day or two
+chart_artefact       artefact  one version of a title drops out of the chart for one to three
+                               days while its sibling (same artist, a remix or feat. suffix)
+                               jumps by exactly its streams: a chart glitch, never a story.
+                               Planted last: it adds the sibling versions to the chart world
 
 Every jump is at least `ctx.ratio_min` (2.5 or more, above the natural chart's own jumps) times
 its level as a reader can bound it (listed streams, the floor on days it was absent).
