@@ -14,9 +14,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from campaign.cli import app
+from campaign.errors import ConfigError
 from campaign.schema import CHART_FLOORS, DAILY_STREAMS, TRACKS
 from campaign.synth import SynthSpec, generate
 
@@ -274,3 +277,14 @@ def test_every_planted_artefact_is_withheld(charts, ranked):
         )
     ]  # fmt: skip
     assert not published
+
+
+@settings(max_examples=40, deadline=None)
+@given(depth=st.integers(-(10**6), 10**6))
+def test_spec_takes_a_chart_depth_from_10_to_a_tenth_of_the_catalogue(depth):
+    spec = {"plays": 10, "users": 10, "tracks": 1_000}
+    if 10 <= depth <= 100:
+        assert SynthSpec(**spec, charts=depth).charts == depth
+    else:
+        with pytest.raises(ConfigError, match=f"--charts {depth} is not a chart depth"):
+            SynthSpec(**spec, charts=depth)

@@ -33,6 +33,8 @@ MIN_RATIO = 2.5  # every plant stands at least this far above its level (a lower
 RATIO_HEADROOM = 1.25  # ... and above the natural chart's own jumps (their 99.9th percentile)
 FIRST_DAY = BASELINE_DAYS + 14  # a month of chart history first
 SPACING = 4  # days kept free around each plant in its market
+SETTLE_ROUNDS = 4
+STORY_CAP = 1.2  # a story's streams stay under this many times the day's natural number one
 
 # The plant's value on the written chart and its ratio to its level, a lower bound: each day of
 # the four weeks before counts at its listed streams, or at the floor when it was not listed (a
@@ -96,14 +98,32 @@ def register_chart(
 
 
 def plant_charts(ctx: ChartContext) -> list[ChartPlant]:
-    """Every registered chart kind, in order, each with its own random stream."""
+    """Every registered chart kind, in order, each with its own random stream; then every
+    story is settled against the chart the others left (`settle`)."""
     plants: list[ChartPlant] = []
     for kind in CHART_REGISTRY.values():
         n = kind.count(ctx.spec)
         if n > 0:
             rng = ctx.spec.rng(STREAM_CHART_PLANTS, zlib.crc32(kind.name.encode()))
             plants.extend(kind.plant(ctx, rng, n))
-    return plants
+    return settle(ctx, plants)
+
+
+def settle(ctx: ChartContext, plants: list[ChartPlant]) -> list[ChartPlant]:
+    """Stories sized on the natural chart can fall short on the planted one (another story in
+    the weeks before raised the floors; a short chart capped the jump): grow them on their day,
+    a few rounds, and leave out of the truth the few that still fall short."""
+    stories = [p for p in plants if p.role == "anomaly"]
+    for _ in range(SETTLE_ROUNDS):
+        short = [(p, ctx.shortfall(p)) for p in stories]
+        short = [(p, f) for p, f in short if f > 1]
+        if not short:
+            break
+        for plant, factor in short:
+            for track in plant.tracks:
+                grown = ctx.world.counts[plant.market, plant.day, track] * factor * 1.05
+                ctx.set_streams(plant.market, plant.day, track, grown)
+    return [p for p in plants if p.role != "anomaly" or ctx.shortfall(p) <= 1]
 
 
 @dataclass
@@ -134,16 +154,25 @@ class ChartContext:
         return (self.first + timedelta(days=day)).isoformat()
 
     # ---- the chart a reader sees ------------------------------------------------------------
-    def bound(self, m: int, day: int, tracks: list[int]) -> float:
+    def bound(self, m: int, day: int, tracks: list[int], planted: bool = False) -> float:
         """The tracks' combined level over the four weeks before `day`, each day at its listed
-        streams or at the floor: an upper bound (CHART_VALUE_SQL's, on the natural chart)."""
+        streams or at the floor: an upper bound (CHART_VALUE_SQL's), on the natural chart or,
+        `planted`, on the chart as the kinds left it."""
+        counts = self.world.counts if planted else self.natural
+        top = listed(counts[m], self.world.depth) if planted else self.top[m]
+        floor = floors(counts[m], top) if planted else self.floor[m]
         window = slice(day - BASELINE_DAYS, day)
-        seen = np.where(
-            self.top[m, window][:, tracks],
-            self.natural[m, window][:, tracks],
-            self.floor[m, window][:, None],
-        )
+        seen = np.where(top[window][:, tracks], counts[m, window][:, tracks], floor[window, None])
         return float(seen.sum(axis=1).mean())
+
+    def shortfall(self, plant: ChartPlant) -> float:
+        """How many times its streams that day a story must grow to stand `ratio_min` above its
+        level on the planted chart (1 or less: it does)."""
+        m, day = plant.market, plant.day
+        top = listed(self.world.counts[m, day][None], self.world.depth)[0]
+        value = float(self.world.counts[m, day, plant.tracks][top[plant.tracks]].sum())
+        needed = self.ratio_min * self.bound(m, day, plant.tracks, planted=True)
+        return needed / value if value else float("inf")
 
     def _natural_jump(self) -> float:
         """The 99.9th percentile of listed catalogue tracks' streams over their level bound:
@@ -193,7 +222,7 @@ class ChartContext:
         return float(rng.uniform(self.ratio_min * 1.1, self.ratio_min * 1.1 + spread))
 
     def set_streams(self, m: int, day: int, track: int, streams: float) -> None:
-        """Planted streams of a track on a market-day, capped a little under the day's number
-        one (a story is big, not bigger than the biggest song)."""
-        cap = 0.95 * self.natural[m, day].max()
+        """Planted streams of a track on a market-day, capped near the day's natural number
+        one (a story can top the chart, but not by a mile)."""
+        cap = STORY_CAP * self.natural[m, day].max()
         self.world.counts[m, day, track] = round(min(streams, cap))

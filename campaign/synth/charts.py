@@ -100,16 +100,15 @@ def _drift(rng: np.random.Generator, days: int, tracks: int) -> np.ndarray:
 
 
 def listed(counts: np.ndarray, depth: int) -> np.ndarray:
-    """(markets, days, tracks) bool: the top `depth` tracks of each market-day (ties: the
-    lower index first), never a track with no streams."""
-    order = np.argsort(-counts, axis=2, kind="stable")[:, :, :depth]
+    """Per market-day (the last axis holds the tracks) the top `depth` tracks (ties: the lower
+    index first), never a track with no streams."""
+    order = np.argsort(-counts, axis=-1, kind="stable")[..., :depth]
     top = np.zeros(counts.shape, dtype=bool)
-    np.put_along_axis(top, order, True, axis=2)
+    np.put_along_axis(top, order, True, axis=-1)
     return top & (counts > 0)
 
 
 def floors(counts: np.ndarray, top: np.ndarray) -> np.ndarray:
-    """(markets, days): the lowest count listed each market-day (0 when nothing is listed)."""
+    """The lowest count listed each market-day (0 when nothing is listed), over the last axis."""
     masked = np.where(top, counts, np.iinfo(np.int64).max)
-    low = masked.min(axis=2)
-    return np.where(top.any(axis=2), low, 0)
+    return np.where(top.any(axis=-1), masked.min(axis=-1), 0)
