@@ -32,9 +32,11 @@ CHART_KINDS = (
     "chart_revival",
     "chart_artist_moment",
     "chart_release",
+    "chart_album_release",
     "chart_artefact",
 )
 STORY_KINDS = CHART_KINDS[:-1]
+ARTIST_KINDS = ("chart_revival", "chart_artist_moment", "chart_album_release")  # subject: artist
 SPIKE_PACKS = ("event_spike", "release_day")  # the packs of spike-like facts before `novelty`
 TOP = 5
 
@@ -142,9 +144,7 @@ def level_bound(folder: Path, market: str, day: str, track_ids: list[str]) -> fl
 
 def subject_rows(folder: Path, entry: dict) -> list[tuple]:
     """(track_id, title, streams) of the entry's subject listed on its day."""
-    column = (
-        "artist_name" if entry["kind"] in ("chart_revival", "chart_artist_moment") else "track_name"
-    )
+    column = "artist_name" if entry["kind"] in ARTIST_KINDS else "track_name"
     names = entry.get("tracks") or [entry["track_name"]]
     return sql(
         folder,
@@ -171,14 +171,16 @@ def test_each_kind_has_its_shape(charts):
     for e in truth:
         day = date.fromisoformat(e["day"])
         before = [e["market"], day - timedelta(days=28), day]
-        if e["kind"] == "chart_release":
+        if e["kind"] in ("chart_release", "chart_album_release"):
             assert day.weekday() == 4  # new music Friday
-            earlier = sql(folder, "SELECT count(*) FROM daily_streams WHERE market = ? AND day < ? "
-                          "AND track_name = ?", [e["market"], day, e["track_name"]])  # fmt: skip
+            titles = e.get("tracks") or [e["track_name"]]
+            earlier = sql(folder, "SELECT count(*) FROM daily_streams WHERE day < ? AND "
+                          "list_contains(?, track_name)", [day, titles])  # fmt: skip
             assert earlier == [(0,)]  # did not exist before
-            known = sql(folder, "SELECT t.release_date FROM tracks t JOIN daily_streams s USING "
-                        "(track_id) WHERE s.track_name = ? LIMIT 1", [e["track_name"]])  # fmt: skip
-            assert (known[0][0] == day) if e["release_date_known"] else known[0][0] is None
+            known = sql(folder, "SELECT DISTINCT t.release_date FROM tracks t JOIN daily_streams "
+                        "s USING (track_id) WHERE list_contains(?, s.track_name)",
+                        [titles])  # fmt: skip
+            assert known == [(day if e["release_date_known"] else None,)]
         elif e["kind"] == "chart_reentry":
             absent = sql(folder, "SELECT count(*) FROM daily_streams WHERE market = ? AND day >= ? "
                          "AND day < ? AND track_name = ?", [*before, e["track_name"]])  # fmt: skip
@@ -239,7 +241,7 @@ def spike_like(fact: dict) -> bool:
 
 
 def matches(fact: dict, entry: dict) -> bool:
-    if entry["kind"] in ("chart_revival", "chart_artist_moment"):
+    if entry["kind"] in ARTIST_KINDS:
         return entry["track_name"] in (fact["subject_name"], fact["artist_name"])
     return (
         fact["subject_name"] == entry["track_name"] and fact["artist_name"] == entry["artist_name"]

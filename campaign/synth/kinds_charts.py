@@ -7,10 +7,11 @@ chart_artist_moment  anomaly   two to four of an artist's tracks jump on one day
                                televised performance)
 chart_reentry        anomaly   a catalogue track absent for four weeks returns from below the
                                floor for a day or two
+chart_album_release  anomaly   an artist's three to five new tracks debut together on a Friday
 chart_artefact       artefact  one version of a title drops out of the chart for one to three
                                days while its sibling (same artist, a remix or feat. suffix)
                                jumps by exactly its streams: a chart glitch, never a story.
-                               Planted last: it adds the sibling versions to the chart world
+                               Planted last (like albums, it adds tracks to the chart world)
 
 Every jump is at least `ctx.ratio_min` (2.5 or more, above the natural chart's own jumps) times
 its level as a reader can bound it (listed streams, the floor on days it was absent).
@@ -26,7 +27,7 @@ from campaign.synth.chart_plants import (
     ChartPlant,
     register_chart,
 )
-from campaign.synth.names import spotify_ids
+from campaign.synth.names import spotify_ids, track_titles
 from campaign.synth.plants import BASELINE_DAYS
 
 RELEASE_DECAY_DAYS = 6.0  # a debut settles to RELEASE_STEADY of its first day within weeks
@@ -35,6 +36,14 @@ REVIVAL_DAYS = 7
 REVIVAL_DECAY_DAYS = 2.5
 VERSION_SUFFIXES = (" (Remix)", " - Remix", " (feat. {other})", " (with {other})")
 MAX_TRIES = 40
+ALBUM_SHARES = (1.6, 1.25, 1.0, 1.0, 1.0)  # an album's tracks debut as a share of the jump
+
+
+def _debut(rng: np.random.Generator, peak: float, days: int) -> np.ndarray:
+    """A new release's streams from its first day: the peak, then settling (with noise)."""
+    age = np.arange(days)
+    fade = RELEASE_STEADY + (1 - RELEASE_STEADY) * np.exp(-age / RELEASE_DECAY_DAYS)
+    return peak * fade * rng.lognormal(0.0, 0.04, days)
 
 
 def _market_turns(ctx: ChartContext, rng: np.random.Generator, n: int) -> list[int]:
@@ -58,10 +67,9 @@ def plant_releases(ctx: ChartContext, rng: np.random.Generator, n: int) -> list[
         track = quiet[0]
         day = int(world.release_day[track])
         peak = ctx.ratio(rng) * ctx.bound(m, day, [track])
-        for age in range(ctx.spec.days - day):
-            fade = RELEASE_STEADY + (1 - RELEASE_STEADY) * np.exp(-age / RELEASE_DECAY_DAYS)
-            later = peak * fade * rng.lognormal(0.0, 0.04)
-            ctx.set_streams(m, day + age, track, max(later, world.counts[m, day + age, track]))
+        debut = _debut(rng, peak, ctx.spec.days - day)
+        for age, streams in enumerate(debut.tolist()):
+            ctx.set_streams(m, day + age, track, max(streams, world.counts[m, day + age, track]))
         ctx.take(m, day, [track])
         known = len(plants) % 2 == 0
         plants.append(
@@ -162,6 +170,42 @@ def plant_reentries(ctx: ChartContext, rng: np.random.Generator, n: int) -> list
             ChartPlant(
                 "chart_reentry", "anomaly", m, day, world.titles[track],
                 ctx.artists[world.artist[track]], [track], novelty="re-entry",
+            )
+        )  # fmt: skip
+    return plants
+
+
+@register_chart("chart_album_release", measure=CHART_VALUE_SQL)
+def plant_album_releases(ctx: ChartContext, rng: np.random.Generator, n: int) -> list[ChartPlant]:
+    """An artist who charts releases an album on a free Friday: three to five new tracks debut
+    together (the lead single highest) and settle, in that market only."""
+    world, plants = ctx.world, []
+    for m in _market_turns(ctx, rng, n):
+        for day in ctx.days_for(rng, m, fridays=True)[:MAX_TRIES]:
+            found = _artist_tracks(ctx, rng, m, day, least=1)
+            if found:
+                break
+        else:
+            continue
+        artist = found[0]
+        k = int(rng.integers(3, 6))
+        floor = float(ctx.floor[m, day - BASELINE_DAYS : day].mean())  # new: absent before
+        jump = ctx.ratio(rng)
+        tracks = []
+        titles = track_titles(rng, np.zeros(k, dtype=np.int8))
+        for i, (title, track_id) in enumerate(
+            zip(titles, spotify_ids(rng, k, "track"), strict=True)
+        ):
+            counts = np.zeros(world.counts.shape[:2], dtype=np.int64)
+            peak = jump * floor * ALBUM_SHARES[i]
+            counts[m, day:] = np.round(_debut(rng, peak, ctx.spec.days - day)).astype(np.int64)
+            tracks.append(world.add_track(track_id, title, artist, day, counts))
+        ctx.take(m, day, tracks, artist)
+        known = len(plants) % 2 == 0
+        plants.append(
+            ChartPlant(
+                "chart_album_release", "anomaly", m, day, ctx.artists[artist], ctx.artists[artist],
+                tracks, extra={"tracks": titles, "release_date_known": known},
             )
         )  # fmt: skip
     return plants
