@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campaign.errors import ConfigError
-from campaign.ingest import ingest
+from campaign.ingest import IngestReport, ingest
 from campaign.schema import CHART_FLOORS
 from tests.conftest import REALDATA
 
@@ -203,33 +203,43 @@ def test_floors_match_the_loaded_rows_of_any_chart(rows, weekly):
 
 # --- the real chart datasets ---------------------------------------------------------------------
 
+# folder, --market, cadence, the date range its SOURCE.md gives, the offset expected
 REAL = [
-    ("kaggle2017_us_daily", None, "daily"),
-    ("uk_daily_xmas2019_ww2020w52", "GB", "daily"),
-    ("kworb_asia7_daily_top50_2025_2026", None, "daily"),
-    pytest.param("charts2019h1_top100_20regions", None, "daily", marks=pytest.mark.slow),
-    pytest.param("charts_fridays_2017_2019_12regions", None, "weekly", marks=pytest.mark.slow),
-]
+    ("kaggle2017_us_daily", None, "daily", ("2017-01-01", "2018-01-09"), 0),
+    ("uk_daily_xmas2019_ww2020w52", "GB", "daily", ("2019-10-31", "2020-12-31"), 0),
+    # SOURCE.md: files dated 2025-06-11 … 2026-08-22, scrape dates two days after the chart day
+    ("kworb_asia7_daily_top50_2025_2026", None, "daily", ("2025-06-09", "2026-08-20"), 2),
+    pytest.param(
+        "charts2019h1_top100_20regions", None, "daily", ("2019-01-01", "2019-06-30"), 0,
+        marks=pytest.mark.slow,
+    ),
+    pytest.param(
+        "charts_fridays_2017_2019_12regions", None, "weekly", ("2017-01-06", "2019-12-27"), 0,
+        marks=pytest.mark.slow,
+    ),
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def real_dataset(tmp_path_factory):
-    made: dict[str, Path] = {}
+    made: dict[str, tuple[Path, IngestReport]] = {}
 
-    def make(folder: str, market: str | None) -> Path:
+    def make(folder: str, market: str | None) -> tuple[Path, IngestReport]:
         if folder not in made:
             out = tmp_path_factory.mktemp(folder)
-            ingest([REALDATA / folder], out, market=market)
-            made[folder] = out
+            made[folder] = out, ingest([REALDATA / folder], out, market=market)
         return made[folder]
 
     return make
 
 
 @pytest.mark.skipif(not REALDATA.is_dir(), reason="no /work/shared/realdata")
-@pytest.mark.parametrize(("folder", "market", "cadence"), REAL)
-def test_real_chart_floors(real_dataset, folder, market, cadence):
-    out = real_dataset(folder, market)
+@pytest.mark.parametrize(("folder", "market", "cadence", "dates", "offset"), REAL)
+def test_real_chart_floors_and_dates(real_dataset, folder, market, cadence, dates, offset):
+    out, report = real_dataset(folder, market)
+    assert {f.date_offset for f in report.ingested} == {offset}
+    first = min(f.first_day for f in report.ingested)
+    assert (first, max(f.last_day for f in report.ingested)) == dates
     got = floors(out)
     assert [g[:4] for g in got] == floors_from_rows(out)
     assert {g[4] for g in got} == {cadence}
@@ -261,6 +271,6 @@ def test_christmas_songs_peak_on_christmas(real_dataset, folder, market):
     """With the scrape dates moved to the chart day, Christmas songs peak on the 24th or 25th
     in every market that charts them (the kworb files alone would say the 26th or 27th), and
     the datasets that carry the chart day are left as they are."""
-    peaks = christmas_peaks(real_dataset(folder, market))
+    peaks = christmas_peaks(real_dataset(folder, market)[0])
     assert peaks
     assert {day[5:] for day in peaks.values()} <= {"12-24", "12-25"}, peaks
