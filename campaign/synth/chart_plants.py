@@ -18,7 +18,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -150,9 +150,6 @@ class ChartContext:
     def first(self) -> date:
         return date(self.spec.year, 1, 1)
 
-    def iso(self, day: int) -> str:
-        return (self.first + timedelta(days=day)).isoformat()
-
     # ---- the chart a reader sees ------------------------------------------------------------
     def bound(self, m: int, day: int, tracks: list[int], planted: bool = False) -> float:
         """The tracks' combined level over the four weeks before `day`, each day at its listed
@@ -185,9 +182,9 @@ class ChartContext:
             running = np.vstack([np.zeros((1, seen.shape[1])), np.cumsum(seen, axis=0)])
             level = (running[BASELINE_DAYS:-1] - running[: -BASELINE_DAYS - 1]) / BASELINE_DAYS
             today = counts[BASELINE_DAYS:]
-            ok = top[BASELINE_DAYS:] & catalogue[None, :] & ~self.seasonal[None, :]
+            ok = top[BASELINE_DAYS:] & catalogue[None, :] & ~self.seasonal[None, :] & (level > 0)
             ratios.append(today[ok] / level[ok])
-        values = np.concatenate(ratios) if ratios else np.zeros(1)
+        values = np.concatenate(ratios)
         return float(np.quantile(values, 0.999)) if values.size else 1.0
 
     # ---- choosing ---------------------------------------------------------------------------
