@@ -142,6 +142,10 @@ def synth(
     users: Annotated[int, typer.Option(help="Listeners.")] = 50_000,
     year: Annotated[int, typer.Option(help="The calendar year of the data.")] = 2024,
     markets: Annotated[str, typer.Option(help="Comma-separated markets.")] = "GB,US,JP",
+    charts: Annotated[
+        int | None,
+        typer.Option(help="Also write the top-N daily charts, with chart stories planted."),
+    ] = None,
 ) -> None:
     """Write synthetic listens with planted anomalies, and FILE.truth.json listing them."""
     from campaign.markets import normalise_market
@@ -154,6 +158,7 @@ def synth(
         year=year,
         plants_per_kind=events,
         seed=seed,
+        charts=charts,
     )
     result = generate(spec, out)
     summary = {
@@ -195,6 +200,13 @@ def ingest(
         str | None, typer.Option(help="Listener name for a single-user export.")
     ] = None,
     tz: Annotated[str | None, typer.Option(help="Time zone of exports with local times.")] = None,
+    date_offset: Annotated[
+        int | None,
+        typer.Option(
+            "--date-offset",
+            help="Days a chart's dates lie after its chart day (kworb: 2 by default; 0: as is).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the row counts as JSON.")] = False,
     list_: Annotated[
         Path | None, typer.Option("--list", help="Show what a dataset folder holds.")
@@ -214,7 +226,9 @@ def ingest(
         raise ConfigError("give at least one export file or folder to ingest", "SOURCES")
     if out is None:
         raise ConfigError("give the dataset folder to write with --out DIR", "--out")
-    report = run_ingest(sources, out, fmt=format, market=market, user=user, tz=tz)
+    report = run_ingest(
+        sources, out, fmt=format, market=market, user=user, tz=tz, date_offset=date_offset
+    )
     typer.echo(json.dumps(report.to_json(), indent=2) if as_json else "\n".join(report.lines()))
 
 

@@ -76,6 +76,21 @@ TRACKS = Table(
         Column("explicit", "BOOLEAN"),
         Column("genres", "VARCHAR[]"),
         Column("sensitive", "BOOLEAN"),
+        Column("release_date", "DATE"),  # the catalogue's release day, where known
+    ),
+)
+
+# A chart lists only its top N: a track absent on a market-day had at most that day's floor.
+# Written by chart ingest (one row per market-day over every chart file of a dataset) and by
+# `campaign synth --charts`; `day` is the market-local chart day after any date offset.
+CHART_FLOORS = Table(
+    "chart_floors",
+    (
+        Column("day", "DATE", nullable=False),
+        Column("market", "VARCHAR", nullable=False),
+        Column("floor_streams", "BIGINT", nullable=False),  # the lowest count listed
+        Column("depth", "INTEGER", nullable=False),  # how many positions were listed
+        Column("cadence", "VARCHAR", nullable=False),  # 'daily' | 'weekly' (one day a week)
     ),
 )
 
@@ -99,7 +114,8 @@ PLAYLIST_TRACKS = Table(
 )
 
 TABLES: dict[str, Table] = {
-    t.name: t for t in (LISTENS, DAILY_STREAMS, USERS, TRACKS, PLAYLISTS, PLAYLIST_TRACKS)
+    t.name: t
+    for t in (LISTENS, DAILY_STREAMS, CHART_FLOORS, USERS, TRACKS, PLAYLISTS, PLAYLIST_TRACKS)
 }
 
 # Every pack query returns these (DESIGN.md, "Query packs"); `detail` is optional.

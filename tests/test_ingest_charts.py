@@ -127,14 +127,16 @@ def test_kworb_combined(tmp_path):
         ("SG", "NORMAL", "BTS", 42413),
     ]
     assert any("scrape dates" in n for n in report.ingested[0].notes)
+    assert report.ingested[0].date_offset == 2
 
 
 def test_kworb_raw_without_header(tmp_path):
     report = ingest([CHARTS / "raw"], tmp_path)
     assert counts(report) == {"rows_read": 2, "rows_loaded": 2, "rows_rejected": 0}
     assert [(r[0], r[1], r[3], r[4], r[5]) for r in rows(tmp_path)] == [
-        ("2025-09-07", "SG", "Don’t Say You Love Me", "Jin", 249698),
-        ("2025-09-07", "SG", "Golden (w/ Ejae, AUDREY NUNA, REI AMI, KPop Demon Hunters Cast)",
+        # The file is dated 2025-09-07, a scrape date: the chart day is two days before.
+        ("2025-09-05", "SG", "Don’t Say You Love Me", "Jin", 249698),
+        ("2025-09-05", "SG", "Golden (w/ Ejae, AUDREY NUNA, REI AMI, KPop Demon Hunters Cast)",
          "HUNTR/X", 109430),
     ]  # fmt: skip
 

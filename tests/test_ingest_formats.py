@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -78,10 +79,19 @@ def test_canonical_tracks_csv_lists_and_extra_columns(tmp_path):
     report = ingest([FIXTURES / "canonical" / "tracks.csv"], tmp_path)
     assert table_counts(report, "tracks") == (3, 2, 1)
     assert read(tmp_path, "tracks") == [
-        ("spotify:track:a", True, ["pop", "dance"], False),
-        ("spotify:track:b", False, ["rock", "indie"], None),
+        ("spotify:track:a", True, ["pop", "dance"], False, None),
+        ("spotify:track:b", False, ["rock", "indie"], None, None),
     ]
     assert report.ingested[0].notes == ["columns not in tracks were ignored: popularity"]
+
+
+def test_canonical_tracks_release_date(tmp_path):
+    """The catalogue's release day is read when given, NULL when blank, a reject when not a date."""
+    report = ingest([FIXTURES / "canonical" / "tracks_released.csv"], tmp_path)
+    assert table_counts(report, "tracks") == (3, 2, 1)
+    got = [(r[0], r[-1]) for r in read(tmp_path, "tracks")]
+    assert got == [("spotify:track:a", date(2024, 3, 1)), ("spotify:track:b", None)]
+    assert report.ingested[0].rejects == {"release_date is not a date": 1}
 
 
 def test_canonical_parquet_users(tmp_path):

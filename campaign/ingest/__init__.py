@@ -27,6 +27,7 @@ import duckdb
 from campaign.errors import ConfigError, InputError
 from campaign.ingest import (
     canonical,
+    chart_floors,
     charts,
     lastfm,
     listenbrainz,
@@ -80,6 +81,7 @@ assert set(READERS) == set(FORMATS)
 
 _GLOB_CHARS = set("*?[]{}")
 LOG_EVERY = 2.0  # seconds between rewrites of ingest.json during a long ingest
+MAX_DATE_OFFSET = 31  # days: a date offset beyond a month is a typo, not a source's lag
 
 
 def ingest(
@@ -91,6 +93,7 @@ def ingest(
     tz: str | None = None,
     secret: bytes | None = None,
     progress: Callable[[str], None] | None = None,
+    date_offset: int | None = None,
 ) -> IngestReport:
     """Read every source (a file, or a folder walked for files in a known format) into `out`.
 
@@ -98,6 +101,9 @@ def ingest(
     `market` is the fallback market (charts without a region, personal exports without one),
     `user` names the listener of a single-user export (always pseudonymised), `tz` the zone of
     local timestamps (Spotify account-data `endTime`, Last.fm dates without a zone).
+    `date_offset` is how many days a chart file's dates lie after its chart day (None: each
+    dialect's own, `charts.SOURCE_DATE_OFFSET`; 0: as published). Afterwards `chart_floors` is
+    rebuilt over every chart source of the dataset.
     """
     if fmt is not None and fmt not in FORMATS:
         raise ConfigError(f"--format '{fmt}' is not a format; use one of: {', '.join(FORMATS)}")
@@ -113,10 +119,17 @@ def ingest(
             raise ConfigError(f"--tz '{tz}' is not a time zone (e.g. Europe/London)") from exc
     if user is not None and not user.strip():
         raise ConfigError("--user is empty")
+    if date_offset is not None and abs(date_offset) > MAX_DATE_OFFSET:
+        raise ConfigError(
+            f"--date-offset {date_offset} is not a plausible shift; give a number of days "
+            f"between -{MAX_DATE_OFFSET} and {MAX_DATE_OFFSET} (0 keeps the dates as published)"
+        )
     say = progress or (lambda _msg: None)
 
     report = IngestReport(out=out)
     plan = _plan(sources, fmt, report, out)
+    if date_offset is not None and not any(file_fmt == "charts" for _, file_fmt, _, _ in plan):
+        raise ConfigError("--date-offset applies to chart files, and none of the sources is one")
 
     tmp = out / f".ingest-tmp-{os.getpid()}-{_secrets.token_hex(4)}"
     try:
@@ -132,7 +145,16 @@ def ingest(
     pending, last_write = False, time.monotonic()
     try:
         con = connect(tmp, key)
-        ctx = Context(con=con, out=out, tmp=tmp, secret=key, market=market, user=user, tz=tz)
+        ctx = Context(
+            con=con,
+            out=out,
+            tmp=tmp,
+            secret=key,
+            market=market,
+            user=user,
+            tz=tz,
+            date_offset=date_offset,
+        )
         for path, file_fmt, dialect, head in plan:
             try:
                 sha = file_sha256(path)
@@ -163,6 +185,7 @@ def ingest(
                 write_log(out, log)
                 pending, last_write = False, time.monotonic()
             say(result.describe())
+        report.chart_floors = chart_floors.rebuild(con, out, log)
     finally:
         if pending:
             write_log(out, log)
@@ -176,6 +199,7 @@ def ingest(
 def _ingest_one(src: Source, ctx: Context, fmt: str, dialect: str) -> FileResult:
     notes: list[str] = []
     ctx.notes = notes
+    ctx.applied_date_offset = None
     try:
         stages = READERS[fmt].stages(src, ctx, dialect)
         outcome = run_stages(src, ctx, stages)
@@ -192,6 +216,7 @@ def _ingest_one(src: Source, ctx: Context, fmt: str, dialect: str) -> FileResult
         rejects=outcome.rejects,
         notes=notes,
         dialect=dialect,
+        date_offset=ctx.applied_date_offset,
         first_day=outcome.first_day,
         last_day=outcome.last_day,
         markets=outcome.markets,
@@ -212,6 +237,7 @@ def _log_entry(src: Source, result: FileResult) -> dict[str, Any]:
         "markets": result.markets,
         "rejects": result.rejects,
         "notes": result.notes,
+        "date_offset": result.date_offset,
         "files": result.written,
     }
 

@@ -10,6 +10,11 @@ Dialects (see /work/shared/realdata):
 - `kworb-raw`: the same pages as published (BOM, no header, `Artist - Title`); market from the
   file name (`sg_dailytop50_2025-09-07.csv`).
 
+Dates: kworb pages are dated by the day they were scraped, about two days after Spotify's chart
+day (its SOURCE.md: a Friday release first shows in files dated Sunday), so the kworb dialects
+shift every date back by `SOURCE_DATE_OFFSET` days; the other dialects carry the chart day itself.
+`--date-offset N` overrides it for every chart file of an ingest (0 keeps the dates as published).
+
 track_id is `spotify:track:<id>` when the row has a URL or id, else `track_id_from_names_sql`.
 The market comes from a region column, else the file name (`gb.csv.gz` → GB, `global` → `*`),
 else `--market`. Duplicate (day, market, track) rows keep the most streams; the others are
@@ -36,6 +41,9 @@ from campaign.ingest.engine import (
 )
 from campaign.schema import track_id_from_names_sql
 
+# How many days after the chart day each dialect's dates lie (the default --date-offset).
+SOURCE_DATE_OFFSET: dict[str, int] = {"spotifycharts": 0, "xmas": 0, "kworb": 2, "kworb-raw": 2}
+
 _FILE_MARKET = re.compile(r"(?i)^(global|[a-z]{2})(?=$|[_.\- ])")
 
 
@@ -51,6 +59,20 @@ def market_from_name(name: str) -> str | None:
 def _number(expr: str) -> str:
     """Streams as BIGINT, accepting thousands separators ("647,983")."""
     return f"TRY_CAST(replace(replace(replace(trim({expr}), ',', ''), '_', ''), ' ', '') AS BIGINT)"
+
+
+def _offset_note(dialect: str, offset: int, *, given: bool) -> str:
+    """The report's sentence about the dates: which offset was applied, and why."""
+    why = "--date-offset" if given else f"the {dialect} default"
+    if offset == 0:
+        scrape = " (kworb scrape dates, kept as published)" if SOURCE_DATE_OFFSET[dialect] else ""
+        return f"date offset 0 days ({why}): dates are stored as published{scrape}"
+    direction = "back" if offset > 0 else "forward"
+    scrape = ", kworb dates are scrape dates" if SOURCE_DATE_OFFSET[dialect] else ""
+    return (
+        f"date offset {offset} days ({why}{scrape}): every date moved {direction} "
+        f"{abs(offset)} days to the chart day"
+    )
 
 
 def stages(src: Source, ctx: Context, dialect: str) -> list[Stage]:
@@ -116,9 +138,14 @@ def stages(src: Source, ctx: Context, dialect: str) -> list[Stage]:
         title = f"CASE WHEN {sep} > 0 THEN {clean_sql(f'substr({artist_title}, {sep} + 3)')} END"
         extra = f"WHEN {sep} = 0 THEN 'no '' - '' between artist and title'"
         track_uri = "CAST(NULL AS VARCHAR)"
-        ctx.notes.append("kworb dates are scrape dates (about chart day + 2), stored as published")
     else:  # pragma: no cover - detect only yields the dialects above
         raise InputError(f"unknown chart dialect {dialect}", src.path)
+
+    offset = SOURCE_DATE_OFFSET[dialect] if ctx.date_offset is None else ctx.date_offset
+    ctx.applied_date_offset = offset
+    ctx.notes.append(_offset_note(dialect, offset, given=ctx.date_offset is not None))
+    if offset:
+        day = f"CAST(({day}) - to_days({int(offset)}) AS DATE)"
 
     fallback = market_from_name(src.name) or ctx.market
     if region == "CAST(NULL AS VARCHAR)" and fallback is None:

@@ -4,6 +4,7 @@
 OUT/
   listens/<source-key>.parquet         canonical rows, one file per ingested source file
   daily_streams/<source-key>.parquet
+  chart_floors/chart_floors.parquet    floor, depth, cadence per market-day of every chart source
   users/, tracks/, playlists/, playlist_tracks/   when a source has them
   rejects/<source-key>.csv             file, table, line, record, reason: never the raw row
   ingest.json                          the log: one entry per ingested source file
@@ -13,7 +14,8 @@ OUT/
 `<source-key>` is the first 16 hex digits of the sha256 of the source file's bytes, so the same
 file ingested twice is recognised and skipped. Every file is written under a hidden temporary name
 and renamed into place, so an interrupted ingest never leaves a half-written file behind; the
-temporary names (`.<name>.tmp-<pid>`) never match `*.parquet`.
+temporary names (`.<name>.tmp-<pid>`) never match `*.parquet`. `chart_floors` is the one
+dataset-wide file: it is rebuilt from the chart sources' rows after every ingest.
 """
 
 from __future__ import annotations

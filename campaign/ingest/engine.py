@@ -102,7 +102,9 @@ class Context:
     market: str | None = None
     user: str | None = None
     tz: str | None = None
+    date_offset: int | None = None  # --date-offset: days a chart's dates lie after its chart day
     notes: list[str] = field(default_factory=list)  # said in the report, e.g. the zone assumed
+    applied_date_offset: int | None = None  # what the current file's reader applied
     _counter: int = 0
 
     def unique(self, prefix: str) -> str:

@@ -57,6 +57,7 @@ class FileResult:
     last_day: str | None = None
     markets: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)  # paths inside OUT
+    date_offset: int | None = None  # days moved back to the chart day (chart files only)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"file": self.path.name, "status": self.status}
@@ -74,6 +75,8 @@ class FileResult:
             out["date_range"] = [self.first_day, self.last_day]
         if self.markets:
             out["markets"] = list(self.markets)
+        if self.date_offset is not None:
+            out["date_offset"] = self.date_offset
         if self.notes:
             out["notes"] = list(self.notes)
         return out
@@ -85,7 +88,8 @@ class FileResult:
             f"{name} {c.rows_loaded:,} loaded / {c.rows_rejected:,} rejected"
             for name, c in sorted(self.tables.items())
         )
-        return f"ingested {self.path} ({self.format}): {counts}"
+        dates = "" if self.date_offset is None else f"; date offset {self.date_offset} days"
+        return f"ingested {self.path} ({self.format}): {counts}{dates}"
 
 
 @dataclass
@@ -93,6 +97,7 @@ class IngestReport:
     out: Path
     files: list[FileResult] = field(default_factory=list)
     tables: dict[str, TableCounts] = field(default_factory=dict)
+    chart_floors: int | None = None  # market-days in the dataset's chart_floors, when it has charts
 
     def add(self, result: FileResult) -> None:
         self.files.append(result)
@@ -121,10 +126,13 @@ class IngestReport:
 
     def to_json(self) -> dict[str, Any]:
         self.check()
-        return {
+        out: dict[str, Any] = {
             "tables": {name: c.to_json() for name, c in sorted(self.tables.items())},
             "files": [f.to_json() for f in self.files],
         }
+        if self.chart_floors is not None:
+            out["chart_floors"] = {"market_days": self.chart_floors}
+        return out
 
     def lines(self) -> list[str]:
         """Human-readable summary, one line per table then one per file."""
@@ -132,6 +140,8 @@ class IngestReport:
             f"{name}: {c.rows_read:,} read, {c.rows_loaded:,} loaded, {c.rows_rejected:,} rejected"
             for name, c in sorted(self.tables.items())
         ]
+        if self.chart_floors is not None:
+            out.append(f"chart_floors: {self.chart_floors:,} market-days (floor and depth)")
         out += [f.describe() for f in self.files]
         return out
 

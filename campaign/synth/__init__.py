@@ -8,9 +8,12 @@ PLAYLIST_TRACKS) and `listens.truth.json`: one entry per planted fact, `{"kind",
 "track_name", "value", "role"}`, where `kind` is the pack that must find it, `day` the fact's
 period_start, `track_name` its subject_name (a track, an artist, a theme, a playlist title) and
 `role` is `anomaly`, `decoy` (a pack could be fooled by it), `pii` (a playlist title holding
-contact details) or `opted_out` / `under_age` (must never surface). No user ids. Every kind of
-docs/fact-kinds.md is planted (kinds*.py), each value measured on the written files as its pack
-measures it (measuring.py).
+contact details) or `opted_out` / `under_age` (must never surface). No user ids.
+With `charts=N` (`--charts N`) it also writes `listens.charts/` (daily_streams, chart_floors,
+tracks: the world's top-N daily charts, chart_output.py) and the chart kinds' entries (kind
+`chart_*`, kinds_charts.py), which add `artist_name`, `ratio_lower_bound` and `novelty`.
+Every kind of docs/fact-kinds.md is planted (kinds*.py), each value measured on the written
+files as its pack measures it (measuring.py).
 
 The data looks like listening: Zipf-like popularity per market over one shared catalogue with
 local favourites, Zipf-like activity per user, sessions of consecutive plays, weekly and daily
@@ -37,14 +40,17 @@ from campaign.synth import kinds_individual as _individual  # noqa: F401
 from campaign.synth import kinds_cohort as _cohort  # noqa: F401
 from campaign.synth import kinds_playlists as _playlists  # noqa: F401
 from campaign.synth import kinds_aggregate as _aggregate  # noqa: F401
+from campaign.synth import kinds_charts as _charts  # noqa: F401
 
 # isort: on
+from campaign.synth.chart_output import chart_paths, make_charts, write_charts
 from campaign.synth.measuring import measure
 from campaign.synth.names import spotify_ids
 from campaign.synth.output import (
     aside,
     listens_table,
     playlist_tables,
+    sort_entries,
     swap_in,
     truth_entries,
     users_table,
@@ -146,6 +152,10 @@ def generate(spec: SynthSpec, out: Path) -> SynthResult:
         "playlists": playlists_path,
         "playlist_tracks": tracks_path,
     }
+    charts = chart_paths(out) if spec.charts is not None else {}
+    if charts:
+        next(iter(charts.values())).parent.mkdir(exist_ok=True)
+        finals |= {f"charts/{name}": path for name, path in charts.items()}
     partial = {name: aside(path) for name, path in (*finals.items(), ("truth", truth_path))}
     write_parquet(listens_table(spec, plays, utc_us, users, catalogue), partial["listens"])
     write_parquet(users_table(spec, users), partial["users"])
@@ -154,6 +164,12 @@ def generate(spec: SynthSpec, out: Path) -> SynthResult:
     write_parquet(tables[1], partial["playlist_tracks"])
     values = measure(spec, plants, partial, users, catalogue, playlist_ids)
     entries = truth_entries(spec, plants, values, catalogue)
+    if charts:
+        world, chart_plants = make_charts(spec, catalogue, weights)
+        chart_files = {name: partial[f"charts/{name}"] for name in charts}
+        entries = sort_entries(
+            entries + write_charts(spec, world, chart_plants, catalogue.artists, chart_files)
+        )
     write_json(entries, partial["truth"])
     swap_in([(partial[name], path) for name, path in (*finals.items(), ("truth", truth_path))])
 
@@ -173,4 +189,5 @@ def generate(spec: SynthSpec, out: Path) -> SynthResult:
         anomalies=anomalies,
         decoys=len(entries) - anomalies,
         seconds=time.perf_counter() - started,
+        charts=next(iter(charts.values())).parent if charts else None,
     )

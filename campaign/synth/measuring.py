@@ -114,6 +114,11 @@ def subject_name(plant: Plant, catalogue: Catalogue) -> str:
     return plant.subject if plant.subject is not None else catalogue.titles[plant.track]
 
 
+def bind(sql: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A measure and the parameters it names (DuckDB refuses unused ones)."""
+    return sql, {name: params[name] for name in _PARAM.findall(sql)}
+
+
 def measure(
     spec: SynthSpec,
     plants: list[Plant],
@@ -133,8 +138,7 @@ def measure(
             scope = "everyone" if plant.role in REMOVED_ROLES else "kept"
             con.execute(f"SET search_path = '{scope},main'")
             params = plant_params(spec, plant, users, catalogue, playlist_ids)
-            wanted = {name: params[name] for name in _PARAM.findall(sql)}
-            rows = con.execute(sql, wanted).fetchall()
+            rows = con.execute(*bind(sql, params)).fetchall()
             row = rows[0] if rows else None
             value = row[0] if row and row[0] is not None else 0
             if isinstance(value, float) and value.is_integer():

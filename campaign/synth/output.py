@@ -153,6 +153,11 @@ def truth_entries(
         }
         for p, (value, day) in zip(plants, values, strict=True)
     ]
+    return sort_entries(entries)
+
+
+def sort_entries(entries: list[dict]) -> list[dict]:
+    """The truth file's order: kind, role, market, day, subject."""
     return sorted(
         entries, key=lambda e: (e["kind"], e["role"], e["market"], e["day"], e["track_name"])
     )

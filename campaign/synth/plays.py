@@ -159,16 +159,9 @@ def _popular_tracks(
     day: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """A track per play from its market's popularity on its day: Zipf by the market's rank,
-    zero before a new release's day then ramping up, themed tracks in their season."""
+    """A track per play from its market's popularity on its day (`day_factors`)."""
     n_tracks, n_days = len(catalogue), spec.days
-    factor = np.ones((n_days, n_tracks))
-    new = np.flatnonzero(catalogue.release_day >= 0)
-    ages = np.arange(n_days)[:, None] - catalogue.release_day[new][None, :]
-    factor[:, new] = release_ramp(ages)
-    for index, theme in enumerate(names.THEME_NAMES[1:], start=1):
-        themed = np.flatnonzero(catalogue.theme == index)
-        factor[:, themed] *= theme_season(spec, theme)[:, None]
+    factor = day_factors(spec, catalogue)
     track = np.empty(market.size, dtype=np.int64)
     for m in range(len(spec.markets)):
         rows = np.flatnonzero(market == m)
@@ -182,6 +175,20 @@ def _popular_tracks(
         found[order] = np.searchsorted(cdf.ravel(), u[order], side="right")
         track[rows] = found - d * n_tracks
     return track
+
+
+def day_factors(spec: SynthSpec, catalogue: Catalogue) -> np.ndarray:
+    """(days, tracks): each track's popularity on each day relative to its Zipf weight: zero
+    before a new release's day then ramping up, themed tracks in their season. The plays and
+    the synthetic charts (charts.py) draw from the same factors."""
+    factor = np.ones((spec.days, len(catalogue)))
+    new = np.flatnonzero(catalogue.release_day >= 0)
+    ages = np.arange(spec.days)[:, None] - catalogue.release_day[new][None, :]
+    factor[:, new] = release_ramp(ages)
+    for index, theme in enumerate(names.THEME_NAMES[1:], start=1):
+        themed = np.flatnonzero(catalogue.theme == index)
+        factor[:, themed] *= theme_season(spec, theme)[:, None]
+    return factor
 
 
 def back_catalogue_sampler(catalogue: Catalogue, m: int) -> np.ndarray:

@@ -7,10 +7,13 @@ from pathlib import Path
 
 import numpy as np
 
+from campaign.errors import ConfigError
+
 DAY_US = 86_400_000_000
 HOUR_US = 3_600_000_000
 MIN_STREAM_MS = 30_000  # a play counts as a stream from 30 s (DESIGN.md, `min_ms_played`)
 ADULT_AGE = 18  # listeners born after (year - ADULT_AGE) are under age
+MIN_CHART_DEPTH = 10  # a top 10 is the shortest chart with a floor worth the name
 
 
 @dataclass
@@ -24,6 +27,7 @@ class SynthSpec:
     year: int = 2024
     plants_per_kind: int = 5  # `campaign synth --events N`
     seed: int = 0
+    charts: int | None = None  # `--charts N`: also write the world's top-N daily charts
 
     def __post_init__(self) -> None:
         self.markets = tuple(self.markets)
@@ -33,6 +37,11 @@ class SynthSpec:
             raise ValueError("synth needs one or more distinct markets")
         if self.plants_per_kind < 0:
             raise ValueError("plants_per_kind cannot be negative")
+        if self.charts is not None and not MIN_CHART_DEPTH <= self.charts <= self.tracks // 10:
+            raise ConfigError(
+                f"--charts {self.charts} is not a chart depth: give the number of positions "
+                f"a chart lists, from {MIN_CHART_DEPTH} to {self.tracks // 10}"
+            )
 
     @property
     def days(self) -> int:
@@ -61,3 +70,4 @@ class SynthResult:
     anomalies: int  # truth entries with role "anomaly"
     decoys: int  # every other truth entry
     seconds: float
+    charts: Path | None = None  # the folder of daily_streams, chart_floors, tracks (--charts)
