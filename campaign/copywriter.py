@@ -9,19 +9,22 @@ built-in one). They render in a sandbox. A template's output holds one or more v
 
 Each `## name` line opens a variant; the lines up to the first `-- ` line are the headline (white
 space folded), each `-- ` line is one possible sign-off. `|em` marks a span to emphasise.
+A variant named `respectful` is kept for facts whose tone asks for it (a death, a tragedy) and
+offered for no other fact. The template's literal text is set typographically for its locale as
+it loads (campaign/typography.py); the values it inserts are left as they are.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from jinja2.sandbox import SandboxedEnvironment
@@ -31,18 +34,10 @@ from campaign.errors import TemplateError
 from campaign.events import Event, french_de
 from campaign.facts import Fact
 from campaign.resources import bundled_dir
+from campaign.typography import CopyTypography, bind_last_words, parse_locale, quote
 
 EM_OPEN, EM_CLOSE = "\ue000", "\ue001"
-# Quotation marks per language (CLDR's primary delimiters), with the spacing French needs.
-QUOTES = {
-    "en": ("“", "”"),
-    "nl": ("‘", "’"),
-    "fr": ("«\u202f", "\u202f»"),
-    "fi": ("”", "”"),
-    "de": ("„", "“"),
-    "sv": ("”", "”"),
-    "es": ("«", "»"),
-}
+RESPECTFUL = "respectful"
 # Only ordinary white space folds: no-break spaces inside numbers (3 749) must survive.
 _ORDINARY_SPACE = re.compile(r"[ \t\r\n]+")
 _VARIANT = re.compile(r"^##\s*(\S+)\s*$")
@@ -53,6 +48,10 @@ _VERSION_SUFFIX = re.compile(
     r"recording|soundtrack|from|acoustic|demo|radio|bonus)\b).*$",
     re.IGNORECASE,
 )
+
+
+class MissingTranslation(TemplateError):
+    """A copy family has no template in a locale."""
 
 
 def display_title(title: str) -> str:
@@ -101,6 +100,7 @@ class Copywriter:
             undefined=jinja2.StrictUndefined,
             autoescape=False,
             keep_trailing_newline=True,
+            extensions=[CopyTypography],
         )
         self.env.filters.update(number=_number, em=_em, quote=_quote, day=_day, de=french_de)
         self.env.filters["country"] = _country
@@ -111,7 +111,7 @@ class Copywriter:
         try:
             return self.env.get_template(name)
         except jinja2.TemplateNotFound:
-            raise TemplateError(
+            raise MissingTranslation(
                 f"no copy template for family '{family}' in locale '{locale}'", name
             ) from None
         except jinja2.TemplateSyntaxError as exc:
@@ -133,9 +133,17 @@ class Copywriter:
             ) from None
         return _parse_variants(text, template.filename or "")
 
-    def write(self, fact: Fact, event: Event | None, locale: str) -> BillboardCopy:
-        """One billboard's copy: the variant and sign-off picked stably from the fact's id."""
-        options = self.variants(fact, event, locale)
+    def write(
+        self, fact: Fact, event: Event | None, locale: str, respectful: bool = False
+    ) -> BillboardCopy:
+        """One billboard's copy: the variant and sign-off picked stably from the fact's id.
+
+        A respectful fact gets the template's `respectful` variant where it has one; no other
+        fact ever gets it.
+        """
+        offered = self.variants(fact, event, locale)
+        sober = [v for v in offered if v.name == RESPECTFUL]
+        options = sober if respectful and sober else [v for v in offered if v.name != RESPECTFUL]
         if not options:
             raise TemplateError(
                 f"the template offers no variant for fact {fact.id}", fact.copy_family
@@ -148,7 +156,25 @@ class Copywriter:
             else ""
         )
         headline, spans = _strip_emphasis(variant.headline)
-        return BillboardCopy(headline, signoff, locale, spans, variant.name)
+        return BillboardCopy(
+            bind_last_words(headline, locale), signoff, locale, spans, variant.name
+        )
+
+    def write_locales(
+        self, fact: Fact, event: Event | None, locales: Sequence[str], respectful: bool = False
+    ) -> tuple[dict[str, BillboardCopy], list[str]]:
+        """The fact's copy in each locale that has a template, and the locales that have none.
+
+        A missing translation is reported, never filled in from another language.
+        """
+        copies: dict[str, BillboardCopy] = {}
+        missing: list[str] = []
+        for locale in locales:
+            try:
+                copies[locale] = self.write(fact, event, locale, respectful)
+            except MissingTranslation:
+                missing.append(locale)
+        return copies, missing
 
     def _context(self, fact: Fact, event: Event | None, locale: str) -> dict[str, Any]:
         return {
@@ -165,30 +191,37 @@ class Copywriter:
 # Locale-aware filters read the locale from the template context, so one environment serves all.
 @jinja2.pass_context
 def _number(context: jinja2.runtime.Context, value: float) -> str:
-    return format_decimal(value, locale=context["locale"], decimal_quantization=False)
+    return format_decimal(value, locale=parse_locale(context["locale"]), decimal_quantization=False)
 
 
 @jinja2.pass_context
 def _day(context: jinja2.runtime.Context, value: date, pattern: str = "d MMMM") -> str:
-    return format_date(value, pattern, locale=context["locale"])
+    return format_date(value, pattern, locale=parse_locale(context["locale"]))
 
 
 @jinja2.pass_context
 def _quote(context: jinja2.runtime.Context, text: str) -> str:
-    opening, closing = QUOTES.get(Locale.parse(context["locale"]).language, QUOTES["en"])
-    return f"{opening}{text}{closing}"
+    return quote(text, context["locale"])
 
 
 @jinja2.pass_context
 def _country(context: jinja2.runtime.Context, code: str) -> str:
     """A market's country name in the copy's language (CLDR, via babel)."""
-    return Locale.parse(context["locale"]).territories.get(code, code)
+    return parse_locale(context["locale"]).territories.get(code, code)
 
 
 @jinja2.pass_context
-def _plural(context: jinja2.runtime.Context, count: float, one: str, other: str) -> str:
-    """`one` or `other` by the locale's plural rule (CLDR, via babel)."""
-    return one if Locale.parse(context["locale"]).plural_form(count) == "one" else other
+def _plural(
+    context: jinja2.runtime.Context, count: float, one: str, other: str, **forms: str
+) -> str:
+    """The word for `count` by the locale's plural rule (CLDR, via babel).
+
+    `one` and `other` are enough for most languages; a language with more categories names
+    them (`plural(n, "osoba", "osób", few="osoby")`), and one without plural forms (ja, ko, zh,
+    th, vi, id, ms) always gets `other`.
+    """
+    category = parse_locale(context["locale"]).plural_form(count)
+    return forms.get(category) or (one if category == "one" else other)
 
 
 def _parse_variants(text: str, filename: str) -> list[CopyVariant]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -99,6 +99,7 @@ def candidate_record(candidate: Candidate) -> dict[str, Any]:
             }
             for locale, c in candidate.copy.items()
         },
+        "missing_copy": list(candidate.missing_copy),
         "images": candidate.images,
     }
 
@@ -123,6 +124,12 @@ def _pack_record(run: PackRun, root: Path) -> dict[str, Any]:
     }
 
 
+def missing_translations(candidates: Sequence[Candidate]) -> list[dict[str, str]]:
+    """Each (copy family, locale) some candidate needed and no template offers, once."""
+    pairs = {(c.fact.copy_family, locale) for c in candidates for locale in c.missing_copy}
+    return [{"family": family, "locale": locale} for family, locale in sorted(pairs)]
+
+
 def build_manifest(result: FactsResult, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     config = result.config
     root = config.root.resolve()
@@ -139,6 +146,7 @@ def build_manifest(result: FactsResult, extra: dict[str, Any] | None = None) -> 
             "title": config.title,
             "year": config.year,
             "locales": list(config.locales),
+            "missing_translations": missing_translations(result.candidates),
             "formats": list(config.formats),
             "theme": config.theme,
             "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),

@@ -18,6 +18,7 @@ import duckdb
 from campaign.config import CampaignConfig
 from campaign.errors import InputError
 from campaign.events import KIND_PRIORITY, Event, build_calendar
+from campaign.locales import calendar_locales
 from campaign.schema import TABLES
 
 # How far before the campaign period the data is kept, so baselines of early-January facts exist.
@@ -143,7 +144,7 @@ def open_workspace(
 
     first, last = con.execute("SELECT min(day), max(day) FROM daily_streams").fetchone()
     years = range(first.year, last.year + 1) if first else range(0)
-    events = build_calendar(markets, years, config.locales, config.events)
+    events = build_calendar(markets, years, calendar_locales(config, markets), config.events)
     _create_events(con, events)
     population = dict(
         con.execute(

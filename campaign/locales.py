@@ -1,0 +1,116 @@
+"""Which languages a market's copy is written in: pinned by the campaign, or its country's own.
+
+`locales = "auto"` gives each market the official and de facto languages of its country (CLDR's
+territory languages, via Babel) that have copy templates, in CLDR's order (most speakers first),
+so Switzerland gets de, fr and it, and Singapore en, zh-Hans and ms. A list pins every market to
+those locales.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from babel.core import get_global
+from babel.languages import get_official_languages
+
+from campaign.markets import GLOBAL_MARKET
+from campaign.resources import bundled_dir
+from campaign.typography import UnknownLocale, parse_locale
+
+if TYPE_CHECKING:
+    from campaign.config import CampaignConfig
+
+AUTO = "auto"
+# What a global fact (market "*") and a country none of whose languages has templates are
+# written in, beside the languages they lack (reported as missing translations).
+FALLBACK = "en"
+
+
+def is_auto(locales: Sequence[str]) -> bool:
+    return tuple(locales) == (AUTO,)
+
+
+def template_locales(campaign_root: Path | None = None) -> list[str]:
+    """Every locale that has a copy template in any family, the campaign's own folder first."""
+    found: dict[str, None] = {}
+    own = [campaign_root / "templates"] if campaign_root is not None else []
+    for folder in [*own, bundled_dir("templates")]:
+        for path in sorted((folder / "copy").glob("*/*.j2")):
+            found.setdefault(path.stem, None)
+    return list(found)
+
+
+@cache
+def _match_table(available: tuple[str, ...]) -> dict[str, str]:
+    """A CLDR language id (`zh_Hant`, `zh`, `no`) → the template locale that writes it."""
+    table: dict[str, str] = {}
+    likely = get_global("likely_subtags")
+    for code in available:
+        locale = parse_locale(code)
+        table.setdefault(str(locale), code)
+        if locale.script:
+            table.setdefault(f"{locale.language}_{locale.script}", code)
+            # a bare language whose likely script is this one: zh → zh_Hans
+            if likely.get(locale.language, "").split("_")[1:2] == [locale.script]:
+                table.setdefault(locale.language, code)
+        else:
+            table.setdefault(locale.language, code)
+    table.setdefault("no", table.get("nb", ""))  # Norwegian: CLDR lists no, nb and nn
+    return {key: value for key, value in table.items() if value}
+
+
+def country_locales(market: str, available: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The market's languages that have templates, and those that have none (as codes)."""
+    table = _match_table(tuple(available))
+    have: list[str] = []
+    lack: list[str] = []
+    for language in get_official_languages(market, de_facto=True):
+        match = table.get(language)
+        if match is None:
+            lack.append(language.replace("_", "-"))
+        elif match not in have:
+            have.append(match)
+    return have, lack
+
+
+def locales_for(config: CampaignConfig, market: str) -> list[str]:
+    """The locales a market's copy is written in.
+
+    Pinned locales are used as they are. With "auto", a country whose languages have no
+    templates gets its own first language (so the copywriter reports it missing) and English.
+    """
+    if not is_auto(config.locales):
+        return list(config.locales)
+    if market == GLOBAL_MARKET:
+        return [FALLBACK]
+    have, lack = country_locales(market, template_locales(config.root))
+    if have:
+        return have
+    return [*lack[:1], FALLBACK]
+
+
+def calendar_locales(config: CampaignConfig, markets: Iterable[str]) -> list[str]:
+    """Every locale any of the markets is written in: the calendar names events in each."""
+    found: dict[str, None] = {}
+    for market in markets:
+        found.update(dict.fromkeys(locales_for(config, market)))
+    return list(found)
+
+
+def check_locales(locales: Sequence[str]) -> str | None:
+    """Why a `locales` setting is wrong (one sentence), or None when it is right."""
+    if AUTO in locales and len(locales) > 1:
+        return "setting 'locales' is either \"auto\" or a list of locales, not both"
+    if not locales:
+        return "setting 'locales' is empty; use \"auto\" or list at least one locale"
+    for code in locales:
+        if code == AUTO:
+            continue
+        try:
+            parse_locale(code)
+        except UnknownLocale as exc:
+            return f"setting 'locales': {exc} (use a CLDR code such as fr, pt-PT or zh-Hant)"
+    return None
