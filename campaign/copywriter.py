@@ -34,7 +34,13 @@ from campaign.errors import TemplateError
 from campaign.events import Event, french_de
 from campaign.facts import Fact
 from campaign.resources import bundled_dir
-from campaign.typography import CopyTypography, bind_last_words, parse_locale, quote
+from campaign.typography import (
+    CopyTypography,
+    bind_last_words,
+    literal_text,
+    parse_locale,
+    quote,
+)
 
 EM_OPEN, EM_CLOSE = "\ue000", "\ue001"
 RESPECTFUL = "respectful"
@@ -183,7 +189,12 @@ class Copywriter:
             "title": display_title(fact.subject_name),
             "event": None
             if event is None
-            else {"name": event.name(locale), "kind": event.kind, "id": event.event_id},
+            else {
+                # an event's name is copy, not a title: it gets the copy's apostrophes
+                "name": literal_text(event.name(locale), None),
+                "kind": event.kind,
+                "id": event.event_id,
+            },
             "locale": locale,
         }
 

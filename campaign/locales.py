@@ -43,32 +43,43 @@ def template_locales(campaign_root: Path | None = None) -> list[str]:
     return list(found)
 
 
+# CLDR still lists the macrolanguage "no" beside Bokmål; they are one written language here.
+_SAME_LANGUAGE = {"no": "nb"}
+
+
 @cache
-def _match_table(available: tuple[str, ...]) -> dict[str, str]:
-    """A CLDR language id (`zh_Hant`, `zh`, `no`) → the template locale that writes it."""
+def language_key(code: str) -> str:
+    """A locale's written language, as language and script: zh → zh_Hans, zh-TW → zh_Hant.
+
+    Two codes with one key are written alike, whatever their territory (pt-BR, pt-PT).
+    """
+    locale = parse_locale(code)
+    language = _SAME_LANGUAGE.get(locale.language, locale.language)
+    script = locale.script
+    if not script:
+        tag = str(locale) if locale.territory else locale.language
+        likely = get_global("likely_subtags")
+        script = next(
+            (p for p in likely.get(tag, likely.get(locale.language, "")).split("_")[1:2]), ""
+        )
+    return f"{language}_{script}"
+
+
+def _match_table(available: Sequence[str]) -> dict[str, str]:
+    """Written language → the first template locale that writes it."""
     table: dict[str, str] = {}
-    likely = get_global("likely_subtags")
     for code in available:
-        locale = parse_locale(code)
-        table.setdefault(str(locale), code)
-        if locale.script:
-            table.setdefault(f"{locale.language}_{locale.script}", code)
-            # a bare language whose likely script is this one: zh → zh_Hans
-            if likely.get(locale.language, "").split("_")[1:2] == [locale.script]:
-                table.setdefault(locale.language, code)
-        else:
-            table.setdefault(locale.language, code)
-    table.setdefault("no", table.get("nb", ""))  # Norwegian: CLDR lists no, nb and nn
-    return {key: value for key, value in table.items() if value}
+        table.setdefault(language_key(code), code)
+    return table
 
 
 def country_locales(market: str, available: Sequence[str]) -> tuple[list[str], list[str]]:
     """The market's languages that have templates, and those that have none (as codes)."""
-    table = _match_table(tuple(available))
+    table = _match_table(available)
     have: list[str] = []
     lack: list[str] = []
     for language in get_official_languages(market, de_facto=True):
-        match = table.get(language)
+        match = table.get(language_key(language))
         if match is None:
             lack.append(language.replace("_", "-"))
         elif match not in have:
