@@ -33,6 +33,7 @@ from campaign.billboard_copy import BillboardCopy
 from campaign.errors import TemplateError
 from campaign.events import Event, french_de
 from campaign.facts import Fact
+from campaign.grammar import contract, german_on
 from campaign.resources import bundled_dir
 from campaign.typography import (
     CopyTypography,
@@ -110,6 +111,7 @@ class Copywriter:
         )
         self.env.filters.update(number=_number, em=_em, quote=_quote, day=_day, de=french_de)
         self.env.filters["country"] = _country
+        self.env.filters.update(contract=_contract, german_on=german_on, capfirst=_capfirst)
         self.env.globals["plural"] = _plural
 
     def _template(self, family: str, locale: str) -> jinja2.Template:
@@ -213,6 +215,16 @@ def _day(context: jinja2.runtime.Context, value: date, pattern: str = "d MMMM") 
 @jinja2.pass_context
 def _quote(context: jinja2.runtime.Context, text: str) -> str:
     return quote(text, context["locale"])
+
+
+def _capfirst(text: str) -> str:
+    """The first letter in capitals and the rest untouched (Jinja's capitalize lowers it)."""
+    return text[:1].upper() + text[1:]
+
+
+@jinja2.pass_context
+def _contract(context: jinja2.runtime.Context, text: str) -> str:
+    return contract(text, context["locale"])
 
 
 @jinja2.pass_context
