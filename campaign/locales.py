@@ -79,7 +79,11 @@ def country_locales(market: str, available: Sequence[str]) -> tuple[list[str], l
     have: list[str] = []
     lack: list[str] = []
     for language in get_official_languages(market, de_facto=True):
-        match = table.get(language_key(language))
+        try:
+            key = language_key(language)
+        except UnknownLocale:  # CLDR lists it for the country but has no data to write it
+            continue
+        match = table.get(key)
         if match is None:
             lack.append(language.replace("_", "-"))
         elif match not in have:
