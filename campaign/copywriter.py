@@ -48,8 +48,8 @@ RESPECTFUL = "respectful"
 # Only ordinary white space folds: no-break spaces inside numbers (3 749) must survive.
 _ORDINARY_SPACE = re.compile(r"[ \t\r\n]+")
 _VARIANT = re.compile(r"^##\s*(\S+)\s*$")
-# Catalogue clutter a billboard drops: "(feat. X)", "- 2011 Remaster", "- Single Version".
-_FEATURING = re.compile(r"\s*[(\[](?:feat\.?|featuring|ft\.?|with)\s[^)\]]*[)\]]", re.IGNORECASE)
+# Catalogue clutter a billboard drops: "(feat. X)", "(w/ X)", "- 2011 Remaster", "- Single Version".
+_FEATURING = re.compile(r"\s*[(\[](?:feat\.?|featuring|ft\.?|with|w/)\s[^)\]]*[)\]]", re.IGNORECASE)
 _VERSION_SUFFIX = re.compile(
     r"\s+-\s+(?=.*\b(?:remaster(?:ed)?|version|vocal|edit|mix|live|mono|stereo|single|"
     r"recording|soundtrack|from|acoustic|demo|radio|bonus)\b).*$",

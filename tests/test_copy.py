@@ -113,6 +113,7 @@ def test_the_day_after_an_event_reads_right_in_every_locale() -> None:
 
 def test_catalogue_clutter_is_dropped_from_titles() -> None:
     assert display_title("Despacito (Featuring Daddy Yankee)") == "Despacito"
+    assert display_title("Killin' It Girl (w/ GloRilla)") == "Killin' It Girl"
     assert display_title("Mistletoe And Holly - 1999 - Remaster") == "Mistletoe And Holly"
     assert display_title("Up - Down") == "Up - Down"
 
