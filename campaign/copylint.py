@@ -31,13 +31,14 @@ from campaign.typography import parse_locale
 
 # The most a billboard can say, headline and its longest sign-off together, in character widths
 # (a CJK character is two). Measured on the default theme: at these lengths the headline is still
-# set about a third of the way up from the theme's smallest size to its largest.
+# set about a third of the way up from the theme’s smallest size to its largest (0.34 on the
+# square, the tightest).
 LENGTH_BUDGET = {
     "48-sheet": 260,
     "dooh-landscape": 240,
     "dooh-portrait": 240,
-    "6-sheet": 200,
-    "square": 150,
+    "6-sheet": 210,
+    "square": 170,
 }
 SPECIMEN_MARKET = "GB"  # a locale with no country of its own (en) is written for this one
 

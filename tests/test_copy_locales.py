@@ -65,7 +65,7 @@ def test_golden_copy(locale: str) -> None:
 
 
 def test_the_lint_passes_on_the_shipped_copy() -> None:
-    assert lint_copy(CampaignConfig()) == []
+    assert lint_copy(CampaignConfig(formats=("square",))) == []  # the tightest budget
 
 
 def _campaign_with(tmp_path: Path, family: str, locale: str, text: str, **settings: str) -> Path:
