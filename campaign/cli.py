@@ -405,16 +405,18 @@ def packs_list(
 def packs_lint(
     campaign_file: Annotated[Path | None, typer.Argument(help="campaign.toml (optional).")] = None,
 ) -> None:
-    """Check every pack's header, parameters and output columns, and run its own test."""
+    """Check every pack's header, parameters, output columns and own test, and its copy in every
+    locale (renders for every shape of fact, fits the campaign's formats)."""
+    from campaign.copylint import lint_copy
     from campaign.packlint import lint_packs
 
     config = _config(campaign_file)
-    problems = lint_packs(config)
+    problems = lint_packs(config) + lint_copy(config)
     for problem in problems:
         typer.secho(problem, fg=typer.colors.RED, err=True)
     if problems:
         raise typer.Exit(1)
-    typer.echo("all packs pass")
+    typer.echo("all packs pass, and so does their copy in every locale")
 
 
 app.command("wrapped")(friendly_errors(wrapped_command))

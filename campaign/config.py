@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign.errors import ConfigError
+from campaign.locales import check_locales
 from campaign.markets import market_timezone, normalise_market
 
 NOISE_MODES = ("none", "dp")
@@ -118,6 +119,9 @@ def load_config(path: Path) -> CampaignConfig:
             values["markets"] = tuple(normalise_market(m) for m in values["markets"])
         except ConfigError as exc:
             raise ConfigError(exc.message, path) from None
+    problem = check_locales(values.get("locales", defaults.locales))
+    if problem:
+        raise ConfigError(problem, path)
     privacy_raw = raw.get("privacy", {})
     _check_keys(privacy_raw, {f.name for f in fields(PrivacySettings)}, "privacy", path)
     base = PrivacySettings()
@@ -148,7 +152,7 @@ name = "{name}"                      # output goes to <output>/<name>/
 title = ""                           # the campaign's line, e.g. "Thanks, 2024. It's been weird."
 # year = 2024                        # only facts from this calendar year; omit for all the data
 markets = []                         # e.g. ["GB", "US"]; empty = every market in the data
-locales = ["en"]                     # copy languages
+locales = "auto"                     # each market's own languages; or pin them: ["en", "fr"]
 data = ["data"]                      # folders written by `campaign ingest`, Parquet files or globs
 events = []                          # your own events: CSV files with date,name,markets[,kind]
 packs = ["core"]                     # built-in pack folders by name, or paths to your own

@@ -9,19 +9,22 @@ built-in one). They render in a sandbox. A template's output holds one or more v
 
 Each `## name` line opens a variant; the lines up to the first `-- ` line are the headline (white
 space folded), each `-- ` line is one possible sign-off. `|em` marks a span to emphasise.
+A variant named `respectful` is kept for facts whose tone asks for it (a death, a tragedy) and
+offered for no other fact. The template's literal text is set typographically for its locale as
+it loads (campaign/typography.py); the values it inserts are left as they are.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from jinja2.sandbox import SandboxedEnvironment
@@ -30,29 +33,32 @@ from campaign.billboard_copy import BillboardCopy
 from campaign.errors import TemplateError
 from campaign.events import Event, french_de
 from campaign.facts import Fact
+from campaign.grammar import contract, german_on
 from campaign.resources import template_search_path
+from campaign.typography import (
+    CopyTypography,
+    bind_last_words,
+    literal_text,
+    parse_locale,
+    quote,
+)
 
 EM_OPEN, EM_CLOSE = "\ue000", "\ue001"
-# Quotation marks per language (CLDR's primary delimiters), with the spacing French needs.
-QUOTES = {
-    "en": ("“", "”"),
-    "nl": ("‘", "’"),
-    "fr": ("«\u202f", "\u202f»"),
-    "fi": ("”", "”"),
-    "de": ("„", "“"),
-    "sv": ("”", "”"),
-    "es": ("«", "»"),
-}
+RESPECTFUL = "respectful"
 # Only ordinary white space folds: no-break spaces inside numbers (3 749) must survive.
 _ORDINARY_SPACE = re.compile(r"[ \t\r\n]+")
 _VARIANT = re.compile(r"^##\s*(\S+)\s*$")
-# Catalogue clutter a billboard drops: "(feat. X)", "- 2011 Remaster", "- Single Version".
-_FEATURING = re.compile(r"\s*[(\[](?:feat\.?|featuring|ft\.?|with)\s[^)\]]*[)\]]", re.IGNORECASE)
+# Catalogue clutter a billboard drops: "(feat. X)", "(w/ X)", "- 2011 Remaster", "- Single Version".
+_FEATURING = re.compile(r"\s*[(\[](?:feat\.?|featuring|ft\.?|with|w/)\s[^)\]]*[)\]]", re.IGNORECASE)
 _VERSION_SUFFIX = re.compile(
     r"\s+-\s+(?=.*\b(?:remaster(?:ed)?|version|vocal|edit|mix|live|mono|stereo|single|"
     r"recording|soundtrack|from|acoustic|demo|radio|bonus)\b).*$",
     re.IGNORECASE,
 )
+
+
+class MissingTranslation(TemplateError):
+    """A copy family has no template in a locale."""
 
 
 def display_title(title: str) -> str:
@@ -102,9 +108,11 @@ class Copywriter:
             undefined=jinja2.StrictUndefined,
             autoescape=False,
             keep_trailing_newline=True,
+            extensions=[CopyTypography],
         )
         self.env.filters.update(number=_number, em=_em, quote=_quote, day=_day, de=french_de)
         self.env.filters["country"] = _country
+        self.env.filters.update(contract=_contract, german_on=german_on, capfirst=_capfirst)
         self.env.globals["plural"] = _plural
 
     def _template(self, family: str, locale: str) -> jinja2.Template:
@@ -112,7 +120,7 @@ class Copywriter:
         try:
             return self.env.get_template(name)
         except jinja2.TemplateNotFound:
-            raise TemplateError(
+            raise MissingTranslation(
                 f"no copy template for family '{family}' in locale '{locale}'", name
             ) from None
         except jinja2.TemplateSyntaxError as exc:
@@ -134,9 +142,17 @@ class Copywriter:
             ) from None
         return _parse_variants(text, template.filename or "")
 
-    def write(self, fact: Fact, event: Event | None, locale: str) -> BillboardCopy:
-        """One billboard's copy: the variant and sign-off picked stably from the fact's id."""
-        options = self.variants(fact, event, locale)
+    def write(
+        self, fact: Fact, event: Event | None, locale: str, respectful: bool = False
+    ) -> BillboardCopy:
+        """One billboard's copy: the variant and sign-off picked stably from the fact's id.
+
+        A respectful fact gets the template's `respectful` variant where it has one; no other
+        fact ever gets it.
+        """
+        offered = self.variants(fact, event, locale)
+        sober = [v for v in offered if v.name == RESPECTFUL]
+        options = sober if respectful and sober else [v for v in offered if v.name != RESPECTFUL]
         if not options:
             raise TemplateError(
                 f"the template offers no variant for fact {fact.id}", fact.copy_family
@@ -149,7 +165,25 @@ class Copywriter:
             else ""
         )
         headline, spans = _strip_emphasis(variant.headline)
-        return BillboardCopy(headline, signoff, locale, spans, variant.name)
+        return BillboardCopy(
+            bind_last_words(headline, locale), signoff, locale, spans, variant.name
+        )
+
+    def write_locales(
+        self, fact: Fact, event: Event | None, locales: Sequence[str], respectful: bool = False
+    ) -> tuple[dict[str, BillboardCopy], list[str]]:
+        """The fact's copy in each locale that has a template, and the locales that have none.
+
+        A missing translation is reported, never filled in from another language.
+        """
+        copies: dict[str, BillboardCopy] = {}
+        missing: list[str] = []
+        for locale in locales:
+            try:
+                copies[locale] = self.write(fact, event, locale, respectful)
+            except MissingTranslation:
+                missing.append(locale)
+        return copies, missing
 
     def _context(self, fact: Fact, event: Event | None, locale: str) -> dict[str, Any]:
         return {
@@ -158,7 +192,12 @@ class Copywriter:
             "title": display_title(fact.subject_name),
             "event": None
             if event is None
-            else {"name": event.name(locale), "kind": event.kind, "id": event.event_id},
+            else {
+                # an event's name is copy, not a title: it gets the copy's apostrophes
+                "name": literal_text(event.name(locale), None),
+                "kind": event.kind,
+                "id": event.event_id,
+            },
             "locale": locale,
         }
 
@@ -166,30 +205,47 @@ class Copywriter:
 # Locale-aware filters read the locale from the template context, so one environment serves all.
 @jinja2.pass_context
 def _number(context: jinja2.runtime.Context, value: float) -> str:
-    return format_decimal(value, locale=context["locale"], decimal_quantization=False)
+    return format_decimal(value, locale=parse_locale(context["locale"]), decimal_quantization=False)
 
 
 @jinja2.pass_context
 def _day(context: jinja2.runtime.Context, value: date, pattern: str = "d MMMM") -> str:
-    return format_date(value, pattern, locale=context["locale"])
+    return format_date(value, pattern, locale=parse_locale(context["locale"]))
 
 
 @jinja2.pass_context
 def _quote(context: jinja2.runtime.Context, text: str) -> str:
-    opening, closing = QUOTES.get(Locale.parse(context["locale"]).language, QUOTES["en"])
-    return f"{opening}{text}{closing}"
+    return quote(text, context["locale"])
+
+
+def _capfirst(text: str) -> str:
+    """The first letter in capitals and the rest untouched (Jinja's capitalize lowers it)."""
+    return text[:1].upper() + text[1:]
+
+
+@jinja2.pass_context
+def _contract(context: jinja2.runtime.Context, text: str) -> str:
+    return contract(text, context["locale"])
 
 
 @jinja2.pass_context
 def _country(context: jinja2.runtime.Context, code: str) -> str:
     """A market's country name in the copy's language (CLDR, via babel)."""
-    return Locale.parse(context["locale"]).territories.get(code, code)
+    return parse_locale(context["locale"]).territories.get(code, code)
 
 
 @jinja2.pass_context
-def _plural(context: jinja2.runtime.Context, count: float, one: str, other: str) -> str:
-    """`one` or `other` by the locale's plural rule (CLDR, via babel)."""
-    return one if Locale.parse(context["locale"]).plural_form(count) == "one" else other
+def _plural(
+    context: jinja2.runtime.Context, count: float, one: str, other: str, **forms: str
+) -> str:
+    """The word for `count` by the locale's plural rule (CLDR, via babel).
+
+    `one` and `other` are enough for most languages; a language with more categories names
+    them (`plural(n, "osoba", "osób", few="osoby")`), and one without plural forms (ja, ko, zh,
+    th, vi, id, ms) always gets `other`.
+    """
+    category = parse_locale(context["locale"]).plural_form(count)
+    return forms.get(category) or (one if category == "one" else other)
 
 
 def _parse_variants(text: str, filename: str) -> list[CopyVariant]:

@@ -19,6 +19,8 @@ import holidays
 from dateutil.easter import easter
 
 from campaign.errors import ConfigError, InputError
+from campaign.grammar import contract
+from campaign.locales import language_key
 from campaign.markets import GLOBAL_MARKET, normalise_market
 from campaign.resources import ASSETS_DIR
 
@@ -26,7 +28,9 @@ KINDS = ("holiday", "cultural", "news", "release", "custom")
 # When several events fall on one market-day, the fact names the most specific one. A `window`
 # is derived: the days after a news or custom event ("the day after the Brexit vote").
 KIND_PRIORITY = {"news": 0, "custom": 1, "release": 2, "holiday": 3, "cultural": 4, "window": 5}
-# How the days after a news event are named, per locale; {name} is the event's own name.
+# How the days after a news event are named, per locale; {name} is the event's own name. Each
+# phrase reads where "on Valentine's Day" would in that locale's copy (campaign/grammar.py
+# contracts a preposition with the name's article: de el → del, em o → no).
 WINDOWS = {
     "day-after": (
         range(1, 2),
@@ -35,6 +39,22 @@ WINDOWS = {
             "nl": "de dag na {name}",
             "fr": "le lendemain {de_name}",
             "fi": "{name}: seuraava päivä",
+            "de": "am Tag nach {name}",
+            "sv": "dagen efter {name}",
+            "nb": "dagen etter {name}",
+            "da": "dagen efter {name}",
+            "es": "el día después de {name}",
+            "pt": "no dia seguinte a {name}",
+            "it": "il giorno dopo {name}",
+            "tr": "{name}, ertesi gün",
+            "id": "sehari setelah {name}",
+            "ms": "sehari selepas {name}",
+            "th": "วันถัดจาก{name}",
+            "vi": "ngày sau {name}",
+            "ko": "{name} 다음 날",
+            "ja": "{name}の翌日",
+            "zh-Hant": "{name}隔天",
+            "zh-Hans": "{name}第二天",
         },
     ),
     "week-of": (
@@ -44,6 +64,22 @@ WINDOWS = {
             "nl": "de week van {name}",
             "fr": "la semaine {de_name}",
             "fi": "{name}: sama viikko",
+            "de": "in der Woche nach {name}",
+            "sv": "veckan efter {name}",
+            "nb": "uka etter {name}",
+            "da": "ugen efter {name}",
+            "es": "la semana de {name}",
+            "pt": "na semana de {name}",
+            "it": "la settimana di {name}",
+            "tr": "{name}, aynı hafta",
+            "id": "seminggu setelah {name}",
+            "ms": "seminggu selepas {name}",
+            "th": "สัปดาห์หลัง{name}",
+            "vi": "tuần sau {name}",
+            "ko": "{name} 주간",
+            "ja": "{name}の週",
+            "zh-Hant": "{name}那一週",
+            "zh-Hans": "{name}那一周",
         },
     ),
 }
@@ -67,7 +103,7 @@ def windows(event: Event) -> list[Event]:
     derived = []
     for key, (offsets, phrasing) in WINDOWS.items():
         names = {
-            locale: phrasing[locale].format(name=name, de_name=french_de(name))
+            locale: contract(phrasing[locale].format(name=name, de_name=french_de(name)), locale)
             for locale, name in event.names.items()
             if locale in phrasing
         }
@@ -100,15 +136,10 @@ def _slug(text: str) -> str:
 
 
 def _holiday_language(country: holidays.HolidayBase, locale: str) -> str | None:
-    """The `holidays` language code that best matches a copy locale (None = the country's own)."""
-    supported = country.supported_languages or ()
-    default = country.default_language or ""
-    if default.split("_")[0] == locale:
-        return default
-    for code in supported:
-        if code == locale or code.split("_")[0] == locale:
-            return code
-    return None
+    """The `holidays` language code that writes a copy locale's language (None = none does)."""
+    wanted = language_key(locale)
+    codes = [country.default_language or "", *(country.supported_languages or ())]
+    return next((code for code in codes if code and language_key(code) == wanted), None)
 
 
 def public_holidays(

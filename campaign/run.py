@@ -16,6 +16,7 @@ from campaign.config import CampaignConfig
 from campaign.copywriter import Copywriter
 from campaign.errors import ConfigError
 from campaign.facts import Fact, PackRun, collect_facts
+from campaign.locales import locales_for
 from campaign.noise import apply_noise, noisy_count
 from campaign.output.folder import drop_stale_billboards, staged
 from campaign.output.gallery import write_gallery
@@ -133,12 +134,14 @@ def track_popularity(ws: Workspace, facts: list[Fact]) -> dict[tuple[str, str], 
     return {(m, t): (int(r), int(n)) for m, t, r, n in rows}
 
 
-def write_copy(result: FactsResult, locales: Sequence[str]) -> None:
-    """Give every candidate its copy in every locale of the campaign."""
+def write_copy(result: FactsResult) -> None:
+    """Give every candidate its copy in each locale of its market; record those it lacks."""
     writer = Copywriter(template_search_path(result.config.root))
     for candidate in result.candidates:
-        for locale in locales:
-            candidate.copy[locale] = writer.write(candidate.fact, candidate.event, locale)
+        locales = locales_for(result.config, candidate.fact.market)
+        candidate.copy, candidate.missing_copy = writer.write_locales(
+            candidate.fact, candidate.event, locales
+        )
 
 
 def fit_shortlist(shortlist: list[Candidate], formats: Sequence[str], theme: Theme) -> None:
@@ -176,7 +179,7 @@ def run_campaign(
     theme = load_theme(config.theme, search_path, root=config.root)
     result = find_facts(config, data, cli_params, reporter)
     reporter.stage("Writing copy", None)
-    write_copy(result, config.locales)
+    write_copy(result)
     shortlist = result.shortlist()
     fit_shortlist(shortlist, config.formats, theme)
     failed: list[str] = []
@@ -184,9 +187,9 @@ def run_campaign(
         jobs, owners = [], []
         for candidate in shortlist:
             for fmt in config.formats:
-                for locale in config.locales:
+                for locale, words in candidate.copy.items():
                     relative = f"billboards/{candidate.id}-{fmt}-{locale}.png"
-                    jobs.append((candidate.copy[locale], fmt, theme, stage / relative))
+                    jobs.append((words, fmt, theme, stage / relative))
                     owners.append((candidate, fmt, locale, relative))
         reporter.stage("Rendering billboards", len(jobs))
         results = render_all(jobs, workers=workers)

@@ -223,6 +223,7 @@ class Candidate:
     verdict: PrivacyVerdict
     rank: int = 0
     copy: dict[str, BillboardCopy] = field(default_factory=dict)
+    missing_copy: list[str] = field(default_factory=list)  # locales without a template
     images: dict[str, dict[str, str]] = field(default_factory=dict)  # format → locale → path
 
     @property

@@ -18,6 +18,7 @@ import duckdb
 from campaign.config import CampaignConfig
 from campaign.errors import InputError
 from campaign.events import KIND_PRIORITY, Event, build_calendar
+from campaign.locales import calendar_locales
 from campaign.pack_views import SHARED_VIEWS, create_pack_views
 from campaign.schema import TABLES
 
@@ -145,7 +146,7 @@ def open_workspace(
 
     first, last = con.execute("SELECT min(day), max(day) FROM daily_streams").fetchone()
     years = range(first.year, last.year + 1) if first else range(0)
-    events = build_calendar(markets, years, config.locales, config.events)
+    events = build_calendar(markets, years, calendar_locales(config, markets), config.events)
     _create_events(con, events)
     population = dict(
         con.execute(

@@ -558,3 +558,10 @@ def test_why_section_is_readable(open_page, gallery: Path) -> None:
     assert "Times expected" in why and "3.3×" in why
     assert "#545 of 1,643 in the market" in why
     assert "{" not in why  # not raw JSON
+
+
+def test_a_missing_translation_is_flagged_on_its_card(tmp_path: Path) -> None:
+    manifest = make_manifest()
+    manifest["candidates"][0]["missing_copy"] = ["km"]
+    html = write_gallery(tmp_path, manifest, []).read_text(encoding="utf-8")
+    assert html.count("missing translation: km") == 1

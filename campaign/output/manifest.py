@@ -9,6 +9,7 @@ Nothing written here holds a user id, an exact timestamp or a raw row: only fact
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -66,6 +67,7 @@ def candidate_record(candidate: Candidate) -> dict[str, Any]:
             }
             for locale, c in candidate.copy.items()
         },
+        "missing_copy": list(candidate.missing_copy),
         "images": candidate.images,
     }
 
@@ -90,6 +92,12 @@ def _pack_record(run: PackRun, root: Path) -> dict[str, Any]:
     }
 
 
+def missing_translations(candidates: Sequence[Candidate]) -> list[dict[str, str]]:
+    """Each (copy family, locale) some candidate needed and no template offers, once."""
+    pairs = {(c.fact.copy_family, locale) for c in candidates for locale in c.missing_copy}
+    return [{"family": family, "locale": locale} for family, locale in sorted(pairs)]
+
+
 def build_manifest(
     result: FactsResult, theme_path: Path | None = None, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -111,6 +119,7 @@ def build_manifest(
             "title": config.title,
             "year": config.year,
             "locales": list(config.locales),
+            "missing_translations": missing_translations(result.candidates),
             "formats": list(config.formats),
             "theme": config.theme,
             "theme_path": None if theme_path is None else str(theme_path.resolve()),

@@ -18,9 +18,10 @@ from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 from jinja2.sandbox import SandboxedEnvironment
 
-from campaign.copywriter import QUOTES, display_title
+from campaign.copywriter import display_title
 from campaign.errors import ConfigError, TemplateError
 from campaign.resources import bundled_dir
+from campaign.typography import quote
 from campaign.wrapped.card import Card
 
 DEFAULT_LOCALE = "en"
@@ -98,8 +99,7 @@ class WrappedCopy:
         return format_date(value, "LLLL", locale=self.locale)
 
     def quote(self, text: str) -> str:
-        opening, closing = QUOTES.get(self.babel.language, QUOTES["en"])
-        return f"{opening}{text}{closing}"
+        return quote(text, self.locale)
 
     def plural(self, count: float, one: str, other: str) -> str:
         return one if self.babel.plural_form(abs(count)) == "one" else other
