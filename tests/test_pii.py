@@ -52,7 +52,7 @@ CORE = bundled_dir("queries") / "core"
         ("www.janedoe.nl", [URL]),
         ("linktr.ee/janedoe", [URL]),
         ("bit.ly/3xYz", [URL]),
-        ("my number 0612345678", [DIGITS]),
+        ("my number 0612345678", [PHONE]),  # a Dutch mobile number, ungrouped
         ("12345678901234", [DIGITS]),
         ("jane@example.com or 06-12345678", [EMAIL, PHONE]),
     ],
