@@ -4,7 +4,7 @@ A lone first name is common and harmless in a playlist title ("Songs for Jane", 
 mix"); a first name with a family name ("Jane Doe", "Ayşe Yılmaz", "Nguyễn Văn An", "김민준",
 "山田太郎") singles a person out, and so does a first name with a date of birth, a number or a
 handle (find_pii joins those). Names of the markets' languages come from names-dataset's lists
-and a hand-made list for scripts it lacks (campaign/assets/names/README.md). Public names are not
+and a hand-made list for scripts it lacks (campaign/assets/pii/README.md). Public names are not
 personal data: the bundled artists of the real charts and any names a caller passes (the
 catalogue's artists and titles) are taken out before the names are looked for.
 """
@@ -20,7 +20,7 @@ from functools import cache
 
 from campaign.resources import ASSETS_DIR
 
-_ASSETS = "names"
+_ASSETS = "pii"
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _POSSESSIVE = re.compile(r"['’]s$|(?<=s)['’]$", re.IGNORECASE)
 # Scripts written without spaces between a family name and a given name.
@@ -134,9 +134,11 @@ def _full_name_in_run(run: list[str], lists: NameLists) -> bool:
     """Given and family name side by side, particles allowed between ("Jan de Vries")."""
     for i, word in enumerate(run):
         j = i + 1
+        if j < len(run) and _pair(word, run[j], lists):
+            return True
         while j < len(run) - 1 and _key(run[j]) in lists.particles:
             j += 1
-        if j < len(run) and _pair(word, run[j], lists):
+        if j > i + 1 and _pair(word, run[j], lists):
             return True
     return False
 

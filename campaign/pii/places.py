@@ -9,6 +9,9 @@ street word or a place: "Hauptstraße 5, 10115 Berlin", "75001 Paris", "NY 10001
 from __future__ import annotations
 
 import re
+from functools import cache
+
+from campaign.resources import ASSETS_DIR
 
 # UK: outward code, space optional, inward code (its letters never C, I, K, M, O or V).
 _UK = r"\b(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?)\s?\d[ABD-HJLNP-UW-Z]{2}\b"
@@ -45,23 +48,27 @@ STREET_ADDRESS = re.compile(
 )
 # Five digits (DE, FR, ES, IT, FI, US, MY, TH, …) or the Dutch four digits and two capitals.
 _AMBIGUOUS = re.compile(r"(?<![\d.,])(?:\d{5}|[1-9]\d{3}\s?[A-Z]{2})(?![\w])")
-# A place after the code ("75001 Paris", "1012 AB Amsterdam") or a US state before it.
-_PLACE_AFTER = re.compile(r"\s*,?\s*[A-ZÀ-ÖØ-Þ][^\W\d_]{2,}")
+# A US state before the code ("NY 10001").
 _STATE_BEFORE = re.compile(
     r"\b(?:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|"
     r"S[CD]|T[NX]|UT|V[AT]|W[AIVY]),?\s*$"
 )
 
 
+@cache
+def _city_after() -> re.Pattern[str]:
+    """A city of the markets right after a code ("75001 Paris", "1012 AB Amsterdam")."""
+    lines = (ASSETS_DIR / "pii" / "cities.txt").read_text(encoding="utf-8").splitlines()
+    cities = [re.escape(c.strip()) for c in lines if c.strip() and not c.startswith("#")]
+    return re.compile(rf"\s*,?\s*(?:{'|'.join(cities)})(?!\w)", re.IGNORECASE)
+
+
 def _ambiguous_code_in_place(text: str, match: re.Match[str]) -> bool:
-    """Is a code that could be a plain number placed as an address: a street word anywhere in
-    the text, a US state before it, or a capitalised place name after it (and no word before
-    it, as in "Top 10000 Hits")?"""
+    """Is a code that could be a plain number ("10000 Hours") placed as an address: a street
+    word anywhere in the text, a US state before it or a city after it?"""
     if STREET_WORD.search(text) or _STATE_BEFORE.search(text[: match.start()]):
         return True
-    after = _PLACE_AFTER.match(text, match.end())
-    before_is_word = re.search(r"[^\W\d_]\s*$", text[: match.start()])
-    return bool(after) and not before_is_word
+    return bool(_city_after().match(text, match.end()))
 
 
 def _postcode(match: re.Match[str]) -> bool:
