@@ -183,7 +183,7 @@ def test_obfuscated_email_addresses_are_caught(text: str) -> None:
         ("line: jane99", HANDLE),
         ("u/janedoe", HANDLE),
         ("jane_doe", HANDLE),  # a user name built on a first name
-        ("janedoe99", HANDLE),
+        ("janesmith99", HANDLE),  # a given name and a family name run together
         ("emma.smith", HANDLE),
     ],
 )
@@ -358,7 +358,7 @@ REAL_TITLES = [
     "Wedding 15.06.2024", "Road Trip 2023", "Top 100 2019", "50 Cent", "Vol. 2", "Songs 4 U",
     "Drake x Future", "Ed Sheeran Essentials", "Billie Eilish", "Dua Lipa radio",
     "Michael Jackson hits", "Ariana Grande mix", "Post Malone", "Mr. Brightside",
-    "Dancing Queen", "Bohemian Rhapsody", "Abbey Road", "Electric Avenue",
+    "Dancing Queen", "Bohemian Rhapsody", "Penny Lane", "Abbey Road", "Electric Avenue",
     "Route 66", "Summer of '69", "Hotel California", "Motel 6", "Studio 54", "Area 51",
     "Apollo 11", "Sector 7", "Blink-182", "Maroon 5", "Sum 41", "Matchbox 20", "Haus Party",
     "Straße der Liebe", "Rue de la Soif", "Boulevard of Broken Dreams", "Highway to Hell",
@@ -377,8 +377,8 @@ def test_the_catalogue_s_names_are_not_personal_data() -> None:
     assert find_pii("Lena Meyer mix", known_names=["Lena Meyer-Landrut", "Lena Meyer"]) == []
     assert find_pii("김민준 노래", known_names=["김민준"]) == []
     # a song named like a person is public once the catalogue says so
-    assert find_pii("Penny Lane") == [NAME]
-    assert find_pii("Penny Lane", known_names=["Penny Lane"]) == []
+    assert find_pii("Mary Hamilton mix") == [NAME]
+    assert find_pii("Mary Hamilton mix", known_names=["Mary Hamilton"]) == []
     # a known name hides only itself: a private name beside it is still found
     assert find_pii("Lena Meyer and Jan de Vries", known_names=["Lena Meyer"]) == [NAME]
     # and never a contact detail

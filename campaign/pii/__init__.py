@@ -51,8 +51,7 @@ def _contacts(text: str) -> tuple[set[str], str]:
             found.add(kind)
             text = _blank(text, spans)
     for match in contacts.USERNAME_SHAPE.finditer(text):
-        letters = match["letters"]
-        if is_username(letters, match.group(0)[len(letters) :]):
+        if is_username(match["letters"]):
             found.add(HANDLE)
             text = _blank(text, [match.span()])
     return found, text

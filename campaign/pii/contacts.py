@@ -30,11 +30,11 @@ _COLON_PLATFORMS = r"x|sc|tt|tg|yt|line|line id|threads|signal|add me on|follow 
 # like a user name (a letter first, a digit, a dot or an underscore in it): "snap back" stays.
 _LABELLED_HANDLE = (
     rf"\b(?:{_PLATFORMS}|{_COLON_PLATFORMS})\s*[:：=]\s*@?[\w.]*\w(?:#\d{{4}})?"
-    rf"|\b(?:{_PLATFORMS})\s+@?(?=[\w.]*[\d_.])[^\W\d_][\w.]*\w"
+    rf"|\b(?:{_PLATFORMS})\s+@?[^\W\d_]\w*(?:(?:[._]\w+)+|\d\w*)"
 )
 HANDLE = re.compile(rf"{_AT_HANDLE}|{_LABELLED_HANDLE}", re.IGNORECASE)
 # A word shaped like a user name: letters and digits joined by "_" or ".", or letters then a
 # number ("jane_doe", "jane.doe99"): a handle when it starts with a first name (names.py).
 USERNAME_SHAPE = re.compile(
-    r"(?<![\w@.])(?P<letters>[^\W\d_]{2,})(?:[._]+[^\W\d_]*\d*|\d{2,})(?![\w@])"
+    r"(?<![\w@.])(?P<letters>[^\W\d_]{2,})(?:[._][^\W\d_]+\d*|[._]?\d{2,})(?![\w@])"
 )

@@ -32,7 +32,10 @@ _NUMERIC = re.compile(
     r"(?<![\d.\-/])(?:(?P<y1>\d{4})\s?[-./]\s?(?P<m1>\d{1,2})\s?[-./]\s?(?P<d1>\d{1,2})"
     r"|(?P<d2>\d{1,2})\s?[-./]\s?(?P<m2>\d{1,2})\s?[-./]\s?(?P<y2>\d{4}|\d{2}))(?!\d|[-./]\d)"
 )
-# 1990年5月17日, 1990년 5월 17일
+# 19900517, 1990年5月17日, 1990년 5월 17일
+_COMPACT = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?!\d)"
+)
 _EAST_ASIAN = re.compile(r"(?P<y>\d{4})\s?[年년]\s?(?P<m>\d{1,2})\s?[月월]\s?(?P<d>\d{1,2})")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<![\w'’])['’]\d\d(?!\d)")
 # How far after a birth word its date may be: "born on the 17th of May 1990".
@@ -99,7 +102,7 @@ def _numeric_dates(text: str) -> list[tuple[int, int, int]]:
         year = _full_year(y)
         if _real(year, int(m), int(d)) or _real(year, int(d), int(m)):
             found.append((match.start(), match.end(), year))
-    for match in _EAST_ASIAN.finditer(text):
+    for match in (*_EAST_ASIAN.finditer(text), *_COMPACT.finditer(text)):
         if _real(int(match["y"]), int(match["m"]), int(match["d"])):
             found.append((match.start(), match.end(), int(match["y"])))
     return found

@@ -27,6 +27,15 @@ _POSSESSIVE = re.compile(r"['’]s$|(?<=s)['’]$", re.IGNORECASE)
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af々"  # kana, Han, Hangul
 _CJK_RUN = re.compile(f"[{_CJK}](?:\\s?[{_CJK}])*")
 _THAI = re.compile(r"[\u0e00-\u0e7f]+")
+# Family names by their form, for those too rare for the lists ("Kierkegaard", "Korhonen"):
+# patronymic and place endings of the markets' languages, and Mc-, Mac-, O'- prefixes.
+_SURNAME_SHAPE = re.compile(
+    r"^(?:Ma?c[A-Z]\w{2,}|O['’][A-Z]\w{2,}"
+    r"|\w{2,}(?:sen|son|ssen|sson|gaard|gård|berg|ström|strom|lund|qvist|kvist|holm|mann|stein|"
+    r"nen|oğlu|oglu|escu|ović|ovic|ević|evic|wicz|ski|ska|enko|ová|ides|poulos|akis)"
+    r"|\w{4,}ez)$"
+)
+_MIN_PART = 3  # letters of each name run together in a user name ("janedoe")
 # The longest run of words a known name is matched over ("Nick Cave and the Bad Seeds").
 _MAX_KNOWN_WORDS = 6
 
@@ -120,14 +129,20 @@ def _unknown_words(text: str, known: frozenset[tuple[str, ...]]) -> list[list[st
 
 def _pair(first: str, second: str, lists: NameLists) -> bool:
     """Are two adjacent words a given name and a family name, in either order?"""
+    if _POSSESSIVE.search(first):  # "Willy's Song", "Anna's Mix": a name and a word after
+        return False
     a, b = _key(first), _key(second)
+    if a == b:  # "GANG GANG", "Ai Ai Ai"
+        return False
     if _style(first) != _style(second) and "" not in (_style(first), _style(second)):
         return False
     if a in lists.family_first and (b in lists.middle or b in lists.given):
         return True
     if a in lists.thai_given and _THAI.fullmatch(second):
         return True
-    return a in lists.given and b in lists.family
+    if a not in lists.given:
+        return False
+    return b in lists.family or (_style(second) == "title" and bool(_SURNAME_SHAPE.search(second)))
 
 
 def _full_name_in_run(run: list[str], lists: NameLists) -> bool:
@@ -190,14 +205,12 @@ def holds_first_name(text: str, known_names: frozenset[str] = frozenset()) -> bo
     return any(_key(word) in lists.given for run in runs for word in run)
 
 
-def is_username(letters: str, rest: str) -> bool:
-    """Is a word shaped like a user name ("jane_doe", "janedoe99", "anna.k") built on a given
-    name: the letters a given name, or a given name and a family name run together?"""
+def is_username(letters: str) -> bool:
+    """Is a word shaped like a user name ("jane_doe", "janedoe99", "anna.k") built on a name:
+    its letters a given name, or a given name and a family name run together?"""
     lists = name_lists()
     word = letters.casefold()
-    parts = [p for p in re.split(r"[._\d]+", rest.casefold()) if p]
-    if word in lists.given and (any(c.isdigit() for c in rest) or parts):
-        return True
-    return any(
-        word[:cut] in lists.given and word[cut:] in lists.family for cut in range(2, len(word) - 1)
+    return word in lists.given or any(
+        word[:cut] in lists.given and word[cut:] in lists.family
+        for cut in range(_MIN_PART, len(word) - _MIN_PART + 1)
     )

@@ -34,10 +34,13 @@ _BRACKETED_AT = re.compile(rf"\s*{_OPEN}\s*(?:{_AT_WORDS})\s*{_CLOSE}\s*", re.IG
 _BRACKETED_DOT = re.compile(rf"\s*{_OPEN}\s*(?:{_DOT_WORDS})\s*{_CLOSE}\s*", re.IGNORECASE)
 # Spelled out between spaces: "jane at gmail dot com". "at" only counts when a domain follows.
 _SPELLED_DOT = re.compile(rf"(?<=\w)\s+(?:{_DOT_WORDS})\s+{_TLD_AHEAD}", re.IGNORECASE)
-_SPACED_DOT = re.compile(rf"(?<=\w)\s*\.\s*{_TLD_AHEAD}", re.IGNORECASE)
+# A dot with a space before it ("evil . com"); "feat. AU" is punctuation. After an "@" any
+# spacing goes ("jane@ gmail. com").
+_SPACED_DOT = re.compile(rf"(?<=\w)\s+\.\s*{_TLD_AHEAD}", re.IGNORECASE)
+_EMAIL_DOT = re.compile(rf"(?<=@)([\w-]+)\s*\.\s*{_TLD_AHEAD}", re.IGNORECASE)
 _SPELLED_AT = re.compile(rf"(?<=\w)\s+(?:{_AT_WORDS})\s+(?=[\w-]+\.(?:{TLDS})\b)", re.IGNORECASE)
-_SPACED_AT = re.compile(rf"(?<=[\w.+-])\s*@\s*(?=[\w-]+\.(?:{TLDS})\b)", re.IGNORECASE)
-# Inside numbers: "06_1234_5678", "O6 1234 5678" with a letter O, "l" or "I" for 1.
+_SPACED_AT = re.compile(rf"(?<=[\w.+-])\s*@\s*(?=[\w-]+\s*\.\s*(?:{TLDS})\b)", re.IGNORECASE)
+# Inside numbers: "06_1234_5678" (read as "06-1234-5678"), a letter O for 0, "l" or "I" for 1.
 _DIGIT_UNDERSCORE = re.compile(r"(?<=\d)_+(?=\d)")
 _DIGIT_LOOKALIKE = re.compile(r"(?<=\d)[oOlI](?=\d)")
 _LOOKALIKE_DIGITS = str.maketrans("oOlI", "0011")
@@ -79,5 +82,6 @@ def normalise(text: str) -> str:
     text = _SPACED_DOT.sub(".", text)
     text = _SPELLED_AT.sub("@", text)
     text = _SPACED_AT.sub("@", text)
-    text = _DIGIT_UNDERSCORE.sub(" ", text)
+    text = _EMAIL_DOT.sub(r"\1.", text)
+    text = _DIGIT_UNDERSCORE.sub("-", text)
     return _DIGIT_LOOKALIKE.sub(lambda m: m.group(0).translate(_LOOKALIKE_DIGITS), text)

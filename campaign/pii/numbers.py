@@ -24,6 +24,8 @@ MIN_PHONE_DIGITS = 7
 _NUMBER = re.compile(r"(?:\+|\b00)?\(?\d[\d\s().\-/]*\d\)?|\d")
 _SEPARATORS = re.compile(r"[\s().\-/]+")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+# A count written with thousands separators: "1.000.000 Lightyears", "10,000,000 streams".
+_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:([.,])\d{3})(?:\1\d{3})*")
 PHONE, DIGITS = "phone", "digits"
 
 
@@ -53,6 +55,8 @@ def _number_kind(candidate: str) -> str | None:
     )
     if candidate.startswith("+"):
         return PHONE
+    if _THOUSANDS.fullmatch(text):
+        return None
     if years_only and len(groups) > 1:
         return DIGITS if re.search(r"\d{7,}", text) else None
     if _in_a_numbering_plan(candidate.strip()):
