@@ -157,6 +157,12 @@ def test_the_bypasses_found_in_issue_10_are_caught(text: str, kinds: list[str]) 
         "jane@gmаil.com",  # a Cyrillic 'а' in the domain
         "ｊａｎｅ＠ｇｍａｉｌ．ｃｏｍ",
         "j\u200ba\u200dn\u2060e@gmail.com",  # zero-width space, joiner, word joiner
+        "j a n e @ g m a i l . c o m",  # spaced out
+        "jane＠gmail。com",  # ideographic full stop
+        "jane@gmail,com",
+        "jane@gmail",  # a mail provider without its ending
+        "jane.doe(at)gmail.com",
+        "jane [at] gmail [dot] co [dot] uk",
     ],
 )
 def test_obfuscated_email_addresses_are_caught(text: str) -> None:
@@ -182,6 +188,11 @@ def test_obfuscated_email_addresses_are_caught(text: str) -> None:
         ("discord: jane#1234", HANDLE),
         ("line: jane99", HANDLE),
         ("u/janedoe", HANDLE),
+        ("follow me: jane_doe", HANDLE),
+        ("IG→jane_doe", HANDLE),
+        ("instagram.com/jane.doe", URL),
+        ("wa.me/31612345678", URL),
+        ("hxxps://evil[.]com", URL),
         ("jane_doe", HANDLE),  # a user name built on a first name
         ("janesmith99", HANDLE),  # a given name and a family name run together
         ("emma.smith", HANDLE),
@@ -229,6 +240,12 @@ def test_links_and_handles_are_caught(text: str, kind: str) -> None:
         "138 0013 8000",  # China
         "+1 (212) 555-0147",  # US
         "0 6 1 2 3 4 5 6 7 8",  # spaced out
+        "O6-l234-5678",  # letters for digits
+        "+31 (0)6 12345678",
+        "0031 6 12345678",
+        "+44 (0) 7700 900123",
+        "(+33) 6 12 34 56 78",
+        "+1.212.555.0147",
         "0️⃣6️⃣1️⃣2️⃣3️⃣4️⃣5️⃣6️⃣7️⃣8️⃣",  # keycap emoji
     ],
 )
@@ -363,7 +380,10 @@ REAL_TITLES = [
     "Apollo 11", "Sector 7", "Blink-182", "Maroon 5", "Sum 41", "Matchbox 20", "Haus Party",
     "Straße der Liebe", "Rue de la Soif", "Boulevard of Broken Dreams", "Highway to Hell",
     "Mix 2019 2020", "best of 2010 - 2019", "24/7", "Top 40 Hits", "No. 1 Hits", "1000 Songs",
-    "10000 Hours", "Grammy 2024", "Eurovision 2023", "Glastonbury 2019",
+    "10000 Hours", "Grammy 2024", "Eurovision 2023", "Glastonbury 2019", "rock@live", "A B C D",
+    "S O S", "U 2 live", "1.000.000 Lightyears", "2019_05_31", "Stabat Mater. IV. Quae",
+    "Willy's Song", "Side Effect (feat. Au/Ra)", "Take Only What You Can Carry", "Beat Down",
+    "Mala Vida", "GANG GANG", "Hong Kong Lullaby",
 ]  # fmt: skip
 
 

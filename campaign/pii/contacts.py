@@ -10,7 +10,17 @@ import re
 
 from campaign.pii.normalise import TLDS
 
-EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}", re.IGNORECASE)
+# Mail providers, for an address written without its domain's ending ("jane@gmail"); not
+# those named like words ("live", "me", "web"), so "rock@live" stays a title.
+_PROVIDERS = (
+    r"gmail|googlemail|hotmail|outlook|msn|yahoo|ymail|icloud|aol|gmx|protonmail|proton|yandex|"
+    r"qq|163|126|naver|daum|hanmail|libero|laposte|wanadoo|ziggo|kpnmail|telenet|skynet|"
+    r"btinternet|virginmedia|seznam|onet|rediffmail"
+)
+EMAIL = re.compile(
+    rf"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{{2,}}|[\w.+'-]+@(?:{_PROVIDERS})\b",
+    re.IGNORECASE,
+)
 URL = re.compile(
     r"\b(?:https?|ftp)://\S+|\bwww\d?\.\S+"
     r"|\b[\w-]+(?:\.[\w-]+)*\.(?:" + TLDS + r")\b(?!\.\w)(?:/\S*)?",

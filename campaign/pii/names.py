@@ -6,7 +6,8 @@ mix"); a first name with a family name ("Jane Doe", "Ayşe Yılmaz", "Nguyễn V
 handle (find_pii joins those). Names of the markets' languages come from names-dataset's lists
 and a hand-made list for scripts it lacks (campaign/assets/pii/README.md). Public names are not
 personal data: the bundled artists of the real charts and any names a caller passes (the
-catalogue's artists and titles) are taken out before the names are looked for.
+catalogue's artists and titles) are taken out before the names are looked for, and so are the
+markets' cities ("Hong Kong").
 """
 
 from __future__ import annotations
@@ -90,7 +91,11 @@ def name_lists() -> NameLists:
         cjk_family=_fold([*scripts["han_family"], *scripts["ja_family"], *scripts["ko_family"]]),
         cjk_given=_fold([*scripts["han_given"], *scripts["ja_given"], *scripts["ko_given"]])
         | {n for n in given if _CJK_RUN.fullmatch(n)},
-        known=frozenset(_words(line) for line in _lines("known_names.txt")),
+        known=frozenset(
+            _words(line)
+            for line in (*_lines("known_names.txt"), *_lines("cities.txt"))
+            if not line.startswith("#")
+        ),
     )
 
 

@@ -37,7 +37,11 @@ _SPELLED_DOT = re.compile(rf"(?<=\w)\s+(?:{_DOT_WORDS})\s+{_TLD_AHEAD}", re.IGNO
 # A dot with a space before it ("evil . com"); "feat. AU" is punctuation. After an "@" any
 # spacing goes ("jane@ gmail. com").
 _SPACED_DOT = re.compile(rf"(?<=\w)\s+\.\s*{_TLD_AHEAD}", re.IGNORECASE)
-_EMAIL_DOT = re.compile(rf"(?<=@)([\w-]+)\s*\.\s*{_TLD_AHEAD}", re.IGNORECASE)
+_EMAIL_DOT = re.compile(rf"(?<=@)([\w-]+)\s*[.,;]\s*{_TLD_AHEAD}", re.IGNORECASE)
+# Letters spaced out one by one ("j a n e @ g m a i l . c o m"), joined back.
+_SPACED_OUT = re.compile(r"(?<!\S)(?:\S ){3,}\S(?!\S)")
+# Full stops NFKC leaves alone: the ideographic one ("gmail。com").
+_FULL_STOPS = str.maketrans({"\u3002": "."})
 _SPELLED_AT = re.compile(rf"(?<=\w)\s+(?:{_AT_WORDS})\s+(?=[\w-]+\.(?:{TLDS})\b)", re.IGNORECASE)
 _SPACED_AT = re.compile(rf"(?<=[\w.+-])\s*@\s*(?=[\w-]+\s*\.\s*(?:{TLDS})\b)", re.IGNORECASE)
 # Inside numbers: "06_1234_5678" (read as "06-1234-5678"), a letter O for 0, "l" or "I" for 1.
@@ -75,7 +79,8 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = "".join(c for c in text if unicodedata.category(c) != "Cf")
     text = _INVISIBLE_MARKS.sub("", text)
-    text = _fold_mixed_scripts(text)
+    text = _fold_mixed_scripts(text).translate(_FULL_STOPS)
+    text = _SPACED_OUT.sub(lambda m: m.group(0).replace(" ", ""), text)
     text = _BRACKETED_AT.sub("@", text)
     text = _BRACKETED_DOT.sub(".", text)
     text = _SPELLED_DOT.sub(".", text)
