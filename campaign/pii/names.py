@@ -1,7 +1,7 @@
 """Personal names in a title: a first name with a second identifier.
 
 A lone first name is common and harmless in a playlist title ("Songs for Jane", "Anna's party
-mix"); a first name with a family name ("Jane Doe", "Ayşe Yılmaz", "Nguyễn Văn An", "김민준",
+mix"); a first name with a family name ("Jane Smith", "Ayşe Yılmaz", "Nguyễn Văn An", "김민준",
 "山田太郎") singles a person out, and so does a first name with a date of birth, a number or a
 handle (find_pii joins those). Names of the markets' languages come from names-dataset's lists
 and a hand-made list for scripts it lacks (campaign/assets/pii/README.md). Public names are not
@@ -17,7 +17,7 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from campaign.resources import ASSETS_DIR
 
@@ -99,8 +99,10 @@ def name_lists() -> NameLists:
     )
 
 
-@cache
+@lru_cache(maxsize=8)
 def _known(names: frozenset[str]) -> frozenset[tuple[str, ...]]:
+    """A caller's known names (the catalogue's, the same on every call of a run) and the
+    bundled ones, as runs of words."""
     return frozenset(filter(None, map(_words, names))) | name_lists().known
 
 
@@ -181,7 +183,7 @@ def _cjk_name(text: str, lists: NameLists) -> bool:
     return False
 
 
-@cache
+@lru_cache(maxsize=8)
 def _known_cjk(known: frozenset[tuple[str, ...]]) -> tuple[str, ...]:
     return tuple(name[0] for name in known if len(name) == 1 and _CJK_RUN.fullmatch(name[0]))
 

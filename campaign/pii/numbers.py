@@ -57,7 +57,7 @@ def _number_kind(candidate: str) -> str | None:
         return PHONE
     if _THOUSANDS.fullmatch(text):
         return None
-    if years_only and len(groups) > 1:
+    if years_only:
         return DIGITS if re.search(r"\d{7,}", text) else None
     if _in_a_numbering_plan(candidate.strip()):
         return PHONE
