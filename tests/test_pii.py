@@ -4,6 +4,7 @@ gate's sensitive-subject check: DESIGN.md, "Privacy"."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import string
 from dataclasses import replace
@@ -32,6 +33,7 @@ from campaign.pii import (
     find_pii,
     placeholder,
 )
+from campaign.pii.names import name_lists
 from campaign.privacy import judge
 from campaign.publish import run_campaign
 from campaign.resources import bundled_dir
@@ -302,6 +304,7 @@ def test_postcodes_and_street_addresses_are_caught(text: str) -> None:
         "1990년 5월 17일",  # Korean
         "b. '92",
         "doğum 1990",  # Turkish
+        "party! born 17.05.1990",  # an occasion word does not hide a birth word
     ],
 )
 def test_dates_of_birth_are_caught(text: str) -> None:
@@ -383,7 +386,8 @@ REAL_TITLES = [
     "10000 Hours", "Grammy 2024", "Eurovision 2023", "Glastonbury 2019", "rock@live", "A B C D",
     "S O S", "U 2 live", "1.000.000 Lightyears", "2019_05_31", "Stabat Mater. IV. Quae",
     "Willy's Song", "Side Effect (feat. Au/Ra)", "Take Only What You Can Carry", "Beat Down",
-    "Mala Vida", "GANG GANG", "Hong Kong Lullaby",
+    "Mala Vida", "GANG GANG", "Hong Kong Lullaby", "Live in Monterrey 22 February 2008",
+    "Rehearsal 9/23/87", "Wedding 15.06.1995",
 ]  # fmt: skip
 
 
@@ -741,3 +745,27 @@ def test_property_obfuscated_contacts_are_caught(data, before: str, after: str, 
     for title in (secret, f"{before} {secret} {after}"):
         found = find_pii(title)
         assert kind in found or set(found) & _ALSO[kind], (title, found)
+
+
+_LATIN_NAME = r"[A-Za-zÀ-ÖØ-öø-ÿ]{2,}"  # a name in Latin letters (the lists hold other scripts)
+_LISTS = name_lists()
+_PLACES = {w for name in _LISTS.known for w in name}
+
+
+def _sample(names: frozenset[str]) -> st.SearchStrategy[str]:
+    usable = sorted(n for n in names if re.fullmatch(_LATIN_NAME, n) and n not in _PLACES)
+    return st.sampled_from(usable)
+
+
+@_PROPERTY
+@given(
+    given_name=_sample(_LISTS.given),
+    family_name=_sample(_LISTS.family),
+    case=st.sampled_from([str.title, str.lower, str.upper]),
+    before=_ORDINARY,
+)
+def test_property_any_listed_full_name_is_caught(
+    given_name: str, family_name: str, case, before: str
+) -> None:
+    title = f"{before} {case(given_name + ' ' + family_name)} mix"
+    assert NAME in find_pii(title), title

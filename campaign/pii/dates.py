@@ -1,9 +1,9 @@
 """Dates written in a title, and which of them are dates of birth.
 
 A date a listener wrote next to "born", "geb." or "b." is a date of birth; so is a bare full date
-whose year makes the person old enough to listen ("17/05/1990"); a recent one is an event
-("Wedding 15.06.2024"). Every date found is also kept away from the phone-number check, which
-would otherwise read "2024-06-15" as digits.
+whose year makes the person old enough to listen ("17/05/1990"), unless a word names an occasion
+("Wedding 15.06.1995", "Live 22 February 2008"); a recent one is an event. Every date found is
+also kept away from the phone-number check, which would otherwise read "2024-06-15" as digits.
 """
 
 from __future__ import annotations
@@ -28,6 +28,15 @@ _BIRTH_WORDS = (
     r"födelsedag|syntymäpäivä|เกิด|วันเกิด|生まれ|生年月日|出生|生日|생년월일|출생|생일"
 )
 BIRTH_WORD = re.compile(rf"(?<!\w)(?:{_BIRTH_WORDS})(?!\w)", re.IGNORECASE)
+# Words that make a bare date an occasion rather than a birthday: "Live in Monterrey 22 February
+# 2008", "Wedding 15.06.1995", "Rehearsal 9/23/87".
+_EVENT_WORDS = (
+    r"live|concert|konsert|konzert|koncert|tour|festival|fest|gig|show|session|rehearsal|"
+    r"wedding|bruiloft|hochzeit|mariage|boda|matrimonio|casamento|bröllop|bryllup|häät|düğün|"
+    r"party|feest|fiesta|festa|reunion|graduation|trip|vacation|holiday|vakantie|urlaub|"
+    r"vacances|vacaciones|ferie|semester|loma|tatil|funeral|memorial|anniversary|jubileum"
+)
+EVENT_WORD = re.compile(rf"(?<!\w)(?:{_EVENT_WORDS})(?!\w)", re.IGNORECASE)
 _NUMERIC = re.compile(
     r"(?<![\d.\-/])(?:(?P<y1>\d{4})\s?[-./]\s?(?P<m1>\d{1,2})\s?[-./]\s?(?P<d1>\d{1,2})"
     r"|(?P<d2>\d{1,2})\s?[-./]\s?(?P<m2>\d{1,2})\s?[-./]\s?(?P<y2>\d{4}|\d{2}))(?!\d|[-./]\d)"
@@ -123,15 +132,17 @@ def _could_be_born(year: int) -> bool:
 
 
 def find_dates(text: str) -> list[Found]:
-    """Every date in the text, each marked as a date of birth or not; a year right after a birth
-    word ("born 1990", "b. '92") counts as a date of birth too."""
+    """Every date in the text, each marked as a date of birth or not: after a birth word, or
+    bare with a year a listener could be born in and no word for an occasion. A year right
+    after a birth word ("born 1990", "b. '92") counts as a date of birth too."""
     births = [m.end() for m in BIRTH_WORD.finditer(text)]
+    occasion = bool(EVENT_WORD.search(text))
 
     def after_birth_word(start: int) -> bool:
         return any(0 <= start - end <= _AFTER_BIRTH_WORD for end in births)
 
     found = [
-        Found(start, end, after_birth_word(start) or _could_be_born(year))
+        Found(start, end, after_birth_word(start) or (_could_be_born(year) and not occasion))
         for start, end, year in _numeric_dates(text) + _written_dates(text)
     ]
     taken = [(f.start, f.end) for f in found]
