@@ -30,6 +30,9 @@ BIRTH_DATE = "date of birth"
 NAME = "personal name"
 KINDS = (EMAIL, PHONE, HANDLE, URL, DIGITS, ADDRESS, BIRTH_DATE, NAME)
 _ARTICLES = {EMAIL: "an"}
+# Long texts are screened in overlapping windows, so hostile input ("a.a.a…" for pages) costs
+# time in proportion to its length; anything up to _OVERLAP characters long lies whole in one.
+_WINDOW, _OVERLAP = 240, 120
 # What a lone first name needs beside it to single a person out ("jane 17.05.1990").
 _SECOND_IDENTIFIERS = {EMAIL, PHONE, HANDLE, DIGITS, ADDRESS, BIRTH_DATE}
 
@@ -57,6 +60,17 @@ def _contacts(text: str) -> tuple[set[str], str]:
     return found, text
 
 
+def _windows(text: str) -> list[str]:
+    """The text, or for a long one overlapping pieces that start at a word."""
+    if len(text) <= _WINDOW:
+        return [text]
+    starts = [0]
+    for nominal in range(_WINDOW - _OVERLAP, len(text) - _OVERLAP, _WINDOW - _OVERLAP):
+        space = text.find(" ", nominal, nominal + _OVERLAP // 2)
+        starts.append(space + 1 if space >= 0 else nominal)
+    return [text[start : start + _WINDOW] for start in starts]
+
+
 def find_pii(text: str | None, known_names: Iterable[str] = ()) -> list[str]:
     """The kinds of personal data a text holds (see KINDS), in a fixed order; [] when none.
 
@@ -66,6 +80,12 @@ def find_pii(text: str | None, known_names: Iterable[str] = ()) -> list[str]:
     if not text:
         return []
     known = frozenset(known_names)
+    found = set().union(*(_screen(window, known) for window in _windows(text)))
+    return [kind for kind in KINDS if kind in found]
+
+
+def _screen(text: str, known: frozenset[str]) -> set[str]:
+    """What one piece of text holds."""
     rest = normalise(text)
     found, rest = _contacts(rest)
     if addresses := find_addresses(rest):
@@ -80,7 +100,7 @@ def find_pii(text: str | None, known_names: Iterable[str] = ()) -> list[str]:
         found & _SECOND_IDENTIFIERS and holds_first_name(rest, known)
     ):
         found.add(NAME)
-    return [kind for kind in KINDS if kind in found]
+    return found
 
 
 def describe(kind: str) -> str:

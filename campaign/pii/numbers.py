@@ -20,6 +20,7 @@ REGIONS = (
     "ID", "MY", "SG", "PH", "TH", "VN", "KR", "JP", "CN", "HK", "TW", "IN",
 )  # fmt: skip
 MIN_PHONE_DIGITS = 7
+MAX_PHONE_DIGITS = 17  # E.164 allows 15, and a national trunk prefix or two more
 # A run of digits and the separators phone numbers use: "+31 6 1234 5678", "(020) 7946-0958".
 _NUMBER = re.compile(r"(?:\+|\b00)?\(?\d[\d\s().\-/]*\d\)?|\d")
 _SEPARATORS = re.compile(r"[\s().\-/]+")
@@ -59,7 +60,7 @@ def _number_kind(candidate: str) -> str | None:
         return None
     if years_only:
         return DIGITS if re.search(r"\d{7,}", text) else None
-    if _in_a_numbering_plan(candidate.strip()):
+    if len(digits) <= MAX_PHONE_DIGITS and _in_a_numbering_plan(candidate.strip()):
         return PHONE
     return DIGITS if len(groups) == 1 else PHONE
 
