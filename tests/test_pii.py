@@ -164,6 +164,8 @@ def test_the_bypasses_found_in_issue_10_are_caught(text: str, kinds: list[str]) 
         "jane@gmail,com",
         "jane@gmail",  # a mail provider without its ending
         "jane.doe(at)gmail.com",
+        "jane(a)gmail.com",
+        "jane [a] gmail [dot] com",
         "jane [at] gmail [dot] co [dot] uk",
     ],
 )
@@ -387,7 +389,7 @@ REAL_TITLES = [
     "S O S", "U 2 live", "1.000.000 Lightyears", "2019_05_31", "Stabat Mater. IV. Quae",
     "Willy's Song", "Side Effect (feat. Au/Ra)", "Take Only What You Can Carry", "Beat Down",
     "Mala Vida", "GANG GANG", "Hong Kong Lullaby", "Live in Monterrey 22 February 2008",
-    "Rehearsal 9/23/87", "Wedding 15.06.1995",
+    "Rehearsal 9/23/87", "Wedding 15.06.1995", "Side (A)", "Plan (B) mix",
 ]  # fmt: skip
 
 
@@ -494,7 +496,7 @@ _PII = {
 # what else a planted kind may also be read as (a long digit run after a country code, say)
 # ("@jane.uk" reads as a web address, "A @jane.uk" as an e-mail address, as much as a handle)
 _ALSO = {PHONE: {DIGITS}, DIGITS: {PHONE}, HANDLE: {URL, EMAIL}, URL: set(), EMAIL: set()}
-_ALSO |= {ADDRESS: set(), BIRTH_DATE: set(), NAME: set()}
+_ALSO |= {ADDRESS: set(), BIRTH_DATE: {PHONE, DIGITS}, NAME: set()}  # "0 1/01/2000": a number
 
 # Obfuscations: how people disguise an address, a number or a handle from a filter.
 _AT = st.sampled_from(

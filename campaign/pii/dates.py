@@ -99,10 +99,18 @@ def _real(year: int, month: int, day: int) -> bool:
     return True
 
 
+def _inside_a_number(text: str, start: int, end: int) -> bool:
+    """Do more digits run on before or after ("+31 6 . 01 . 00 . 00" is a phone number)?"""
+    before, after = text[:start].rstrip(" .-/"), text[end:].lstrip(" .-/")
+    return before[-1:].isdigit() or after[:1].isdigit()
+
+
 def _numeric_dates(text: str) -> list[tuple[int, int, int]]:
     """(start, end, year) of each numeric date, day-month or month-day order."""
     found = []
     for match in _NUMERIC.finditer(text):
+        if _inside_a_number(text, *match.span()):
+            continue
         y, m, d = (
             (match["y1"], match["m1"], match["d1"])
             if match["y1"]

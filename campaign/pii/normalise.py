@@ -42,8 +42,11 @@ _EMAIL_DOT = re.compile(rf"(?<=@)([\w-]+)\s*[.,;]\s*{_TLD_AHEAD}", re.IGNORECASE
 _SPACED_OUT = re.compile(r"(?<!\S)(?:\S ){3,}\S(?!\S)")
 # Full stops NFKC leaves alone: the ideographic one ("gmail。com").
 _FULL_STOPS = str.maketrans({"\u3002": "."})
-_SPELLED_AT = re.compile(rf"(?<=\w)\s+(?:{_AT_WORDS})\s+(?=[\w-]+\.(?:{TLDS})\b)", re.IGNORECASE)
-_SPACED_AT = re.compile(rf"(?<=[\w.+-])\s*@\s*(?=[\w-]+\s*\.\s*(?:{TLDS})\b)", re.IGNORECASE)
+_DOMAIN_AHEAD = rf"(?=[\w-]+\s*\.\s*(?:{TLDS})\b)"  # "gmail.com", "gmail . com"
+_SPELLED_AT = re.compile(rf"(?<=\w)\s+(?:{_AT_WORDS})\s+{_DOMAIN_AHEAD}", re.IGNORECASE)
+# A bracketed "a" stands for "@" only before a domain: "jane(a)gmail.com", not "Side (A)".
+_BRACKETED_A = re.compile(rf"\s*{_OPEN}\s*a\s*{_CLOSE}\s*{_DOMAIN_AHEAD}", re.IGNORECASE)
+_SPACED_AT = re.compile(rf"(?<=[\w.+-])\s*@\s*{_DOMAIN_AHEAD}", re.IGNORECASE)
 # Inside numbers: "06_1234_5678" (read as "06-1234-5678"), a letter O for 0, "l" or "I" for 1.
 _DIGIT_UNDERSCORE = re.compile(r"(?<=\d)_+(?=\d)")
 _DIGIT_LOOKALIKE = re.compile(r"(?<=\d)[oOlI](?=\d)")
@@ -86,6 +89,7 @@ def normalise(text: str) -> str:
     text = _SPELLED_DOT.sub(".", text)
     text = _SPACED_DOT.sub(".", text)
     text = _SPELLED_AT.sub("@", text)
+    text = _BRACKETED_A.sub("@", text)
     text = _SPACED_AT.sub("@", text)
     text = _EMAIL_DOT.sub(r"\1.", text)
     text = _DIGIT_UNDERSCORE.sub("-", text)

@@ -17,7 +17,7 @@ from campaign.resources import ASSETS_DIR
 _UK = r"\b(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?)\s?\d[ABD-HJLNP-UW-Z]{2}\b"
 # Canada: letter-digit-letter digit-letter-digit, without D, F, I, O, Q or U.
 _CA = r"\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\s?\d[ABCEGHJ-NPRSTV-Z]\d\b"
-_ZIP4 = r"\b\d{5}-\d{4}\b"
+_ZIP4 = r"(?<![\d\-./])(?<!\d[\-./ ])\d{5}-\d{4}(?![\-./ ]?\d)"  # not inside a longer run of digits
 UNMISTAKABLE = re.compile(rf"{_UK}|{_CA}|{_ZIP4}", re.IGNORECASE)
 
 # Streets written before their house number ("Hauptstraße 5", "Calle Mayor 12", "Via Roma 10"):
