@@ -10,7 +10,7 @@ import numpy as np
 DAY_US = 86_400_000_000
 HOUR_US = 3_600_000_000
 MIN_STREAM_MS = 30_000  # a play counts as a stream from 30 s (DESIGN.md, `min_ms_played`)
-ADULT_AGE = 18  # listeners born after (year - ADULT_AGE) are under age
+ADULT_AGE = 18  # the workspace's default `min_age`
 
 
 @dataclass
@@ -33,6 +33,12 @@ class SynthSpec:
             raise ValueError("synth needs one or more distinct markets")
         if self.plants_per_kind < 0:
             raise ValueError("plants_per_kind cannot be negative")
+
+    @property
+    def adult_born_by(self) -> int:
+        """Born in or before this year = surely ADULT_AGE on 1 January, the first day of the
+        data, as the workspace judges it (a birth year leaves the birthday open)."""
+        return self.year - ADULT_AGE - 1
 
     @property
     def days(self) -> int:
