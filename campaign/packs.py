@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from campaign.errors import ConfigError, PackError
+from campaign.packguard import check_output, check_query
 from campaign.resources import bundled_dir
 from campaign.schema import FACT_COLUMNS, FORBIDDEN_OUTPUT_COLUMNS, OPTIONAL_FACT_COLUMNS
 
@@ -195,17 +196,24 @@ def resolve_params(pack: Pack, *overrides: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
+OUTPUT_TABLE = "pack_output"
+
+
 def run_pack(
     con: duckdb.DuckDBPyConnection, pack: Pack, params: dict[str, Any]
 ) -> duckdb.DuckDBPyRelation:
-    """Run a pack with bound parameters and check its output columns."""
+    """Run a pack with bound parameters; its output is checked (columns, then every value) before
+    it is returned, so nothing a refused pack made reaches anything else."""
+    check_query(pack)
     try:
-        relation = con.sql(pack.sql, params=params)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {OUTPUT_TABLE} AS {pack.sql}", params)
     except duckdb.Error as exc:
         raise PackError(
             f"the query failed: {str(exc).splitlines()[0]}", pack.path, pack.sql_line
         ) from None
+    relation = con.table(OUTPUT_TABLE)
     check_columns(pack, relation.columns)
+    check_output(con, pack, OUTPUT_TABLE)
     return relation
 
 

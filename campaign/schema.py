@@ -124,6 +124,27 @@ FACT_COLUMNS: tuple[str, ...] = (
 )
 OPTIONAL_FACT_COLUMNS: tuple[str, ...] = ("detail",)
 
+# The views and tables a pack may read (`needs`); the raw tables behind them are not among them.
+PACK_TABLES: frozenset[str] = frozenset(
+    {
+        "listens",
+        "streams",
+        "listener_track_days",
+        "daily_streams",
+        "market_days",
+        "market_years",
+        "market_tz",
+        "events",
+        "event_days",
+        "track_names",
+        "users",
+        "tracks",
+        "playlists",
+        "playlist_tracks",
+        "user_markets",
+    }
+)
+
 # Columns that identify a person or a moment finer than a day: a pack must never return them.
 FORBIDDEN_OUTPUT_COLUMNS: frozenset[str] = frozenset(
     {"user_id", "played_at", "city", "ip_addr", "username", "birth_year"}

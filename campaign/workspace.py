@@ -19,6 +19,7 @@ import duckdb
 from campaign.config import CampaignConfig
 from campaign.errors import InputError
 from campaign.events import KIND_PRIORITY, Event, build_calendar
+from campaign.packguard import create_guard_tables
 from campaign.schema import TABLES
 
 # Listener-level views and tables (one row per listener or play): filtered by the allowed-listener
@@ -160,6 +161,7 @@ def open_workspace(
     years = range(first.year, last.year + 1) if first else range(0)
     events = build_calendar(markets, years, config.locales, config.events)
     _create_events(con, events)
+    create_guard_tables(con)
     population = dict(
         con.execute(
             "SELECT market, count(DISTINCT user_id) FROM listens GROUP BY market"
