@@ -7,6 +7,7 @@ Events come from three places: public holidays (the `holidays` package), dated c
 from __future__ import annotations
 
 import csv
+import io
 import re
 import tomllib
 from collections.abc import Iterable
@@ -200,40 +201,43 @@ def load_event_file(path: Path) -> list[Event]:
     """
     if not path.is_file():
         raise InputError("the events file does not exist", path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"is not UTF-8 text (byte {exc.start} cannot be read); save it as UTF-8", path
+        ) from None
     events: list[Event] = []
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"date", "name"} - set(reader.fieldnames or [])
-        if missing:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = {"date", "name"} - set(reader.fieldnames or [])
+    if missing:
+        raise InputError(f"the events file needs the columns {', '.join(sorted(missing))}", path)
+    for line, row in enumerate(reader, start=2):
+        try:
+            day = date.fromisoformat((row.get("date") or "").strip())
+        except ValueError:
             raise InputError(
-                f"the events file needs the columns {', '.join(sorted(missing))}", path
-            )
-        for line, row in enumerate(reader, start=2):
-            try:
-                day = date.fromisoformat((row.get("date") or "").strip())
-            except ValueError:
-                raise InputError(
-                    f"'{row.get('date')}' is not a date (YYYY-MM-DD)", path, line
-                ) from None
-            kind = (row.get("kind") or "news").strip() or "news"
-            if kind not in KINDS:
-                raise InputError(f"kind '{kind}' is not one of {', '.join(KINDS)}", path, line)
-            names = {"en": (row.get("name") or "").strip()}
-            names.update(
-                {
-                    k.removeprefix("name_"): v.strip()
-                    for k, v in row.items()
-                    if k and k.startswith("name_") and v
-                }
-            )
-            if not names["en"]:
-                raise InputError("the event has no name", path, line)
-            raw_markets = (row.get("markets") or GLOBAL_MARKET).replace(";", " ").split()
-            try:
-                markets = [normalise_market(m) for m in raw_markets] or [GLOBAL_MARKET]
-            except ConfigError as exc:
-                raise InputError(exc.message, path, line) from None
-            events.extend(Event(day, m, kind, names, path.name) for m in markets)
+                f"'{row.get('date')}' is not a date (YYYY-MM-DD)", path, line
+            ) from None
+        kind = (row.get("kind") or "news").strip() or "news"
+        if kind not in KINDS:
+            raise InputError(f"kind '{kind}' is not one of {', '.join(KINDS)}", path, line)
+        names = {"en": (row.get("name") or "").strip()}
+        names.update(
+            {
+                k.removeprefix("name_"): v.strip()
+                for k, v in row.items()
+                if k and k.startswith("name_") and v
+            }
+        )
+        if not names["en"]:
+            raise InputError("the event has no name", path, line)
+        raw_markets = (row.get("markets") or GLOBAL_MARKET).replace(";", " ").split()
+        try:
+            markets = [normalise_market(m) for m in raw_markets] or [GLOBAL_MARKET]
+        except ConfigError as exc:
+            raise InputError(exc.message, path, line) from None
+        events.extend(Event(day, m, kind, names, path.name) for m in markets)
     return events
 
 

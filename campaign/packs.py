@@ -10,7 +10,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -18,6 +18,9 @@ from campaign.errors import ConfigError, PackError
 from campaign.packguard import check_output, check_query
 from campaign.resources import bundled_dir
 from campaign.schema import FACT_COLUMNS, FORBIDDEN_OUTPUT_COLUMNS, OPTIONAL_FACT_COLUMNS
+
+if TYPE_CHECKING:
+    from campaign.config import CampaignConfig
 
 AUDIENCES = ("cohort", "individual", "aggregate")
 HEADER_KEYS = {"name", "title", "audience", "needs", "copy", "params"}
@@ -161,6 +164,27 @@ def discover_packs(dirs: list[Path]) -> list[Pack]:
                 )
             packs[pack.name] = pack
     return list(packs.values())
+
+
+def check_param_tables(config: CampaignConfig, source: Path) -> None:
+    """Every `[params.<pack>]` of a campaign file names one of its packs, and every parameter in
+    it one of that pack's: a typo is an error naming the known ones, never silently ignored.
+    Packs that do not parse are left to the commands that run or lint them."""
+    try:
+        packs = {p.name: p for p in discover_packs(pack_dirs(config.packs, config.root))}
+    except PackError:
+        return
+    for name, values in config.params.items():
+        if name not in packs:
+            raise ConfigError(
+                f"[params.{name}] names no pack (the packs are: {', '.join(sorted(packs))})",
+                source,
+            )
+        for key, value in values.items():
+            try:
+                coerce_param(packs[name], key, value)
+            except ConfigError as exc:
+                raise ConfigError(f"[params.{name}]: {exc.message}", source) from None
 
 
 def coerce_param(pack: Pack, name: str, raw: Any) -> Any:
