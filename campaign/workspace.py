@@ -1,8 +1,10 @@
 """The workspace: one DuckDB connection whose views make any dataset look canonical to the packs.
 
-Data stays in Parquet and is read in place. Privacy filters (opt-outs, minimum age) are applied in
-the `listens` view itself, so no pack can see a removed listener. Derived tables that several packs
-share (daily rollups, local days, track names) are computed once here.
+Data stays in Parquet and is read in place; free text is read without unsafe characters
+(campaign.safetext), whichever tool wrote the Parquet. Privacy filters (opt-outs, minimum age)
+are applied once, in the allowed-listener set that every listener-level view reads, so no pack
+can see a removed listener. Derived tables that several packs share (daily rollups, local days,
+track names) are computed once here.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from campaign.config import CampaignConfig
 from campaign.errors import InputError
 from campaign.events import KIND_PRIORITY, Event, build_calendar
 from campaign.packguard import create_guard_tables
+from campaign.safetext import strip_unsafe_sql
 from campaign.schema import TABLES
 
 # Listener-level views and tables (one row per listener or play): filtered by the allowed-listener
@@ -138,8 +141,12 @@ def open_workspace(
 
     for table in TABLES.values():
         if table.name in files:
+            columns = ", ".join(
+                f"{strip_unsafe_sql(c.name)} AS {c.name}" if c.free_text else c.name
+                for c in table.columns
+            )
             con.execute(
-                f"CREATE VIEW raw_{table.name} AS SELECT {', '.join(table.names)} "
+                f"CREATE VIEW raw_{table.name} AS SELECT {columns} "
                 f"FROM read_parquet({_sql_list(files[table.name])}, union_by_name = true)"
             )
         else:
