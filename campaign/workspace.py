@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from campaign.config import CampaignConfig
-from campaign.errors import InputError
+from campaign.errors import ConfigError, InputError
 from campaign.events import KIND_PRIORITY, Event, build_calendar
 from campaign.packguard import create_guard_tables
 from campaign.safetext import strip_unsafe_sql
@@ -73,12 +73,49 @@ def _parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     return [r[0] for r in rows]
 
 
+_INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
+# The Parquet types each canonical type is read from; a number written as a float (pandas does
+# that to a column with gaps) still reads as a count.
+_NUMBERS = (*_INTEGERS, "UBIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
+_READABLE_AS: dict[str, tuple[str, ...]] = {
+    "VARCHAR": ("VARCHAR", *_INTEGERS, "UBIGINT", "HUGEINT", "UUID"),
+    "TIMESTAMPTZ": ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS",
+                    "TIMESTAMP_S"),
+    "DATE": ("DATE",),
+    "INTEGER": _NUMBERS,
+    "BIGINT": _NUMBERS,
+    "BOOLEAN": ("BOOLEAN",),
+    "VARCHAR[]": ("VARCHAR[]",),
+}  # fmt: skip
+
+
+def _check_types(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
+    """Every canonical column of the file has a type it can be read as, else one sentence naming
+    the file, the table and the column (rather than a DuckDB error mid-run)."""
+    literal = "'" + str(path).replace("'", "''") + "'"
+    found = dict(
+        con.execute(
+            f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet({literal}))"
+        ).fetchall()
+    )
+    for column in TABLES[table].columns:
+        kind = found.get(column.name)
+        if kind is None or kind.strip('"') == "NULL":  # absent, or a column of nothing but NULL
+            continue
+        if kind.split("(")[0] not in _READABLE_AS[column.type]:
+            raise InputError(
+                f"column '{column.name}' of table {table} is {kind}, but must be {column.type}",
+                path,
+            )
+
+
 def _classify(con: duckdb.DuckDBPyConnection, path: Path) -> str:
-    """Which canonical table a Parquet file holds, judged by its columns."""
+    """Which canonical table a Parquet file holds, judged by its columns and checked by type."""
     columns = set(_parquet_columns(con, path))
     # the most specific table first: playlist_tracks also has a track_id, playlists a user_id
     for table in sorted(TABLES.values(), key=lambda t: len(t.required), reverse=True):
         if set(table.required) <= columns:
+            _check_types(con, path, table.name)
             return table.name
     best = max(TABLES.values(), key=lambda t: len(set(t.required) & columns))
     missing = sorted(set(best.required) - columns)
@@ -142,7 +179,7 @@ def open_workspace(
     for table in TABLES.values():
         if table.name in files:
             columns = ", ".join(
-                f"{strip_unsafe_sql(c.name)} AS {c.name}" if c.free_text else c.name
+                f"{strip_unsafe_sql(c.name) if c.free_text else c.name}::{c.type} AS {c.name}"
                 for c in table.columns
             )
             con.execute(
@@ -153,7 +190,7 @@ def open_workspace(
             columns = ", ".join(f"NULL::{c.type} AS {c.name}" for c in table.columns)
             con.execute(f"CREATE VIEW raw_{table.name} AS SELECT {columns} LIMIT 0")
 
-    markets = _markets(con, config)
+    markets = _markets(con, config, files)
     con.execute("CREATE TEMP TABLE market_tz (market VARCHAR, tz VARCHAR)")
     con.executemany(
         "INSERT INTO market_tz VALUES (?, ?)", [(m, config.timezone(m)) for m in markets]
@@ -165,7 +202,14 @@ def open_workspace(
     _create_individual_scope(con)
 
     first, last = con.execute("SELECT min(day), max(day) FROM daily_streams").fetchone()
-    years = range(first.year, last.year + 1) if first else range(0)
+    if first is None:
+        period = f"year {config.year}" if config.year else "the data's period"
+        raise ConfigError(
+            f"no plays or daily counts are left in markets {', '.join(markets)} and {period} "
+            "once opted-out and under-age listeners are removed",
+            "year" if config.year else "markets",
+        )
+    years = range(first.year, last.year + 1)
     events = build_calendar(markets, years, config.locales, config.events)
     _create_events(con, events)
     create_guard_tables(con)
@@ -196,7 +240,10 @@ def _available_tables(files: dict[str, list[Path]]) -> set[str]:
     return tables | (set(files) & {"users", "tracks", "playlists", "playlist_tracks"})
 
 
-def _markets(con: duckdb.DuckDBPyConnection, config: CampaignConfig) -> list[str]:
+def _markets(
+    con: duckdb.DuckDBPyConnection, config: CampaignConfig, files: dict[str, list[Path]]
+) -> list[str]:
+    """The campaign's markets that the data holds; none at all is an error saying why."""
     found = [
         r[0]
         for r in con.execute(
@@ -205,9 +252,24 @@ def _markets(con: duckdb.DuckDBPyConnection, config: CampaignConfig) -> list[str
         ).fetchall()
         if r[0] is not None
     ]
-    if config.markets:
-        return sorted(set(config.markets) & set(found))
-    return sorted(found)
+    sources = [p for table in ("listens", "daily_streams") for p in files.get(table, [])]
+    if not found:
+        where = sources[0] if len(sources) == 1 else f"{sources[0].parent} ({len(sources)} files)"
+        raise InputError(
+            "holds no plays or daily counts with a market: the listens and daily_streams tables "
+            "have no rows (or column 'market' is empty in every row)",
+            where,
+        )
+    if not config.markets:
+        return sorted(found)
+    kept = sorted(set(config.markets) & set(found))
+    if not kept:
+        raise ConfigError(
+            f"setting 'markets' asks for {', '.join(config.markets)}, but column 'market' of the "
+            f"data holds only {', '.join(sorted(found)[:20])}",
+            "markets",
+        )
+    return kept
 
 
 def _period_filter(config: CampaignConfig, column: str) -> str:

@@ -78,8 +78,19 @@ def test_a_failure_midway_leaves_no_partial_file(tmp_path: Path, monkeypatch) ->
 def test_the_smallest_spec_it_accepts_is_generated(tmp_path: Path) -> None:
     result = runner.invoke(
         app,
-        ["synth", "--out", str(tmp_path / "l.parquet"), "--plays", "1000", "--users", "100"]
-        + ["--markets", "GB", "--events", "20"],
+        [
+            "synth",
+            "--out",
+            str(tmp_path / "l.parquet"),
+            "--plays",
+            "1000",
+            "--users",
+            "100",
+            "--markets",
+            "GB",
+            "--events",
+            "20",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "l.truth.json").is_file()
