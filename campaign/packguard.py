@@ -104,8 +104,10 @@ def check_query(pack: Pack) -> None:
     finally:
         con.close()
     if tree.get("error") or len(tree.get("statements", [])) != 1:
+        why = str(tree.get("error_message") or "").splitlines()[:1]
         raise PackError(
-            "the query must be one SELECT statement (no other statement, no second query)",
+            "the query must be one SELECT statement (no other statement, no second query, "
+            f"no PIVOT){': ' + why[0] if why else ''}",
             pack.path,
             pack.sql_line,
         )
