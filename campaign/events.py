@@ -213,39 +213,42 @@ def load_event_file(path: Path) -> list[Event]:
         ) from None
     events: list[Event] = []
     cleaned = 0
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = {"date", "name"} - set(reader.fieldnames or [])
-    if missing:
-        raise InputError(f"the events file needs the columns {', '.join(sorted(missing))}", path)
-    for line, row in enumerate(reader, start=2):
-        try:
-            day = date.fromisoformat((row.get("date") or "").strip())
-        except ValueError:
+    with io.StringIO(text, newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"date", "name"} - set(reader.fieldnames or [])
+        if missing:
             raise InputError(
-                f"'{row.get('date')}' is not a date (YYYY-MM-DD)", path, line
-            ) from None
-        kind = (row.get("kind") or "news").strip() or "news"
-        if kind not in KINDS:
-            raise InputError(f"kind '{kind}' is not one of {', '.join(KINDS)}", path, line)
-        names = {"en": row.get("name") or ""}
-        names.update(
-            {
-                k.removeprefix("name_"): v
-                for k, v in row.items()
-                if k and k.startswith("name_") and v
-            }
-        )
-        safe = {locale: strip_unsafe(name).strip() for locale, name in names.items()}
-        cleaned += sum(safe[locale] != name.strip() for locale, name in names.items())
-        names = safe
-        if not names["en"]:
-            raise InputError("the event has no name", path, line)
-        raw_markets = (row.get("markets") or GLOBAL_MARKET).replace(";", " ").split()
-        try:
-            markets = [normalise_market(m) for m in raw_markets] or [GLOBAL_MARKET]
-        except ConfigError as exc:
-            raise InputError(exc.message, path, line) from None
-        events.extend(Event(day, m, kind, names, path.name) for m in markets)
+                f"the events file needs the columns {', '.join(sorted(missing))}", path
+            )
+        for line, row in enumerate(reader, start=2):
+            try:
+                day = date.fromisoformat((row.get("date") or "").strip())
+            except ValueError:
+                raise InputError(
+                    f"'{row.get('date')}' is not a date (YYYY-MM-DD)", path, line
+                ) from None
+            kind = (row.get("kind") or "news").strip() or "news"
+            if kind not in KINDS:
+                raise InputError(f"kind '{kind}' is not one of {', '.join(KINDS)}", path, line)
+            names = {"en": row.get("name") or ""}
+            names.update(
+                {
+                    k.removeprefix("name_"): v
+                    for k, v in row.items()
+                    if k and k.startswith("name_") and v
+                }
+            )
+            safe = {locale: strip_unsafe(name).strip() for locale, name in names.items()}
+            cleaned += sum(safe[locale] != name.strip() for locale, name in names.items())
+            names = safe
+            if not names["en"]:
+                raise InputError("the event has no name", path, line)
+            raw_markets = (row.get("markets") or GLOBAL_MARKET).replace(";", " ").split()
+            try:
+                markets = [normalise_market(m) for m in raw_markets] or [GLOBAL_MARKET]
+            except ConfigError as exc:
+                raise InputError(exc.message, path, line) from None
+            events.extend(Event(day, m, kind, names, path.name) for m in markets)
     if cleaned:
         log.warning(
             "%s: %d event names cleaned of bidi, private-use or control characters",
