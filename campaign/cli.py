@@ -85,9 +85,10 @@ def _parse_params(values: list[str] | None) -> dict[str, dict[str, str]]:
 
 
 def _config(campaign_file: Path | None, **overrides: Any) -> Any:
-    from campaign.config import CampaignConfig, load_config
+    from campaign.config import CampaignConfig
+    from campaign.packs import load_campaign
 
-    config = load_config(campaign_file) if campaign_file else CampaignConfig()
+    config = load_campaign(campaign_file) if campaign_file else CampaignConfig()
     return config.with_overrides(**overrides)
 
 

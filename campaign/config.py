@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -23,6 +25,39 @@ class PrivacySettings:
     min_ms_played: int = 30000
     noise: str = "none"
     epsilon: float = 1.0
+    acknowledge_below_policy: bool = False
+
+    @property
+    def below_policy(self) -> tuple[str, ...]:
+        """The settings weaker than the policy (the defaults), one phrase each: a campaign may
+        use them only with `acknowledge_below_policy = true`, and the outputs say so."""
+        policy = PrivacySettings()
+        weaker = []
+        if self.k_min < policy.k_min:
+            weaker.append(f"k_min = {self.k_min} (policy {policy.k_min})")
+        if self.individual and self.individual_min_population < policy.individual_min_population:
+            weaker.append(
+                f"individual_min_population = {self.individual_min_population} "
+                f"(policy {policy.individual_min_population})"
+            )
+        if self.min_age < policy.min_age:
+            weaker.append(f"min_age = {self.min_age} (policy {policy.min_age})")
+        if self.noise == "dp" and self.epsilon > policy.epsilon:
+            weaker.append(f"epsilon = {self.epsilon:g} (policy at most {policy.epsilon:g})")
+        return tuple(weaker)
+
+
+# The range each number may take: (lowest, highest), inclusive; None = no bound.
+RANGES: dict[str, tuple[float | None, float | None]] = {
+    "k_min": (2, None),
+    "individual_min_population": (1, None),
+    "min_age": (13, 120),
+    "min_ms_played": (0, 3_600_000),
+    "year": (1950, 2100),
+    "shortlist": (1, 10_000),
+    "candidates_per_pack": (1, 1_000_000),
+}
+MAX_EPSILON = 10.0  # beyond this the noise no longer protects anyone
 
 
 @dataclass(frozen=True)
@@ -44,6 +79,11 @@ class CampaignConfig:
     timezones: dict[str, str] = field(default_factory=dict)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     root: Path = Path(".")  # the folder of campaign.toml: relative paths start here
+
+    @property
+    def below_policy(self) -> tuple[str, ...]:
+        """The privacy settings weaker than the policy, for the manifest and the gallery."""
+        return self.privacy.below_policy
 
     def timezone(self, market: str) -> str:
         return market_timezone(market, self.timezones)
@@ -87,14 +127,89 @@ def _typed(value: Any, default: Any, key: str, path: Path) -> Any:
     return value
 
 
-def load_config(path: Path) -> CampaignConfig:
-    """Read and validate a campaign.toml."""
+def _check_range(key: str, value: float, path: Path) -> None:
+    low, high = RANGES[key]
+    if (low is not None and value < low) or (high is not None and value > high):
+        allowed = (
+            f"from {low:,} to {high:,}"
+            if low is not None and high is not None
+            else f"at least {low:,}"
+            if low is not None
+            else f"at most {high:,}"
+        )
+        raise ConfigError(f"setting '{key}' must be {allowed}, not {value!r}", path)
+
+
+def _check_privacy(privacy: PrivacySettings, path: Path) -> None:
+    """Every privacy setting in its range; a setting weaker than the policy only when the
+    campaign acknowledges it."""
+    if privacy.noise not in NOISE_MODES:
+        raise ConfigError(f"privacy.noise must be one of {', '.join(NOISE_MODES)}", path)
+    for key in ("k_min", "individual_min_population", "min_age", "min_ms_played"):
+        _check_range(key, getattr(privacy, key), path)
+    if not 0 < privacy.epsilon <= MAX_EPSILON:
+        raise ConfigError(
+            f"setting 'epsilon' must be above 0 and at most {MAX_EPSILON:g}, not "
+            f"{privacy.epsilon!r}",
+            path,
+        )
+    if privacy.below_policy and not privacy.acknowledge_below_policy:
+        raise ConfigError(
+            f"[privacy] {'; '.join(privacy.below_policy)} is below the privacy policy; set "
+            "acknowledge_below_policy = true in [privacy] to run it anyway",
+            path,
+        )
+
+
+def _check_name(name: str, path: Path) -> None:
+    """A campaign name is a plain folder name: output goes to <output>/<name>/ and nowhere else."""
+    if (
+        not name.strip()
+        or name in {".", ".."}
+        or any(c in name for c in "/\\:")
+        or any(ord(c) < 32 for c in name)
+        or name != name.strip()
+    ):
+        raise ConfigError(
+            f"setting 'name' must be a plain folder name (letters, digits, '-', '_', no '/', "
+            f"'..' or surrounding spaces), not {name!r}",
+            path,
+        )
+
+
+def _check_output(output: Path, path: Path) -> None:
+    """The output folder exists as a writable folder, or can be made in a writable one."""
+    existing = output
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise ConfigError(f"setting 'output' is '{output}', but '{existing}' is a file", path)
+    try:  # os.access says yes to root even on /proc: make (and remove) a folder of our own
+        os.rmdir(tempfile.mkdtemp(prefix=".campaign-probe-", dir=existing))
+    except OSError:
+        raise ConfigError(
+            f"setting 'output' is '{output}', but '{existing}' is not writable", path
+        ) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError("the campaign file does not exist", path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"is not UTF-8 text (byte {exc.start} cannot be read); save it as UTF-8", path
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot be read ({exc.strerror})", path) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"is not valid TOML ({exc})", path) from None
+
+
+def load_config(path: Path) -> CampaignConfig:
+    """Read and validate a campaign.toml."""
+    raw = _read_toml(path)
     _check_keys(raw, {"campaign", "privacy", "timezones", "params"}, "top level", path)
     root = path.resolve().parent
     defaults = CampaignConfig()
@@ -114,6 +229,10 @@ def load_config(path: Path) -> CampaignConfig:
             values[key] = _typed(value, 0, key, path)
         else:
             values[key] = _typed(value, getattr(defaults, key), key, path)
+        if key in RANGES:
+            _check_range(key, values[key], path)
+    _check_name(values.get("name", defaults.name), path)
+    _check_output(values["output"], path)
     if "markets" in values:
         try:
             values["markets"] = tuple(normalise_market(m) for m in values["markets"])
@@ -123,18 +242,23 @@ def load_config(path: Path) -> CampaignConfig:
     if problem:
         raise ConfigError(problem, path)
     privacy_raw = raw.get("privacy", {})
+    if not isinstance(privacy_raw, dict):
+        raise ConfigError("[privacy] must be a table of settings", path)
     _check_keys(privacy_raw, {f.name for f in fields(PrivacySettings)}, "privacy", path)
     base = PrivacySettings()
     privacy = replace(
         base, **{k: _typed(v, getattr(base, k), k, path) for k, v in privacy_raw.items()}
     )
-    if privacy.noise not in NOISE_MODES:
-        raise ConfigError(f"privacy.noise must be one of {', '.join(NOISE_MODES)}", path)
-    if privacy.k_min < 2:
-        raise ConfigError("privacy.k_min must be at least 2", path)
-    timezones = {normalise_market(k): str(v) for k, v in raw.get("timezones", {}).items()}
+    _check_privacy(privacy, path)
+    timezones_raw = raw.get("timezones", {})
+    if not isinstance(timezones_raw, dict):
+        raise ConfigError('[timezones] must be a table of MARKET = "Zone/Name"', path)
+    try:
+        timezones = {normalise_market(k): str(v) for k, v in timezones_raw.items()}
+    except ConfigError as exc:
+        raise ConfigError(exc.message, path) from None
     params = raw.get("params", {})
-    if not all(isinstance(v, dict) for v in params.values()):
+    if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
         raise ConfigError("[params] holds one table per pack, e.g. [params.event_spike]", path)
     config = replace(defaults, **values, privacy=privacy, timezones=timezones, params=dict(params))
     for market in timezones:
@@ -169,7 +293,10 @@ individual_min_population = 1000     # ... only in markets with at least this ma
 min_age = 18                         # listeners younger than this are removed before any pack runs
 min_ms_played = 30000                # a play counts as a stream from 30 s on
 noise = "none"                       # "dp" adds calibrated noise to every published count
-epsilon = 1.0
+epsilon = 1.0                        # the privacy budget of "dp", above 0 and at most 10
+# Settings weaker than the above (k_min < 50, individual_min_population < 1000, min_age < 18,
+# epsilon > 1) are refused unless acknowledged; the manifest and gallery then list them.
+acknowledge_below_policy = false
 
 [timezones]                          # the zone whose calendar day is a market's day
 # US = "America/Chicago"

@@ -7,6 +7,8 @@ Events come from three places: public holidays (the `holidays` package), dated c
 from __future__ import annotations
 
 import csv
+import io
+import logging
 import re
 import tomllib
 from collections.abc import Iterable
@@ -23,6 +25,9 @@ from campaign.grammar import contract
 from campaign.locales import language_key
 from campaign.markets import GLOBAL_MARKET, normalise_market
 from campaign.resources import ASSETS_DIR
+from campaign.safetext import strip_unsafe
+
+log = logging.getLogger(__name__)
 
 KINDS = ("holiday", "cultural", "news", "release", "custom")
 # When several events fall on one market-day, the fact names the most specific one. A `window`
@@ -231,8 +236,15 @@ def load_event_file(path: Path) -> list[Event]:
     """
     if not path.is_file():
         raise InputError("the events file does not exist", path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"is not UTF-8 text (byte {exc.start} cannot be read); save it as UTF-8", path
+        ) from None
     events: list[Event] = []
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    cleaned = 0
+    with io.StringIO(text, newline="") as handle:
         reader = csv.DictReader(handle)
         missing = {"date", "name"} - set(reader.fieldnames or [])
         if missing:
@@ -249,14 +261,17 @@ def load_event_file(path: Path) -> list[Event]:
             kind = (row.get("kind") or "news").strip() or "news"
             if kind not in KINDS:
                 raise InputError(f"kind '{kind}' is not one of {', '.join(KINDS)}", path, line)
-            names = {"en": (row.get("name") or "").strip()}
+            names = {"en": row.get("name") or ""}
             names.update(
                 {
-                    k.removeprefix("name_"): v.strip()
+                    k.removeprefix("name_"): v
                     for k, v in row.items()
                     if k and k.startswith("name_") and v
                 }
             )
+            safe = {locale: strip_unsafe(name).strip() for locale, name in names.items()}
+            cleaned += sum(safe[locale] != name.strip() for locale, name in names.items())
+            names = safe
             if not names["en"]:
                 raise InputError("the event has no name", path, line)
             raw_markets = (row.get("markets") or GLOBAL_MARKET).replace(";", " ").split()
@@ -265,6 +280,12 @@ def load_event_file(path: Path) -> list[Event]:
             except ConfigError as exc:
                 raise InputError(exc.message, path, line) from None
             events.extend(Event(day, m, kind, names, path.name) for m in markets)
+    if cleaned:
+        log.warning(
+            "%s: %d event names cleaned of bidi, private-use or control characters",
+            path.name,
+            cleaned,
+        )
     return events
 
 

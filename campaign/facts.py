@@ -9,7 +9,7 @@ from typing import Any
 
 from campaign.packs import Pack, run_pack
 from campaign.pii import KINDS, find_pii, placeholder
-from campaign.workspace import Workspace
+from campaign.workspace import Workspace, pack_scope
 
 # Subjects a listener wrote: screened for personal data before they can reach any output.
 USER_TEXT_KINDS = frozenset({"playlist", "playlist_title"})
@@ -98,9 +98,10 @@ def collect_facts(ws: Workspace, pack: Pack, params: dict[str, Any], year: int |
         return PackRun(
             pack, params, [], skipped=f"needs {', '.join(missing)}, which the data lacks"
         )
-    relation = run_pack(ws.con, pack, params)
-    columns = relation.columns
-    rows = relation.fetchall()
+    with pack_scope(ws.con, pack.audience):
+        relation = run_pack(ws.con, pack, params)
+        columns = relation.columns
+        rows = relation.fetchall()
     facts = []
     for row in rows:
         record = dict(zip(columns, row, strict=True))

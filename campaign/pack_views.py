@@ -13,6 +13,8 @@ from __future__ import annotations
 import duckdb
 
 SHARED_VIEWS = ("market_track_names", "listener_track_years")
+# Table macros: the first argument names the table (a view or one of the pack's own CTEs) read.
+SHARED_MACROS = ("tail_rank",)
 
 _STATEMENTS = (
     # The name a market last streamed a track under (charts spell titles per market).

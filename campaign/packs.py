@@ -14,7 +14,9 @@ from typing import Any
 
 import duckdb
 
+from campaign.config import CampaignConfig, load_config
 from campaign.errors import ConfigError, PackError
+from campaign.packguard import check_output, check_query
 from campaign.resources import bundled_dir
 from campaign.schema import FACT_COLUMNS, FORBIDDEN_OUTPUT_COLUMNS, OPTIONAL_FACT_COLUMNS
 
@@ -162,6 +164,35 @@ def discover_packs(dirs: list[Path]) -> list[Pack]:
     return list(packs.values())
 
 
+def load_campaign(path: Path) -> CampaignConfig:
+    """A campaign file read and validated, its `[params]` checked against its packs too."""
+    config = load_config(path)
+    if config.params:
+        check_param_tables(config, path)
+    return config
+
+
+def check_param_tables(config: CampaignConfig, source: Path) -> None:
+    """Every `[params.<pack>]` of a campaign file names one of its packs, and every parameter in
+    it one of that pack's: a typo is an error naming the known ones, never silently ignored.
+    Packs that do not parse are left to the commands that run or lint them."""
+    try:
+        packs = {p.name: p for p in discover_packs(pack_dirs(config.packs, config.root))}
+    except PackError:
+        return
+    for name, values in config.params.items():
+        if name not in packs:
+            raise ConfigError(
+                f"[params.{name}] names no pack (the packs are: {', '.join(sorted(packs))})",
+                source,
+            )
+        for key, value in values.items():
+            try:
+                coerce_param(packs[name], key, value)
+            except ConfigError as exc:
+                raise ConfigError(f"[params.{name}]: {exc.message}", source) from None
+
+
 def coerce_param(pack: Pack, name: str, raw: Any) -> Any:
     """A parameter override, converted to the type of the pack's default."""
     if name not in pack.params:
@@ -195,17 +226,24 @@ def resolve_params(pack: Pack, *overrides: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
+OUTPUT_TABLE = "pack_output"
+
+
 def run_pack(
     con: duckdb.DuckDBPyConnection, pack: Pack, params: dict[str, Any]
 ) -> duckdb.DuckDBPyRelation:
-    """Run a pack with bound parameters and check its output columns."""
+    """Run a pack with bound parameters; its output is checked (columns, then every value) before
+    it is returned, so nothing a refused pack made reaches anything else."""
+    check_query(pack)
     try:
-        relation = con.sql(pack.sql, params=params)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {OUTPUT_TABLE} AS {pack.sql}", params)
     except duckdb.Error as exc:
         raise PackError(
             f"the query failed: {str(exc).splitlines()[0]}", pack.path, pack.sql_line
         ) from None
+    relation = con.table(OUTPUT_TABLE)
     check_columns(pack, relation.columns)
+    check_output(con, pack, OUTPUT_TABLE)
     return relation
 
 

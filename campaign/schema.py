@@ -13,6 +13,7 @@ class Column:
     name: str
     type: str  # a DuckDB type
     nullable: bool = True
+    free_text: bool = False  # typed by people (titles, names): cleaned by campaign.safetext
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,11 @@ LISTENS = Table(
         Column("user_id", "VARCHAR", nullable=False),
         Column("played_at", "TIMESTAMPTZ", nullable=False),
         Column("track_id", "VARCHAR", nullable=False),
-        Column("track_name", "VARCHAR", nullable=False),
-        Column("artist_name", "VARCHAR", nullable=False),
-        Column("album_name", "VARCHAR"),
+        Column("track_name", "VARCHAR", nullable=False, free_text=True),
+        Column("artist_name", "VARCHAR", nullable=False, free_text=True),
+        Column("album_name", "VARCHAR", free_text=True),
         Column("market", "VARCHAR", nullable=False),
-        Column("city", "VARCHAR"),
+        Column("city", "VARCHAR", free_text=True),
         Column("ms_played", "INTEGER"),
         Column("skipped", "BOOLEAN"),
         Column("platform", "VARCHAR"),
@@ -52,8 +53,8 @@ DAILY_STREAMS = Table(
         Column("day", "DATE", nullable=False),
         Column("market", "VARCHAR", nullable=False),
         Column("track_id", "VARCHAR", nullable=False),
-        Column("track_name", "VARCHAR", nullable=False),
-        Column("artist_name", "VARCHAR", nullable=False),
+        Column("track_name", "VARCHAR", nullable=False, free_text=True),
+        Column("artist_name", "VARCHAR", nullable=False, free_text=True),
         Column("streams", "BIGINT", nullable=False),
         Column("listeners", "BIGINT"),
     ),
@@ -99,7 +100,7 @@ PLAYLISTS = Table(
     (
         Column("playlist_id", "VARCHAR", nullable=False),
         Column("user_id", "VARCHAR", nullable=False),
-        Column("name", "VARCHAR", nullable=False),
+        Column("name", "VARCHAR", nullable=False, free_text=True),
         Column("created_at", "TIMESTAMPTZ"),
     ),
 )
@@ -135,6 +136,27 @@ FACT_COLUMNS: tuple[str, ...] = (
     "population",
 )
 OPTIONAL_FACT_COLUMNS: tuple[str, ...] = ("detail",)
+
+# The views and tables a pack may read (`needs`); the raw tables behind them are not among them.
+PACK_TABLES: frozenset[str] = frozenset(
+    {
+        "listens",
+        "streams",
+        "listener_track_days",
+        "daily_streams",
+        "market_days",
+        "market_years",
+        "market_tz",
+        "events",
+        "event_days",
+        "track_names",
+        "users",
+        "tracks",
+        "playlists",
+        "playlist_tracks",
+        "user_markets",
+    }
+)
 
 # Columns that identify a person or a moment finer than a day: a pack must never return them.
 FORBIDDEN_OUTPUT_COLUMNS: frozenset[str] = frozenset(

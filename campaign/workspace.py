@@ -1,14 +1,16 @@
 """The workspace: one DuckDB connection whose views make any dataset look canonical to the packs.
 
-Data stays in Parquet and is read in place. Privacy filters (opt-outs, minimum age) are applied in
-the `listens` view itself, so no pack can see a removed listener. Derived tables that several packs
-share (daily rollups, local days, track names) are computed once here.
+Data stays in Parquet and is read in place; free text is read without unsafe characters
+(campaign.safetext), whichever tool wrote the Parquet. Privacy filters (opt-outs, minimum age)
+are applied once, in the allowed-listener set that every listener-level view reads, so no pack
+can see a removed listener. Derived tables that several packs share (daily rollups, local days,
+track names) are computed once here.
 """
 
 from __future__ import annotations
 
-import glob
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,11 +18,25 @@ from pathlib import Path
 import duckdb
 
 from campaign.config import CampaignConfig
-from campaign.errors import InputError
+from campaign.datafiles import create_raw_views, resolve_data
+from campaign.errors import ConfigError, InputError
 from campaign.events import KIND_PRIORITY, Event, build_calendar
 from campaign.locales import calendar_locales
 from campaign.pack_views import SHARED_VIEWS, create_pack_views
-from campaign.schema import TABLES
+from campaign.packguard import create_guard_tables
+
+# Listener-level views and tables (one row per listener or play): filtered by the allowed-listener
+# set, and again to listeners of known age in the `individual` schema.
+LISTENER_VIEWS = (
+    "listens",
+    "streams",
+    "listener_track_days",
+    "users",
+    "playlists",
+    "playlist_tracks",
+    "user_markets",
+)
+INDIVIDUAL_SCOPE = "individual"
 
 # How far before the campaign period the data is kept, so baselines of early-January facts exist.
 BASELINE_MARGIN_DAYS = 70
@@ -41,72 +57,6 @@ class Workspace:
         self.con.close()
 
 
-def _sql_list(paths: Iterable[Path]) -> str:
-    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
-
-
-def _parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    try:
-        rows = con.execute(
-            "SELECT name FROM parquet_schema(?) "
-            "WHERE name <> 'duckdb_schema' AND num_children IS NULL",
-            [str(path)],
-        ).fetchall()
-    except duckdb.Error:
-        raise InputError("is not a readable Parquet file", path) from None
-    return [r[0] for r in rows]
-
-
-def _classify(con: duckdb.DuckDBPyConnection, path: Path) -> str:
-    """Which canonical table a Parquet file holds, judged by its columns."""
-    columns = set(_parquet_columns(con, path))
-    # the most specific table first: playlist_tracks also has a track_id, playlists a user_id
-    for table in sorted(TABLES.values(), key=lambda t: len(t.required), reverse=True):
-        if set(table.required) <= columns:
-            return table.name
-    best = max(TABLES.values(), key=lambda t: len(set(t.required) & columns))
-    missing = sorted(set(best.required) - columns)
-    raise InputError(
-        f"does not hold a canonical table (closest is '{best.name}', missing {', '.join(missing)})",
-        path,
-    )
-
-
-def resolve_data(
-    con: duckdb.DuckDBPyConnection, sources: Sequence[Path | str]
-) -> dict[str, list[Path]]:
-    """Sort data sources (ingested folders, Parquet files, globs) into canonical tables."""
-    found: dict[str, list[Path]] = {}
-    for source in sources:
-        text = str(source)
-        if any(ch in text for ch in "*?["):
-            matches = [Path(p) for p in sorted(glob.glob(text, recursive=True))]
-            if not matches:
-                raise InputError("matches no file", text)
-        else:
-            path = Path(text)
-            if not path.exists():
-                raise InputError("does not exist", path)
-            matches = [path]
-        for match in matches:
-            if match.is_dir():
-                tables = [t for t in TABLES if (match / t).is_dir()]
-                if tables:
-                    for table in tables:
-                        found.setdefault(table, []).extend(
-                            sorted((match / table).glob("*.parquet"))
-                        )
-                    continue
-                files = sorted(match.glob("*.parquet"))
-                if not files:
-                    raise InputError("holds no Parquet files and no ingested tables", match)
-            else:
-                files = [match]
-            for file in files:
-                found.setdefault(_classify(con, file), []).append(file)
-    return {table: files for table, files in found.items() if files}
-
-
 def open_workspace(
     config: CampaignConfig,
     data: Sequence[Path | str],
@@ -123,17 +73,9 @@ def open_workspace(
     if "listens" not in files and "daily_streams" not in files:
         raise InputError("holds neither listens nor daily_streams", ", ".join(map(str, data)))
 
-    for table in TABLES.values():
-        if table.name in files:
-            con.execute(
-                f"CREATE VIEW raw_{table.name} AS SELECT {', '.join(table.names)} "
-                f"FROM read_parquet({_sql_list(files[table.name])}, union_by_name = true)"
-            )
-        else:
-            columns = ", ".join(f"NULL::{c.type} AS {c.name}" for c in table.columns)
-            con.execute(f"CREATE VIEW raw_{table.name} AS SELECT {columns} LIMIT 0")
+    create_raw_views(con, files)
 
-    markets = _markets(con, config)
+    markets = _markets(con, config, files)
     con.execute("CREATE TEMP TABLE market_tz (market VARCHAR, tz VARCHAR)")
     con.executemany(
         "INSERT INTO market_tz VALUES (?, ?)", [(m, config.timezone(m)) for m in markets]
@@ -143,11 +85,20 @@ def open_workspace(
     create_pack_views(con)
     if "playlists" in files:
         _create_user_markets(con)
+    _create_individual_scope(con)
 
     first, last = con.execute("SELECT min(day), max(day) FROM daily_streams").fetchone()
-    years = range(first.year, last.year + 1) if first else range(0)
+    if first is None:
+        period = f"year {config.year}" if config.year else "the data's period"
+        raise ConfigError(
+            f"no plays or daily counts are left in markets {', '.join(markets)} and {period} "
+            "once opted-out and under-age listeners are removed",
+            "year" if config.year else "markets",
+        )
+    years = range(first.year, last.year + 1)
     events = build_calendar(markets, years, calendar_locales(config, markets), config.events)
     _create_events(con, events)
+    create_guard_tables(con)
     population = dict(
         con.execute(
             "SELECT market, count(DISTINCT user_id) FROM listens GROUP BY market"
@@ -176,7 +127,10 @@ def _available_tables(files: dict[str, list[Path]]) -> set[str]:
     return tables | (set(files) & {"users", "tracks", "playlists", "playlist_tracks"})
 
 
-def _markets(con: duckdb.DuckDBPyConnection, config: CampaignConfig) -> list[str]:
+def _markets(
+    con: duckdb.DuckDBPyConnection, config: CampaignConfig, files: dict[str, list[Path]]
+) -> list[str]:
+    """The campaign's markets that the data holds; none at all is an error saying why."""
     found = [
         r[0]
         for r in con.execute(
@@ -185,9 +139,24 @@ def _markets(con: duckdb.DuckDBPyConnection, config: CampaignConfig) -> list[str
         ).fetchall()
         if r[0] is not None
     ]
-    if config.markets:
-        return sorted(set(config.markets) & set(found))
-    return sorted(found)
+    sources = [p for table in ("listens", "daily_streams") for p in files.get(table, [])]
+    if not found:
+        where = sources[0] if len(sources) == 1 else f"{sources[0].parent} ({len(sources)} files)"
+        raise InputError(
+            "holds no plays or daily counts with a market: the listens and daily_streams tables "
+            "have no rows (or column 'market' is empty in every row)",
+            where,
+        )
+    if not config.markets:
+        return sorted(found)
+    kept = sorted(set(config.markets) & set(found))
+    if not kept:
+        raise ConfigError(
+            f"setting 'markets' asks for {', '.join(config.markets)}, but column 'market' of the "
+            f"data holds only {', '.join(sorted(found)[:20])}",
+            "markets",
+        )
+    return kept
 
 
 def _period_filter(config: CampaignConfig, column: str) -> str:
@@ -201,35 +170,63 @@ def _period_filter(config: CampaignConfig, column: str) -> str:
     )
 
 
-def _last_year(con: duckdb.DuckDBPyConnection) -> int:
-    """The latest year in the plays (Parquet statistics make this cheap): ages are judged then."""
-    last = con.execute(
-        "SELECT year(max(played_at) AT TIME ZONE 'UTC') FROM raw_listens"
+def _first_fact_day(con: duckdb.DuckDBPyConnection, config: CampaignConfig) -> date:
+    """The earliest local day any fact can cover: the start of the plays in the campaign's
+    markets and period, in each market's own time, and never before the campaign year."""
+    first = con.execute(
+        f"""
+        SELECT min(CAST(timezone(tz.tz, f.first_play) AS DATE)) FROM (
+            SELECT market, min(played_at) AS first_play FROM raw_listens l
+            WHERE {_period_filter(config, "l.played_at")} GROUP BY market
+        ) f JOIN market_tz tz USING (market)
+        """
     ).fetchone()[0]
-    return int(last) if last is not None else date.today().year
+    if config.year is not None:
+        return max(first, date(config.year, 1, 1)) if first else date(config.year, 1, 1)
+    return first or date.today()
+
+
+def youngest_allowed_birth_year(first_day: date, min_age: int) -> int:
+    """The latest birth year of a listener who is surely `min_age` on every day from `first_day`:
+    a birth year alone leaves the birthday open, so one born in year b is surely `a` years old on
+    day d only when d.year - b - 1 >= a."""
+    return first_day.year - 1 - min_age
+
+
+def _create_allowed_listeners(con: duckdb.DuckDBPyConnection, config: CampaignConfig) -> None:
+    """The one definition of who may be counted. `excluded_listeners`: opted out, or possibly
+    under `min_age` on a day a fact can cover; they are removed from every view. `aged_listeners`:
+    the rest of those whose birth year is known, the only ones an individual fact may be about."""
+    youngest = youngest_allowed_birth_year(_first_fact_day(con, config), config.privacy.min_age)
+    con.execute(
+        f"""
+        CREATE TABLE excluded_listeners AS
+        SELECT DISTINCT user_id FROM raw_users
+        WHERE user_id IS NOT NULL AND (coalesce(opted_out, false) OR birth_year > {youngest})
+        """
+    )
+    con.execute(
+        f"""
+        CREATE TABLE aged_listeners AS
+        SELECT DISTINCT user_id FROM raw_users
+        WHERE birth_year IS NOT NULL AND birth_year <= {youngest}
+        EXCEPT SELECT user_id FROM excluded_listeners
+        """
+    )
 
 
 def _create_listens(
     con: duckdb.DuckDBPyConnection, config: CampaignConfig, markets: list[str]
 ) -> None:
-    """`listens` without opted-out or under-age listeners, in the campaign's markets and period."""
-    reference_year = config.year or _last_year(con)
-    youngest_birth_year = int(reference_year) - int(config.privacy.min_age)
-    con.execute(
-        f"""
-        CREATE VIEW excluded_users AS
-        SELECT DISTINCT user_id FROM raw_users
-        WHERE coalesce(opted_out, false) OR birth_year > {youngest_birth_year}
-        """
-    )
+    """The listener-level views, every one filtered by the allowed-listener set."""
+    _create_allowed_listeners(con, config)
     market_list = ", ".join("'" + m.replace("'", "''") + "'" for m in markets) or "NULL"
     con.execute(
         f"""
         CREATE VIEW listens AS
-        SELECT l.* FROM raw_listens l
+        SELECT l.* FROM raw_listens l ANTI JOIN excluded_listeners x USING (user_id)
         WHERE l.market IN ({market_list})
           AND {_period_filter(config, "l.played_at")}
-          AND l.user_id NOT IN (SELECT user_id FROM excluded_users)
         """
     )
     con.execute(
@@ -240,12 +237,15 @@ def _create_listens(
         WHERE l.ms_played >= {int(config.privacy.min_ms_played)} OR l.ms_played IS NULL
         """
     )
-    con.execute("CREATE VIEW users AS SELECT * FROM raw_users")
+    con.execute(
+        "CREATE VIEW users AS "
+        "SELECT u.* FROM raw_users u ANTI JOIN excluded_listeners USING (user_id)"
+    )
     con.execute("CREATE VIEW tracks AS SELECT * FROM raw_tracks")
     con.execute(
         """
         CREATE VIEW playlists AS
-        SELECT * FROM raw_playlists WHERE user_id NOT IN (SELECT user_id FROM excluded_users)
+        SELECT p.* FROM raw_playlists p ANTI JOIN excluded_listeners USING (user_id)
         """
     )
     con.execute(
@@ -256,12 +256,49 @@ def _create_listens(
     )
 
 
+def _create_individual_scope(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema `individual`: the same listener-level views, kept to listeners of known age.
+    Individual packs run with it first on the search path (`pack_scope`)."""
+    con.execute(f"CREATE SCHEMA {INDIVIDUAL_SCOPE}")
+    for view in LISTENER_VIEWS:
+        exists = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ? "
+            "UNION ALL SELECT count(*) FROM duckdb_views() "
+            "WHERE schema_name = 'main' AND view_name = ?",
+            [view, view],
+        ).fetchall()
+        if not any(n for (n,) in exists):
+            continue
+        kept = (
+            "SEMI JOIN individual.playlists p USING (playlist_id)"
+            if view == "playlist_tracks"
+            else "SEMI JOIN aged_listeners a USING (user_id)"
+        )
+        con.execute(
+            f"CREATE VIEW {INDIVIDUAL_SCOPE}.{view} AS SELECT t.* FROM main.{view} t {kept}"
+        )
+
+
+@contextmanager
+def pack_scope(con: duckdb.DuckDBPyConnection, audience: str) -> Iterator[None]:
+    """Run a pack of this audience against the views it may read: an individual pack sees only
+    listeners of known age; every other pack the main views."""
+    if audience != "individual":
+        yield
+        return
+    con.execute(f"SET search_path = '{INDIVIDUAL_SCOPE},main'")
+    try:
+        yield
+    finally:
+        con.execute("RESET search_path")
+
+
 def _create_user_markets(con: duckdb.DuckDBPyConnection) -> None:
     """Each active listener's market, read once for the playlist packs: the `users` table says
     it, else the market of most of their plays."""
     con.execute(
         """
-        CREATE TEMP TABLE user_markets AS
+        CREATE TABLE user_markets AS
         SELECT l.user_id, coalesce(any_value(u.market), mode(l.market)) AS market
         FROM listens l LEFT JOIN raw_users u USING (user_id)
         GROUP BY l.user_id
@@ -289,7 +326,7 @@ def _create_rollups(
     # come from it without a count(DISTINCT) over the plays.
     con.execute(
         """
-        CREATE TEMP TABLE listener_track_days AS
+        CREATE TABLE listener_track_days AS
         SELECT market, day, user_id, track_id, count(*) AS plays FROM streams GROUP BY ALL
         """
     )

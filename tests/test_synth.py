@@ -41,7 +41,7 @@ from campaign.synth.rhythm import local_to_utc_us, utc_offsets_us
 SMALL = SynthSpec(plays=100_000, users=5_000, tracks=5_000, seed=7)
 TINY = SynthSpec(plays=20_000, users=1_500, tracks=1_000, plants_per_kind=2, seed=3)
 TZ_CASE = " ".join(f"WHEN '{m}' THEN '{market_timezone(m)}'" for m in SMALL.markets)
-ADULT_BY = SMALL.year - 18
+ADULT_BY = SMALL.adult_born_by  # surely 18 on 1 January, as the workspace judges
 # The kinds of docs/fact-kinds.md: the first column of its table.
 CONTRACT = Path(__file__).parent.parent / "docs" / "fact-kinds.md"
 KINDS = re.findall(r"^\| (\w+) \|", CONTRACT.read_text(encoding="utf-8"), re.MULTILINE)[1:]
@@ -300,10 +300,10 @@ def test_repeats_are_in_the_data_and_spread_over_the_day(small):
             "SELECT opted_out, birth_year FROM u WHERE user_id = ?", [user]
         ).fetchone()
         if e["role"] == "anomaly":
-            assert 30 <= plays <= 60 and not opted_out and born <= SMALL.year - 18
+            assert 30 <= plays <= 60 and not opted_out and born <= SMALL.adult_born_by
         else:
             assert plays >= 70
-            assert opted_out if e["role"] == "opted_out" else born > SMALL.year - 18
+            assert opted_out if e["role"] == "opted_out" else born > SMALL.adult_born_by
     anomalies = [e for e in repeats if e["role"] == "anomaly"]
     on_events = sum((e["market"], e["day"]) in events for e in anomalies)
     assert on_events == math.ceil(len(anomalies) / 2)
@@ -342,7 +342,7 @@ def test_plants_outrank_natural_extremes(small):
     _, con, truth = small
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW kept AS SELECT s.* FROM streams s JOIN u USING (user_id)
-            WHERE NOT u.opted_out AND u.birth_year <= {SMALL.year - 18}"""
+            WHERE NOT u.opted_out AND u.birth_year <= {ADULT_BY}"""
     )
     top_repeats = con.execute(
         """SELECT market, day::VARCHAR, track_name, count(*) AS n FROM kept

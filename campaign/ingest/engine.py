@@ -35,7 +35,8 @@ from campaign.ingest.dataset_layout import (
     temp_name,
 )
 from campaign.ingest.report import TableCounts
-from campaign.schema import TABLES
+from campaign.safetext import SQL_PATTERN, strip_unsafe_sql
+from campaign.schema import TABLES, Column
 
 if TYPE_CHECKING:
     from campaign.ingest.detect import Sniff
@@ -303,9 +304,8 @@ def run_stages(src: Source, ctx: Context, stages: list[Stage]) -> FileOutcome:
                             src, stage, f"read_parquet({lit(str(dup_file))})", not structural
                         )
                     )
-            cols = ", ".join(
-                f"CAST({ident(c.name)} AS {c.type}) AS {ident(c.name)}" for c in spec.columns
-            )
+            cols = ", ".join(_canonical_column(c) for c in spec.columns)
+            _note_cleaned(con, good, stage.table, ctx)
             order = f" ORDER BY {stage.order_by}" if stage.order_by else ""
             final = table_file(ctx.out, stage.table, src.key)
             final.parent.mkdir(parents=True, exist_ok=True)
@@ -369,6 +369,28 @@ def run_stages(src: Source, ctx: Context, stages: list[Stage]) -> FileOutcome:
     finally:
         for path in staged:
             path.unlink(missing_ok=True)
+
+
+def _canonical_column(column: Column) -> str:
+    """A staged column cast to its canonical type; free text without unsafe characters."""
+    cast = f"CAST({ident(column.name)} AS {column.type})"
+    return f"{strip_unsafe_sql(cast) if column.free_text else cast} AS {ident(column.name)}"
+
+
+def _note_cleaned(con: duckdb.DuckDBPyConnection, good: str, table: str, ctx: Context) -> None:
+    """Say in the report how many text values lose bidi, private-use or control characters."""
+    texts = [c.name for c in TABLES[table].columns if c.free_text]
+    if not texts:
+        return
+    flags = " + ".join(
+        f"count(*) FILTER (WHERE regexp_matches({ident(n)}, '{SQL_PATTERN}'))" for n in texts
+    )
+    cleaned = con.execute(f"SELECT {flags} FROM ({good})").fetchone()
+    if cleaned and cleaned[0]:
+        ctx.notes.append(
+            f"{cleaned[0]:,} text values of {table} cleaned of bidi, private-use or control "
+            "characters"
+        )
 
 
 def _reject_select(src: Source, stage: Stage, rel: str, lines_known: bool) -> str:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from campaign.errors import ConfigError
 from campaign.events import build_calendar
 from campaign.markets import market_timezone
 
@@ -70,7 +71,7 @@ from campaign.synth.playlists import UserHistory, natural_playlists
 from campaign.synth.plays import Plays, natural_plays
 from campaign.synth.population import make_catalogue, make_users
 from campaign.synth.rhythm import day_of, day_types, day_weights, local_to_utc_us, utc_offsets_us
-from campaign.synth.spec import SynthResult, SynthSpec
+from campaign.synth.spec import SynthResult, SynthSpec, check_out
 
 __all__ = [
     "MEASURES",
@@ -107,6 +108,21 @@ def generate(spec: SynthSpec, out: Path) -> SynthResult:
     """Generate the dataset `spec` describes and write it beside `out` (see output_paths and
     playlist_paths)."""
     started = time.perf_counter()
+    check_out(Path(out))
+    partial: dict[str, Path] = {}
+    try:
+        return _generate(spec, Path(out), started, partial)
+    except MemoryError:
+        raise ConfigError(
+            f"--plays {spec.plays:,} with --users {spec.users:,} does not fit in memory; "
+            "ask for fewer"
+        ) from None
+    finally:  # whatever happened, no .partial file stays behind
+        for path in partial.values():
+            path.unlink(missing_ok=True)
+
+
+def _generate(spec: SynthSpec, out: Path, started: float, partial: dict[str, Path]) -> SynthResult:
     listens_path, truth_path, users_path = output_paths(out)
     playlists_path, tracks_path = playlist_paths(out)
     listens_path.parent.mkdir(parents=True, exist_ok=True)
@@ -156,7 +172,7 @@ def generate(spec: SynthSpec, out: Path) -> SynthResult:
     if charts:
         next(iter(charts.values())).parent.mkdir(exist_ok=True)
         finals |= {f"charts/{name}": path for name, path in charts.items()}
-    partial = {name: aside(path) for name, path in (*finals.items(), ("truth", truth_path))}
+    partial.update({name: aside(path) for name, path in (*finals.items(), ("truth", truth_path))})
     write_parquet(listens_table(spec, plays, utc_us, users, catalogue), partial["listens"])
     write_parquet(users_table(spec, users), partial["users"])
     tables = playlist_tables(book, playlist_ids, created, added, users, catalogue)

@@ -26,7 +26,7 @@ from campaign.markets import market_timezone
 from campaign.schema import LISTENS
 from campaign.synth.plants import MEASURES, Plant
 from campaign.synth.population import Catalogue, Users
-from campaign.synth.spec import ADULT_AGE, MIN_STREAM_MS, SynthSpec
+from campaign.synth.spec import MIN_STREAM_MS, SynthSpec
 
 REMOVED_ROLES = ("opted_out", "under_age")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -76,7 +76,7 @@ def _connect(spec: SynthSpec, files: dict[str, Path]) -> duckdb.DuckDBPyConnecti
     con.execute(
         "CREATE TABLE kept_users AS SELECT user_id FROM all_users "
         "WHERE NOT coalesce(opted_out, false) AND coalesce(birth_year, 0) <= ?",
-        [spec.year - ADULT_AGE],
+        [spec.adult_born_by],
     )
     con.execute(
         """CREATE TABLE plays AS

@@ -80,7 +80,6 @@ def make_users(spec: SynthSpec, rng: np.random.Generator) -> Users:
     # Zipf-like activity: most listeners light, a few heavy ones (lognormal with a long tail).
     activity = rng.lognormal(0.0, 1.25, n)
 
-    adult_born_by = spec.year - ADULT_AGE
     max_age = max(spec.year - OLDEST_BIRTH_YEAR, ADULT_AGE)
     age = ADULT_AGE + np.minimum(rng.gamma(2.0, 9.0, n).astype(np.int32), max_age - ADULT_AGE)
     under_age = rng.random(n) < UNDER_AGE_SHARE
@@ -103,7 +102,7 @@ def make_users(spec: SynthSpec, rng: np.random.Generator) -> Users:
     city[rng.random(n) < UNKNOWN_CITY_SHARE] = -1
     ids = [f"u{i}" for i in range(1, n + 1)]
     return Users(
-        ids, market, birth_year, opted_out, activity, platform, city, cities, adult_born_by
+        ids, market, birth_year, opted_out, activity, platform, city, cities, spec.adult_born_by
     )
 
 

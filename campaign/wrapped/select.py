@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
+from campaign.datafiles import resolve_data
 from campaign.errors import ConfigError, InputError
 from campaign.ingest import ingest
 from campaign.ingest.dataset_layout import load_secret, pseudonym
 from campaign.markets import GLOBAL_MARKET, market_timezone, normalise_market
 from campaign.schema import TABLES
-from campaign.workspace import resolve_data
 
 # A year is "full" when the plays start within its first week and end within its last (and it
 # holds enough streams to tell).
