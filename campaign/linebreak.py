@@ -1,0 +1,59 @@
+"""Where a line may break, in every script: spaces, but also inside Thai, Japanese and Chinese.
+
+Thai writes no spaces between words, Japanese and Chinese none between characters, so splitting
+at spaces leaves a whole Thai title as one unbreakable "word". ICU's line break iterator knows
+Unicode's line breaking rules (UAX #14) and finds Thai, Lao, Khmer and Burmese word boundaries
+with its dictionaries. On top of the default rules, whatever the copy's locale:
+
+- the strict rules (kinsoku shori): no line starts with closing punctuation, small kana or the
+  prolonged sound mark, and none ends with opening punctuation;
+- Japanese breaks between phrases (ICU's `lw=phrase`: 「夜に / 駆ける」), not between any two
+  characters, when the locale is Japanese or the text holds kana;
+- Korean breaks at spaces only, the way Korean headlines are set (CSS `word-break: keep-all`),
+  never between two Hangul syllables.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from itertools import pairwise
+
+import icu
+from fontTools import unicodedata as uni
+
+from campaign.fontchain import cjk_hint, locale_tags, utf16_to_index
+
+
+@lru_cache(maxsize=32)
+def _line_iterator_locale(language: str) -> icu.Locale:
+    """The ICU locale for line breaking in `language`: strict rules, phrases for Japanese."""
+    keywords = "lb=strict;lw=phrase" if language == "ja" else "lb=strict"
+    return icu.Locale(f"{language or 'und'}@{keywords}")
+
+
+def break_opportunities(text: str, locale: str | None = None) -> list[int]:
+    """Indices into `text` where a new line may start (0 < i < len(text)), in order.
+
+    A break after a space is at the first character after it; no-break spaces (U+00A0, U+202F,
+    U+2007), the word joiner and U+FEFF never allow one.
+    """
+    if len(text) < 2:
+        return []
+    tags = locale_tags(locale)
+    language = "ja" if cjk_hint(text) == "ja" else (tags[-1] if tags else "")
+    iterator = icu.BreakIterator.createLineInstance(_line_iterator_locale(language))
+    iterator.setText(text)
+    index = utf16_to_index(text)
+    breaks = [index[offset] for offset in iterator if 0 < index[offset] < len(text)]
+    return [i for i in breaks if not _inside_korean_word(text[i - 1], text[i])]
+
+
+def _inside_korean_word(before: str, after: str) -> bool:
+    """Whether a break between these two characters would cut a Korean word (both Hangul)."""
+    return uni.script(before) == "Hang" and uni.script(after) == "Hang"
+
+
+def pieces(text: str, locale: str | None = None) -> list[str]:
+    """`text` cut at every break opportunity; the pieces keep their trailing spaces."""
+    cuts = [0, *break_opportunities(text, locale), len(text)]
+    return [text[a:b] for a, b in pairwise(cuts) if b > a]
