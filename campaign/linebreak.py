@@ -15,37 +15,39 @@ with its dictionaries. On top of the default rules, whatever the copy's locale:
 
 from __future__ import annotations
 
-from functools import lru_cache
-from itertools import pairwise
+from itertools import accumulate, pairwise
 
 import icu
 from fontTools import unicodedata as uni
 
-from campaign.fontchain import cjk_hint, locale_tags, utf16_to_index
+from campaign.fontchain import cjk_hint, clusters, locale_tags, utf16_to_index
 
 
-@lru_cache(maxsize=32)
-def _line_iterator_locale(language: str) -> icu.Locale:
-    """The ICU locale for line breaking in `language`: strict rules, phrases for Japanese."""
-    keywords = "lb=strict;lw=phrase" if language == "ja" else "lb=strict"
-    return icu.Locale(f"{language or 'und'}@{keywords}")
+def _icu_breaks(text: str, locale: str) -> set[int]:
+    """The line break positions ICU finds in `text` for an ICU locale id, as string indices."""
+    iterator = icu.BreakIterator.createLineInstance(icu.Locale(locale))
+    iterator.setText(text)
+    index = utf16_to_index(text)
+    return {index[offset] for offset in iterator if 0 < index[offset] < len(text)}
 
 
 def break_opportunities(text: str, locale: str | None = None) -> list[int]:
     """Indices into `text` where a new line may start (0 < i < len(text)), in order.
 
     A break after a space is at the first character after it; no-break spaces (U+00A0, U+202F,
-    U+2007), the word joiner and U+FEFF never allow one.
+    U+2007), the word joiner and U+FEFF never allow one, and no break falls inside a grapheme
+    cluster.
     """
     if len(text) < 2:
         return []
     tags = locale_tags(locale)
-    language = "ja" if cjk_hint(text) == "ja" else (tags[-1] if tags else "")
-    iterator = icu.BreakIterator.createLineInstance(_line_iterator_locale(language))
-    iterator.setText(text)
-    index = utf16_to_index(text)
-    breaks = [index[offset] for offset in iterator if 0 < index[offset] < len(text)]
-    return [i for i in breaks if not _inside_korean_word(text[i - 1], text[i])]
+    language = tags[-1] if tags else "und"
+    breaks = _icu_breaks(text, f"{language}@lb=strict")
+    if language == "ja" or cjk_hint(text) == "ja":
+        # ICU's phrase mode ignores the strict rules, so a break must satisfy both.
+        breaks &= _icu_breaks(text, "ja@lw=phrase")
+    bounds = set(accumulate(len(c) for c in clusters(text)))
+    return sorted(i for i in breaks & bounds if not _inside_korean_word(text[i - 1], text[i]))
 
 
 def _inside_korean_word(before: str, after: str) -> bool:
