@@ -342,11 +342,11 @@ def _x_height_scale(primary: float, fallback: float) -> float:
 
 
 def _first_covering(faces: Sequence[Face], cluster: str, current: Face | None) -> Face | None:
-    """The face for one cluster: the current run's face when the cluster is invisible or plain
-    white space (so a space between two Thai words does not switch fonts twice), else the first
-    face that covers it."""
-    invisible = all(is_ignorable(c) or c.isspace() for c in cluster)
-    if current is not None and invisible and current.covers(cluster):
+    """The face for one cluster: the current run's face for an invisible one (a joiner, a
+    direction mark), else the first face that covers it. White space is not invisible here: it
+    takes the theme font's space, since a fallback's may be far wider (an emoji font's is an em).
+    """
+    if current is not None and all(is_ignorable(c) for c in cluster):
         return current
     return next((face for face in faces if face.covers(cluster)), None)
 
