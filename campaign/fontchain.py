@@ -247,7 +247,7 @@ class FontChain:
         for cluster in clusters(text):
             face = _first_covering(faces, cluster, runs[-1].face if runs else None)
             if face is None:
-                raise UndrawableText(_describe_missing(self.missing(text)))
+                raise UndrawableText(describe_missing(self.missing(text)))
             if runs and runs[-1].face == face:
                 runs[-1] = Run(runs[-1].text + cluster, face)
             else:
@@ -351,6 +351,7 @@ def _first_covering(faces: Sequence[Face], cluster: str, current: Face | None) -
     return next((face for face in faces if face.covers(cluster)), None)
 
 
-def _describe_missing(missing: set[str]) -> str:
+def describe_missing(missing: set[str]) -> str:
+    """One phrase naming undrawable clusters with their code points, for an error message."""
     names = ", ".join(f"{c} ({' '.join(f'U+{ord(ch):04X}' for ch in c)})" for c in sorted(missing))
     return f"no bundled font can draw {names}"

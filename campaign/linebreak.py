@@ -10,11 +10,12 @@ with its dictionaries. On top of the default rules, whatever the copy's locale:
 - Japanese breaks between phrases (ICU's `lw=phrase`: 「夜に / 駆ける」), not between any two
   characters, when the locale is Japanese or the text holds kana;
 - Korean breaks at spaces only, the way Korean headlines are set (CSS `word-break: keep-all`),
-  never between two Hangul syllables.
+  never between two Hangul syllables nor between a number and its Hangul counter word.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from itertools import accumulate, pairwise
 
 import icu
@@ -51,8 +52,16 @@ def break_opportunities(text: str, locale: str | None = None) -> list[int]:
 
 
 def _inside_korean_word(before: str, after: str) -> bool:
-    """Whether a break between these two characters would cut a Korean word (both Hangul)."""
-    return uni.script(before) == "Hang" and uni.script(after) == "Hang"
+    """Whether a break here would cut a Korean word: Hangul next to Hangul, a letter or a digit
+    (`3,749명의` is one word), as CSS `word-break: keep-all` has it."""
+
+    def hangul(char: str) -> bool:
+        return uni.script(char) == "Hang"
+
+    def word_char(char: str) -> bool:
+        return hangul(char) or unicodedata.category(char)[0] in "LN"
+
+    return (hangul(before) or hangul(after)) and word_char(before) and word_char(after)
 
 
 def pieces(text: str, locale: str | None = None) -> list[str]:

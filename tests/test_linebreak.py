@@ -54,6 +54,11 @@ def test_chinese_breaks_between_characters_but_not_before_punctuation() -> None:
     assert all(p[0] not in NO_LINE_START and p[-1] not in NO_LINE_END for p in got)
 
 
+def test_a_korean_number_stays_with_its_counter_word() -> None:
+    assert pieces("들은 3,749명의 여러분께", "ko") == ["들은 ", "3,749명의 ", "여러분께"]
+    assert pieces("“사랑은 늘 도망가”를 들은", "ko") == ["“사랑은 ", "늘 ", "도망가”를 ", "들은"]
+
+
 @pytest.mark.parametrize("locale", ["ko", "en", None])
 def test_korean_breaks_at_spaces_only(locale: str | None) -> None:
     assert pieces("첫 만남은 계획대로 되지 않아", locale) == [
