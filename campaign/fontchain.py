@@ -242,17 +242,7 @@ class FontChain:
         The runs' texts add up to `text`; clusters stay whole. Raises UndrawableText when a
         cluster is drawn by no bundled face (see `missing`).
         """
-        faces = self.faces(text)
-        runs: list[Run] = []
-        for cluster in clusters(text):
-            face = _first_covering(faces, cluster, runs[-1].face if runs else None)
-            if face is None:
-                raise UndrawableText(describe_missing(self.missing(text)))
-            if runs and runs[-1].face == face:
-                runs[-1] = Run(runs[-1].text + cluster, face)
-            else:
-                runs.append(Run(cluster, face))
-        return runs
+        return list(_segments(self, text))
 
     def missing(self, text: str) -> set[str]:
         """The grapheme clusters of `text` that no face of the chain can draw whole (usually
@@ -317,6 +307,22 @@ def _language(locale: str | None) -> str | None:
     """The language subtag of a locale, for the shaper (`pt_BR` → `pt`)."""
     tags = locale_tags(locale)
     return tags[-1] if tags else None
+
+
+@lru_cache(maxsize=8192)
+def _segments(chain: FontChain, text: str) -> tuple[Run, ...]:
+    """The runs of `text`, cached: fitting measures the same words at many sizes."""
+    faces = chain.faces(text)
+    runs: list[Run] = []
+    for cluster in clusters(text):
+        face = _first_covering(faces, cluster, runs[-1].face if runs else None)
+        if face is None:
+            raise UndrawableText(describe_missing(chain.missing(text)))
+        if runs and runs[-1].face == face:
+            runs[-1] = Run(runs[-1].text + cluster, face)
+        else:
+            runs.append(Run(cluster, face))
+    return tuple(runs)
 
 
 @lru_cache(maxsize=256)
