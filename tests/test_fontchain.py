@@ -295,7 +295,9 @@ def _json_strings(value: object) -> Iterator[str]:
 @pytest.mark.slow
 @pytest.mark.skipif(not REALDATA.is_dir(), reason="../shared/realdata is not here")
 def test_every_string_of_the_real_data_is_drawn_whole() -> None:
-    chains = [FontChain.for_font(font, locale) for font in (BOLD, REGULAR) for locale in LOCALES]
+    # The locale only changes which CJK face is tried, so these four cover every chain.
+    locales = [None, "ja", "ko", "zh-Hant"]
+    chains = [FontChain.for_font(font, locale) for font in (BOLD, REGULAR) for locale in locales]
     seen: set[str] = set()
     scripts: set[str] = set()
     for name, value in realdata_strings(REALDATA):
