@@ -110,6 +110,7 @@ class Face:
     index: int = 0
     scale: float = 1.0
     language: str | None = None
+    features: tuple[str, ...] = ()  # OpenType features for the shaper, e.g. "palt"
 
     def covers(self, cluster: str) -> bool:
         """Whether this face has a glyph for every visible character of `cluster`."""
@@ -119,6 +120,15 @@ class Face:
     def font(self, size: float) -> ImageFont.FreeTypeFont:
         """The face at the pixel size that matches text of nominal `size`."""
         return load_face(self.path, self.index, max(1, round(size * self.scale)))
+
+    @property
+    def shaping(self) -> dict[str, Any]:
+        """What Pillow's text calls need to shape a run of this face as it is drawn."""
+        return {"language": self.language, "features": list(self.features) or None}
+
+    def advance(self, text: str, size: float) -> float:
+        """Advance width of a run of this face at nominal `size`."""
+        return float(self.font(size).getlength(text, **self.shaping))
 
     @property
     def weight(self) -> int:
@@ -146,6 +156,7 @@ class Family:
     default_face: int = 0
     match_x_height: bool = False
     language: str | None = None
+    features: tuple[str, ...] = ()
 
     def face_index(self, tags: Sequence[str], text_hint: str | None) -> int:
         """The collection face for the locale (most specific tag first), else the text's hint."""
@@ -206,6 +217,9 @@ def _family(entry: Any, n: int, path: Path, bold: bool) -> Family:
     if default and default not in dict(faces):
         raise ConfigError(f"{where} ({name}): default_face {default!r} is not in 'faces'", path)
     language = entry.get("language")
+    features = entry.get("features", [])
+    if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+        raise ConfigError(f"{where} ({name}): 'features' must be a list of feature tags", path)
     return Family(
         name=name,
         path=str(file),
@@ -213,6 +227,7 @@ def _family(entry: Any, n: int, path: Path, bold: bool) -> Family:
         default_face=dict(faces).get(default, 0),
         match_x_height=bool(entry.get("match_x_height", False)),
         language=None if language is None else str(language),
+        features=tuple(features),
     )
 
 
@@ -252,10 +267,7 @@ class FontChain:
 
     def length(self, text: str, size: float) -> float:
         """Advance width of `text` at nominal `size`: the runs' advances, each in its own face."""
-        return sum(
-            run.face.font(size).getlength(run.text, language=run.face.language)
-            for run in self.segments(text)
-        )
+        return sum(run.face.advance(run.text, size) for run in self.segments(text))
 
     def bbox(self, text: str, size: float) -> tuple[float, float, float, float]:
         """Ink box of `text` relative to its origin on the baseline (left, top, right, bottom)."""
@@ -264,9 +276,7 @@ class FontChain:
         for x, run, font in self._placed(text, size):
             if not run.text.strip():
                 continue
-            ink_l, ink_t, ink_r, ink_b = font.getbbox(
-                run.text, anchor="ls", language=run.face.language
-            )
+            ink_l, ink_t, ink_r, ink_b = font.getbbox(run.text, anchor="ls", **run.face.shaping)
             if ink_r <= ink_l and ink_b <= ink_t:
                 continue  # nothing visible (a joiner, a control)
             if not inked:
@@ -287,9 +297,8 @@ class FontChain:
         x0, baseline = origin
         end = x0
         for x, run, font in self._placed(text, size):
-            language = run.face.language
-            draw.text((x0 + x, baseline), run.text, fill, font, "ls", language=language)
-            end = x0 + x + font.getlength(run.text, language=run.face.language)
+            draw.text((x0 + x, baseline), run.text, fill, font, "ls", **run.face.shaping)
+            end = x0 + x + run.face.advance(run.text, size)
         return end - x0
 
     def _placed(
@@ -300,7 +309,7 @@ class FontChain:
         for run in self.segments(text):
             font = run.face.font(size)
             yield x, run, font
-            x += font.getlength(run.text, language=run.face.language)
+            x += run.face.advance(run.text, size)
 
 
 def _language(locale: str | None) -> str | None:
@@ -335,7 +344,7 @@ def _faces(chain: FontChain, hint: str | None) -> tuple[Face, ...]:
         scale = 1.0
         if family.match_x_height:
             scale = _x_height_scale(primary_x, _font_facts(family.path, index)[2])
-        out.append(Face(family.path, index, scale, family.language))
+        out.append(Face(family.path, index, scale, family.language, family.features))
     return tuple(out)
 
 

@@ -163,9 +163,19 @@ def test_a_character_no_font_has_is_named_not_dropped() -> None:
 def test_widths_add_up_run_by_run() -> None:
     chain = FontChain.for_font(BOLD)
     text = "Love ความรัก 사랑"
-    total = sum(r.face.font(80).getlength(r.text) for r in chain.segments(text))
+    total = sum(r.face.advance(r.text, 80) for r in chain.segments(text))
     assert chain.length(text, 80) == pytest.approx(total)
     assert chain.length(text, 160) == pytest.approx(2 * chain.length(text, 80), rel=0.02)
+
+
+def test_cjk_runs_are_set_with_proportional_punctuation() -> None:
+    """fallback.toml turns on `palt` for CJK: 「」（） and kana take their own width, not a full
+    em each, as headlines in Japanese and Chinese are set."""
+    chain = FontChain.for_font(BOLD, "ja")
+    (run,) = chain.segments("「夜に駆ける」を")
+    assert run.face.features == ("palt",)
+    full_width = run.face.font(100).getlength(run.text)  # without the feature
+    assert chain.length(run.text, 100) < full_width - 50
 
 
 def test_latin_fallback_is_scaled_to_the_theme_x_height_within_limits() -> None:
@@ -192,7 +202,7 @@ def test_every_run_leaves_ink(text: str) -> None:
     assert advance == pytest.approx(chain.length(text, size))
     x = float(size)
     for run in chain.segments(text):
-        run_width = run.face.font(size).getlength(run.text)
+        run_width = run.face.advance(run.text, size)
         if run.text.strip():
             box = (int(x), 0, max(int(x) + 1, int(x + run_width)), image.height)
             assert image.crop(box).getbbox() is not None, f"no ink for {run.text!r}"
