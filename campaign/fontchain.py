@@ -12,6 +12,7 @@ Raqm so that Thai and Devanagari marks sit where they belong.
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -331,7 +332,37 @@ def _segments(chain: FontChain, text: str) -> tuple[Run, ...]:
             runs[-1] = Run(runs[-1].text + cluster, face)
         else:
             runs.append(Run(cluster, face))
-    return tuple(runs)
+    return tuple(_join_right_to_left(runs))
+
+
+def _join_right_to_left(runs: list[Run]) -> list[Run]:
+    """Words of a right-to-left title (Arabic, Hebrew) kept in one run with the spaces between
+    them, so the shaper orders them right to left; runs are otherwise drawn left to right and
+    would reverse the words."""
+    out: list[Run] = []
+    for run in runs:
+        if (
+            len(out) >= 2
+            and out[-2].face == run.face
+            and not out[-1].text.strip()
+            and _right_to_left(run.text)
+            and _right_to_left(out[-2].text)
+            and run.face.covers(out[-1].text)
+        ):
+            space = out.pop()
+            out[-1] = Run(out[-1].text + space.text + run.text, run.face)
+        else:
+            out.append(run)
+    return out
+
+
+def _right_to_left(text: str) -> bool:
+    """Whether the first letter of `text` with a direction is a right-to-left one."""
+    for char in text:
+        direction = unicodedata.bidirectional(char)
+        if direction in ("L", "R", "AL"):
+            return direction != "L"
+    return False
 
 
 @lru_cache(maxsize=256)

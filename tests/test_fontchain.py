@@ -145,6 +145,13 @@ def test_latin_and_spaces_stay_with_the_theme_font() -> None:
     ]
 
 
+def test_a_right_to_left_title_stays_one_run_so_its_words_keep_their_order() -> None:
+    runs = FontChain.for_font(BOLD).segments("Dear fans of “שלום עליכם” and “حبيبي يا عمري”")
+    texts = [r.text for r in runs]
+    assert "שלום עליכם" in texts and "حبيبي يا عمري" in texts
+    assert FontChain.for_font(BOLD).segments("ความกลัว ที่")[1].text == " "  # LTR: theme space
+
+
 def test_a_thai_syllable_is_never_split_from_its_marks() -> None:
     text = "น้ำ"  # NO NU, MAI THO (tone mark above), SARA AM: one cluster
     assert clusters(text) == [text]
