@@ -17,9 +17,9 @@ from pathlib import Path
 from campaign.config import CampaignConfig
 from campaign.facts import collect_facts
 from campaign.packs import discover_packs, pack_dirs, resolve_params
-from campaign.pipeline import FactsResult, score_candidates, summarise
-from campaign.publish import write_copy
 from campaign.render import load_theme, render_all
+from campaign.run import rank_candidates, summarise, write_copy
+from campaign.scoring import FactsResult
 from campaign.synth import SynthSpec, generate
 from campaign.workspace import open_workspace
 
@@ -75,7 +75,7 @@ def main() -> None:
             f"{run.rows} rows" + (f", skipped: {run.skipped}" if run.skipped else ""),
         )
         runs.append(run)
-    candidates = timed("score and rank", results, score_candidates, ws, config, runs)
+    candidates = timed("score and rank", results, rank_candidates, ws, config, runs)
     result = FactsResult(config, runs, candidates, summarise(ws))
     ws.close()
     timed("copy (en)", results, write_copy, result, ["en"])

@@ -1,4 +1,4 @@
-"""The `campaign` command: a thin shell over the library (`campaign.pipeline`, `campaign.publish`).
+"""The `campaign` command: a thin shell over the library (`campaign.run`, `campaign.output`, …).
 
 Errors a user can fix print one sentence and exit 1; `--debug` shows the traceback instead.
 Heavy libraries are imported inside the commands so that `campaign --help` answers at once.
@@ -247,8 +247,8 @@ def facts(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Print the ranked candidate facts."""
-    from campaign.output import _json_default, candidate_record
-    from campaign.pipeline import find_facts
+    from campaign.output.manifest import _json_default, candidate_record
+    from campaign.run import find_facts
 
     config = _config(campaign_file)
     reporter = _reporter(quiet)
@@ -310,7 +310,7 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Run the whole pipeline: facts, scores, copy, billboards, manifest and gallery."""
-    from campaign.publish import run_campaign
+    from campaign.run import run_campaign
 
     config = _config(campaign_file, output=out)
     reporter = _reporter(quiet)
@@ -326,36 +326,11 @@ def explain(
     fact_id: Annotated[str, typer.Argument(help="A candidate's id (or its first characters).")],
 ) -> None:
     """Show why a candidate ranks where it does: its fact, scores with their inputs, privacy."""
-    from rich.console import Console
-    from rich.pretty import Pretty
+    from campaign.output.explain import explain as explain_fact
+    from campaign.output.manifest import output_dir
 
-    from campaign.output import load_manifest, output_dir
-    from campaign.review import load_decisions
-
-    folder = output_dir(path)
-    candidates = [c for c in load_manifest(folder)["candidates"] if c["id"].startswith(fact_id)]
-    if len(candidates) != 1:
-        found = "no candidate" if not candidates else f"{len(candidates)} candidates"
-        raise ConfigError(f"{found} in {folder} has an id starting with '{fact_id}'")
-    c = candidates[0]
-    console = Console()
-    console.print(
-        f"[bold]#{c['rank']} {c['id']}[/bold]  {c['pack']} · {c['market']} · "
-        f"{c['period_start']}" + (f" · {c['event']['name']['en']}" if c["event"] else "")
-    )
-    for locale, words in c["copy"].items():
-        console.print(f"  {locale}: {words['headline']} / {words['signoff']}")
-    console.print(
-        f"  {c['subject_name']}: {c['value']:,} {c['measure']} vs {c['baseline']} expected;"
-        f" cohort {c['cohort_size']}, population {c['population']}"
-    )
-    for name, score in c["scores"].items():
-        console.print(f"  [bold]{name}[/bold] {score['value']:.3f}", Pretty(score["inputs"]))
-    verdict = "passes" if c["privacy"]["passed"] else "fails"
-    console.print(f"  privacy {verdict}: " + "; ".join(c["privacy"]["reasons"]))
-    console.print(f"  query {c['query']} with", Pretty(c["params"]))
-    decision = load_decisions(folder).get(c["id"])
-    console.print(f"  review: {decision['decision'] if decision else 'not reviewed yet'}")
+    for line in explain_fact(output_dir(path), fact_id):
+        typer.echo(line)
 
 
 @app.command()
@@ -367,8 +342,8 @@ def export(
     ] = None,
 ) -> None:
     """Export the approved billboards for print, and a copy sheet for legal and translation."""
-    from campaign.export import export_approved
-    from campaign.output import output_dir
+    from campaign.output.export import export_approved
+    from campaign.output.manifest import output_dir
 
     folder = output_dir(path)
     result = export_approved(folder, to or folder.with_name(folder.name + "-approved"))
@@ -390,8 +365,8 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the gallery on 127.0.0.1 and save reviewers' decisions straight to review.json."""
-    from campaign.output import output_dir
-    from campaign.serve import serve as run_server
+    from campaign.output.manifest import output_dir
+    from campaign.output.serve import serve as run_server
 
     run_server(output_dir(path), port=port, open_browser=open_browser)
 

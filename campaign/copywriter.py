@@ -30,7 +30,7 @@ from campaign.billboard_copy import BillboardCopy
 from campaign.errors import TemplateError
 from campaign.events import Event, french_de
 from campaign.facts import Fact
-from campaign.resources import bundled_dir
+from campaign.resources import template_search_path
 
 EM_OPEN, EM_CLOSE = "\ue000", "\ue001"
 # Quotation marks per language (CLDR's primary delimiters), with the spacing French needs.
@@ -94,8 +94,9 @@ def _strip_emphasis(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
 class Copywriter:
     """Renders copy families in locales; one instance per run caches the parsed templates."""
 
-    def __init__(self, template_dirs: list[Path] | None = None):
-        dirs = [*(template_dirs or []), bundled_dir("templates")]
+    def __init__(self, search_path: list[Path] | None = None):
+        """`search_path`: the templates folders to read, first match wins (resources.py)."""
+        dirs = search_path or template_search_path(None)
         self.env = SandboxedEnvironment(
             loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in dirs]),
             undefined=jinja2.StrictUndefined,

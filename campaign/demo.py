@@ -6,7 +6,7 @@ from pathlib import Path
 
 from campaign.config import CampaignConfig
 from campaign.progress import Reporter, Silent
-from campaign.publish import RunResult, run_campaign
+from campaign.run import RunResult, run_campaign
 
 DEMO_YEAR = 2024
 DEMO_MARKETS = ("GB", "US", "JP")

@@ -17,7 +17,8 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from campaign.facts import Fact
+from campaign.config import CampaignConfig
+from campaign.facts import Fact, PackRun
 
 # Measures where each person contributes at most one to the count.
 PERSON_COUNTS = frozenset({"listeners", "owners"})
@@ -71,3 +72,25 @@ def privatise(fact: Fact, epsilon: float) -> Fact:
         detail={k: v for k, v in fact.detail.items() if not _is_statistic(v)}
         | {"noise": f"discrete Laplace, epsilon {epsilon:g}"},
     )
+
+
+def apply_noise(runs: list[PackRun], config: CampaignConfig) -> dict[str, dict[str, Any]]:
+    """With `noise = "dp"`, replace every fact by its noisy version before anything sees it.
+
+    Facts that cannot be made differentially private are withheld from every output; what was
+    withheld, and why, is returned per pack for the manifest.
+    """
+    withheld: dict[str, dict[str, Any]] = {}
+    if config.privacy.noise != "dp":
+        return withheld
+    for run in runs:
+        published = []
+        for fact in run.facts:
+            reason = unsupported(fact)
+            if reason:
+                entry = withheld.setdefault(run.pack.name, {"facts": 0, "reason": reason})
+                entry["facts"] += 1
+            else:
+                published.append(privatise(fact, config.privacy.epsilon))
+        run.facts = published
+    return withheld

@@ -28,10 +28,6 @@ class Table:
     def required(self) -> list[str]:
         return [c.name for c in self.columns if not c.nullable]
 
-    def duckdb_columns(self) -> dict[str, str]:
-        """The `columns=` mapping DuckDB's CSV and JSON readers take."""
-        return {c.name: c.type for c in self.columns}
-
 
 LISTENS = Table(
     "listens",

@@ -4,7 +4,11 @@
   big market's tiny p-values don't swamp everything;
 - story: a named day, a recognisable subject, a title that speaks to the day;
 - privacy: the gate's margin (see `privacy.py`);
+- fit: how comfortably the copy sets in every format (measured by the renderer, scored here);
 - the ranking mixes them and is re-ranked for variety.
+
+Every score is made here; `score_candidates` is handed what it needs from the workspace (events,
+market populations, track popularity), so it runs without a database.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from typing import Any
 
 from scipy import stats
 
+from campaign.billboard_copy import BillboardCopy
+from campaign.config import CampaignConfig
 from campaign.events import Event
-from campaign.facts import Fact
-from campaign.privacy import PrivacyVerdict
+from campaign.facts import Fact, PackRun
+from campaign.privacy import PrivacyVerdict, judge
 
 WEIGHTS = {"surprise": 0.55, "story": 0.30, "privacy": 0.15}
 # -log10(p) at which significance saturates, and the ratio at which the effect does.
@@ -113,19 +119,21 @@ def surprise(fact: Fact) -> Score:
 
 
 @dataclass(frozen=True)
-class Theme:
+class StoryTheme:
+    """Words of a kind of day and the titles that speak to it (templates/story_themes.toml)."""
+
     name: str
     event_words: tuple[str, ...]
     title_pattern: re.Pattern[str]
 
 
-def load_themes(paths: list[Path]) -> list[Theme]:
+def load_themes(paths: list[Path]) -> list[StoryTheme]:
     """Story themes from the first file that exists (the campaign's, then the built-in one)."""
     for path in paths:
         if path.is_file():
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
             return [
-                Theme(
+                StoryTheme(
                     name,
                     tuple(w.casefold() for w in spec.get("events", [])),
                     re.compile(
@@ -139,7 +147,7 @@ def load_themes(paths: list[Path]) -> list[Theme]:
 
 
 def story(
-    fact: Fact, event: Event | None, popularity: tuple[int, int] | None, themes: list[Theme]
+    fact: Fact, event: Event | None, popularity: tuple[int, int] | None, themes: list[StoryTheme]
 ) -> Score:
     """A named day, a subject people know, a title that speaks to the day."""
     named_day = 1.0 if event else 0.0
@@ -200,3 +208,97 @@ def rerank_for_variety(items: list[tuple[str, dict[str, str], float]]) -> list[s
             if key:
                 seen[(kind, key)] = seen.get((kind, key), 0) + 1
     return order
+
+
+def fit_score(fits: dict[str, float]) -> Score:
+    """A candidate's fit is its worst format and locale: a billboard is as good as its tightest."""
+    return Score(min(fits.values(), default=0.0), {"per_format": fits})
+
+
+@dataclass
+class Candidate:
+    fact: Fact
+    event: Event | None
+    scores: dict[str, Score]
+    verdict: PrivacyVerdict
+    rank: int = 0
+    copy: dict[str, BillboardCopy] = field(default_factory=dict)
+    images: dict[str, dict[str, str]] = field(default_factory=dict)  # format → locale → path
+
+    @property
+    def id(self) -> str:
+        return self.fact.id
+
+    @property
+    def eligible(self) -> bool:
+        return self.verdict.passed
+
+
+@dataclass
+class FactsResult:
+    config: CampaignConfig
+    runs: list[PackRun]
+    candidates: list[Candidate]  # ranked: rank 1 first
+    data_summary: dict[str, Any]
+
+    def shortlist(self) -> list[Candidate]:
+        return [c for c in self.candidates if c.eligible][: self.config.shortlist]
+
+
+def score_candidates(
+    config: CampaignConfig,
+    runs: list[PackRun],
+    events: dict[str, Event],
+    market_population: dict[str, int],
+    popularity: dict[tuple[str, str], tuple[int, int]],
+    themes: list[StoryTheme],
+) -> list[Candidate]:
+    """Score every fact, keep the best of each pack, and rank them all for variety."""
+    facts = [fact for run in runs for fact in run.facts]
+    by_pack: dict[str, list[Candidate]] = {}
+    for fact in facts:
+        event = events.get(fact.event_id) if fact.event_id else None
+        verdict = judge(fact, config.privacy, market_population.get(fact.market))
+        scores = {
+            "surprise": surprise(fact),
+            "story": story(fact, event, popularity.get((fact.market, fact.subject_id)), themes),
+            "privacy": Score(verdict.score, dict(verdict.inputs)),
+        }
+        scores["total"] = Score(total(scores, verdict), {"weights": dict(WEIGHTS)})
+        by_pack.setdefault(fact.pack, []).append(Candidate(fact, event, scores, verdict))
+    kept: list[Candidate] = []
+    for run in runs:
+        ranked = sorted(
+            by_pack.get(run.pack.name, []),
+            key=lambda c: (c.eligible, c.scores["total"].value, c.scores["surprise"].value, c.id),
+            reverse=True,
+        )
+        run_kept = ranked[: config.candidates_per_pack]
+        run.kept = len(run_kept)
+        kept.extend(run_kept)
+    by_id = {c.id: c for c in kept}
+    eligible = [c for c in kept if c.eligible]
+    order = rerank_for_variety(
+        [
+            (
+                c.id,
+                {
+                    "subject": f"{c.fact.subject_kind}:{c.fact.subject_name}".casefold(),
+                    "market": c.fact.market,
+                    "pack": c.fact.pack,
+                    "event": c.fact.event_id or "",
+                },
+                c.scores["total"].value,
+            )
+            for c in eligible
+        ]
+    )
+    rejected = sorted(
+        (c for c in kept if not c.eligible),
+        key=lambda c: (c.scores["surprise"].value, c.id),
+        reverse=True,
+    )
+    ranked = [by_id[i] for i in order] + rejected
+    for rank, candidate in enumerate(ranked, start=1):
+        candidate.rank = rank
+    return ranked

@@ -18,6 +18,7 @@ import duckdb
 from campaign.config import CampaignConfig
 from campaign.errors import InputError
 from campaign.events import KIND_PRIORITY, Event, build_calendar
+from campaign.pack_views import SHARED_VIEWS, create_pack_views
 from campaign.schema import TABLES
 
 # How far before the campaign period the data is kept, so baselines of early-January facts exist.
@@ -138,6 +139,7 @@ def open_workspace(
     )
     _create_listens(con, config, markets)
     _create_rollups(con, config, has_listens="listens" in files)
+    create_pack_views(con)
     if "playlists" in files:
         _create_user_markets(con)
 
@@ -165,6 +167,7 @@ def open_workspace(
 def _available_tables(files: dict[str, list[Path]]) -> set[str]:
     """The tables and views a pack may name in `needs`."""
     tables = {"daily_streams", "market_days", "events", "event_days", "market_tz", "track_names"}
+    tables |= set(SHARED_VIEWS)
     if "listens" in files:
         tables |= {"listens", "streams", "listener_track_days", "market_years"}
     if "playlists" in files:

@@ -13,6 +13,7 @@ from campaign.copywriter import Copywriter, display_title
 from campaign.errors import TemplateError
 from campaign.events import Event
 from campaign.facts import Fact
+from campaign.resources import template_search_path
 from tests.conftest import valentines_day
 
 GOLDEN = Path(__file__).parent / "golden" / "copy.txt"
@@ -143,10 +144,10 @@ def test_catalogue_clutter_is_dropped_from_titles() -> None:
 
 
 def test_campaign_templates_override_the_built_in_ones(tmp_path: Path) -> None:
-    folder = tmp_path / "copy" / "event_spike"
+    folder = tmp_path / "templates" / "copy" / "event_spike"  # beside the campaign.toml
     folder.mkdir(parents=True)
     (folder / "en.j2").write_text("## ours\nHello {{ value|number|em }}\n-- Bye.\n")
-    copy = Copywriter([tmp_path]).write(CASES[0][0], None, "en")
+    copy = Copywriter(template_search_path(tmp_path)).write(CASES[0][0], None, "en")
     assert (copy.headline, copy.signoff, copy.variant) == ("Hello 3,749", "Bye.", "ours")
 
 
@@ -160,11 +161,11 @@ def test_campaign_templates_override_the_built_in_ones(tmp_path: Path) -> None:
     ],
 )
 def test_template_errors_are_clear(tmp_path: Path, template: str, message: str) -> None:
-    folder = tmp_path / "copy" / "event_spike"
+    folder = tmp_path / "templates" / "copy" / "event_spike"
     folder.mkdir(parents=True)
     (folder / "en.j2").write_text(template)
     with pytest.raises(TemplateError, match=message):
-        Copywriter([tmp_path]).write(CASES[0][0], None, "en")
+        Copywriter(template_search_path(tmp_path)).write(CASES[0][0], None, "en")
 
 
 def test_missing_locale() -> None:

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from campaign.cli import app
 from campaign.errors import InputError
-from campaign.export import export_approved
-from campaign.publish import run_campaign
-from campaign.render import FORMATS
+from campaign.output.export import export_approved
+from campaign.render import BILLBOARD_FORMATS
+from campaign.run import run_campaign
 
 runner = CliRunner()
 
@@ -52,7 +52,7 @@ def test_export_writes_every_approved_billboard_and_the_copy_sheet(run, tmp_path
         with Image.open(
             tmp_path / "print" / "billboards" / f"{candidate.id}-square-en.png"
         ) as image:
-            assert image.size == FORMATS["square"].size
+            assert image.size == BILLBOARD_FORMATS["square"].size
     with (tmp_path / "print" / "copy-sheet.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert {r["id"] for r in rows} == {shortlisted.id, not_shortlisted.id}

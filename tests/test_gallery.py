@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from campaign.errors import InputError
-from campaign.gallery import emphasised_html, fact_words, score_rows, write_gallery
+from campaign.output.gallery import emphasised_html, fact_words, score_rows, write_gallery
 
 CAMPAIGN = "wrapped-test"
 SHORT = "a1b2c3d4e5f60001"  # shortlisted, passes privacy, has billboards
@@ -28,6 +28,8 @@ HOSTILE = "a1b2c3d4e5f60004"  # shortlisted, HTML in its title and copy
 XSS_TITLE = "<script>alert(1)</script>"
 XSS_SIGNOFF = '<img src=x onerror="window.__pwned=1">'
 PNG_SIZE = (64, 36)
+# the weights an older run recorded: the gallery must show these, not the scorer's current ones
+RUN_WEIGHTS = {"surprise": 0.5, "story": 0.3, "privacy": 0.2}
 
 SHORT_HEADLINE = "“Silver Bells” was streamed 768,979 times on Christmas Day."
 SHORT_EMPHASIS = [[0, 14], [28, 35]]
@@ -58,7 +60,7 @@ def _scores(total: float, surprise: float, story: float, privacy: float) -> dict
             },
         },
         "privacy": {"value": privacy, "inputs": {"k_min": 50, "cohort_size": None}},
-        "total": {"value": total, "inputs": {"weights": "see scoring.WEIGHTS"}},
+        "total": {"value": total, "inputs": {"weights": RUN_WEIGHTS}},
     }
 
 
@@ -292,7 +294,7 @@ def test_scores_and_fact_read_as_words() -> None:
     story = dict(score_rows("story", c["scores"]["story"]["inputs"]))
     assert story["Popularity rank"] == "#545 of 1,643 in the market"
     total = dict(score_rows("total", c["scores"]["total"]["inputs"]))
-    assert "surprise" in total["Weighted sum"] and "WEIGHTS" not in total["Weighted sum"]
+    assert total["Weighted sum"].startswith("50% surprise + 30% story + 20% privacy")
     assert dict(score_rows("privacy", {"cohort_size": None}))["Cohort size"] == "—"
     words = fact_words(c)
     assert words.startswith("Silver Bells by Dean Martin: 768,979 streams on Monday 25 December")

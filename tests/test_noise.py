@@ -10,8 +10,7 @@ from datetime import date
 from campaign.config import PrivacySettings
 from campaign.facts import Fact
 from campaign.noise import noisy_count, privatise, unsupported
-from campaign.pipeline import find_facts
-from campaign.publish import run_campaign
+from campaign.run import find_facts, run_campaign
 
 
 def cohort_fact(value: int = 500) -> Fact:

@@ -20,8 +20,8 @@ from campaign.facts import Fact, collect_facts
 from campaign.packs import parse_pack, resolve_params
 from campaign.pii import DIGITS, EMAIL, HANDLE, KINDS, PHONE, URL, describe, find_pii, placeholder
 from campaign.privacy import judge
-from campaign.publish import run_campaign
 from campaign.resources import bundled_dir
+from campaign.run import run_campaign
 from campaign.workspace import open_workspace
 from tests.conftest import write_tables
 

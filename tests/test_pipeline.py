@@ -11,9 +11,8 @@ import duckdb
 import pytest
 from PIL import Image
 
-from campaign import publish
-from campaign.pipeline import find_facts
-from campaign.publish import run_campaign
+from campaign import run as publish
+from campaign.run import find_facts, run_campaign
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -13,8 +13,8 @@ import pytest
 
 from campaign.config import CampaignConfig
 from campaign.ingest import ingest
-from campaign.pipeline import find_facts
 from campaign.resources import bundled_dir
+from campaign.run import find_facts
 from campaign.scoring import load_themes
 from tests.conftest import REALDATA
 

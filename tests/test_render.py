@@ -18,7 +18,7 @@ from PIL import Image
 from campaign.billboard_copy import BillboardCopy
 from campaign.errors import ConfigError
 from campaign.render import (
-    FORMATS,
+    BILLBOARD_FORMATS,
     Format,
     Layout,
     RenderError,
@@ -30,8 +30,8 @@ from campaign.render import (
     render_key,
     save_billboard,
 )
+from campaign.render.textfit import balanced_breaks, greedy_breaks
 from campaign.resources import ASSETS_DIR
-from campaign.textfit import balanced_breaks, greedy_breaks
 
 SMALL = ["square", "dooh-landscape", "dooh-portrait"]
 
@@ -89,7 +89,7 @@ def assert_boxes_inside(layout: Layout) -> None:
 
 
 def test_fixed_format_names_and_sizes() -> None:
-    assert {name: f.size for name, f in FORMATS.items()} == {
+    assert {name: f.size for name, f in BILLBOARD_FORMATS.items()} == {
         "48-sheet": (6000, 3000),
         "6-sheet": (2400, 3600),
         "dooh-landscape": (1920, 1080),
@@ -98,10 +98,10 @@ def test_fixed_format_names_and_sizes() -> None:
     }
 
 
-@pytest.mark.parametrize("name", list(FORMATS))
+@pytest.mark.parametrize("name", list(BILLBOARD_FORMATS))
 def test_image_size_equals_format(name: str, theme: Theme) -> None:
     image = render_billboard(BREXIT, name, theme)
-    assert image.size == FORMATS[name].size
+    assert image.size == BILLBOARD_FORMATS[name].size
     assert image.mode == "RGB"
 
 

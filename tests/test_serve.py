@@ -20,8 +20,8 @@ import pytest
 from PIL import Image
 
 from campaign.errors import ConfigError, InputError
-from campaign.gallery import write_gallery
-from campaign.serve import MAX_BODY, make_server
+from campaign.output.gallery import write_gallery
+from campaign.output.serve import MAX_BODY, make_server
 
 CAMPAIGN = "serve-test"
 SHORT = "b1b2c3d4e5f60001"  # shortlisted, passes privacy, has a billboard
@@ -261,9 +261,9 @@ def test_a_busy_port_is_one_sentence(out: Path) -> None:
 
 
 def test_writes_the_review_file_of_the_outputs() -> None:
-    from campaign import output, serve
+    from campaign.output import folder, serve
 
-    assert serve.REVIEW_FILE == output.REVIEW_FILE
+    assert serve.REVIEW_FILE == folder.REVIEW_FILE
 
 
 def test_binds_to_loopback_only(out: Path) -> None:

@@ -53,7 +53,8 @@ from campaign.ingest.detect import (
     ignore_reason,
     sniff,
 )
-from campaign.ingest.engine import Context, Source, cleanup, connect, run_stages, translate
+from campaign.ingest.engine import Context, Source, cleanup, connect, run_stages
+from campaign.ingest.read_errors import translate
 from campaign.ingest.report import DatasetSummary, FileResult, IngestReport, TableCounts
 from campaign.markets import normalise_market
 

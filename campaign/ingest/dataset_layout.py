@@ -31,8 +31,6 @@ SECRET_NAME = ".secret"
 REJECTS_DIR = "rejects"
 LOG_VERSION = 1
 
-REJECT_COLUMNS = ("file", "table", "line", "record", "reason")
-
 
 def file_sha256(path: Path) -> str:
     """The sha256 of a file's bytes, read in chunks (memory stays flat)."""

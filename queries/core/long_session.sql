@@ -42,19 +42,9 @@ sessions AS MATERIALIZED (
     FROM session_tracks
     GROUP BY ALL
 ),
-distribution AS (
-    SELECT market, length, count(*) AS sessions FROM sessions GROUP BY ALL
-),
 tail AS (
-    SELECT market, length,
-           sum(sessions) OVER (PARTITION BY market ORDER BY length DESC) AS at_least,
-           sum(sessions) OVER (PARTITION BY market) AS total_sessions,
-           sum(sessions) OVER (PARTITION BY market ORDER BY length)
-               / sum(sessions) OVER (PARTITION BY market) AS cumulative_share
-    FROM distribution
-),
-p999 AS (
-    SELECT market, min(length) AS length FROM tail WHERE cumulative_share >= 0.999 GROUP BY market
+    SELECT part AS market, value AS length, at_least, total AS total_sessions, p999
+    FROM tail_rank(sessions, market, length)
 ),
 long_sessions AS (
     SELECT * FROM sessions WHERE length >= $min_minutes
@@ -98,7 +88,7 @@ SELECT
     x.artist_name,
     'minutes' AS measure,
     x.length AS value,
-    p.length AS baseline,
+    t.p999 AS baseline,
     1 AS cohort_size,
     m.listeners AS population,
     {
@@ -109,7 +99,6 @@ SELECT
     } AS detail
 FROM extremes x
 JOIN tail t ON t.market = x.market AND t.length = x.length
-JOIN p999 p ON p.market = x.market
 LEFT JOIN market_days m ON m.market = x.market AND m.day = x.day
 LEFT JOIN event_days e ON e.market = x.market AND e.day = x.day
 ORDER BY x.length DESC

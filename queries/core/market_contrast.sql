@@ -25,7 +25,7 @@
 -- market that year, counted from `streams` for the facts found only (empty for charts: NULL; a
 -- rollup without plays gives its busiest day's listeners, a lower bound); `times` is the ratio
 -- rounded down, for copy.
-WITH market_days AS (
+WITH day_totals AS (
     -- a market-day's total, and for charts the floor a missing track stayed under
     SELECT market, day, year(day) AS year, sum(streams) AS total,
            CASE WHEN bool_and(listeners IS NULL) THEN $chart_floor * min(streams) ELSE 0 END
@@ -36,7 +36,7 @@ WITH market_days AS (
 markets AS (
     SELECT market, year, sum(total) AS total, sum(floor) AS floor_total,
            sum(floor) / sum(total) AS floor_share
-    FROM market_days
+    FROM day_totals
     GROUP BY ALL
     HAVING count(*) >= $min_days
 ),
@@ -52,7 +52,7 @@ track_markets AS (
     SELECT d.market, m.year, d.track_id,
            sum(d.streams) AS streams, sum(m.floor) AS listed_floor,
            max(d.listeners) AS peak_listeners
-    FROM daily_streams d JOIN market_days m USING (market, day)
+    FROM daily_streams d JOIN day_totals m USING (market, day)
     GROUP BY ALL
 ),
 shares AS (
@@ -93,20 +93,6 @@ contrasts AS (
     FROM predictions
     WHERE streams >= $min_ratio * other_streams / other_total * market_total
 ),
-listeners AS (
-    SELECT s.market, year(s.day) AS year, s.track_id, count(DISTINCT s.user_id) AS listeners
-    FROM listener_track_days s
-    SEMI JOIN contrasts c
-           ON c.market = s.market AND c.track_id = s.track_id AND c.year = year(s.day)
-    GROUP BY ALL
-),
-names AS (
-    SELECT market, track_id,
-           arg_max(track_name, day) AS track_name, arg_max(artist_name, day) AS artist_name
-    FROM daily_streams
-    SEMI JOIN contrasts USING (market, track_id)
-    GROUP BY ALL
-)
 SELECT
     c.market,
     make_date(c.year, 1, 1) AS period_start,
@@ -129,6 +115,6 @@ SELECT
         'other_markets': c.other_markets
     } AS detail
 FROM contrasts c
-JOIN names n USING (market, track_id)
-LEFT JOIN listeners x USING (market, year, track_id)
+JOIN market_track_names n USING (market, track_id)
+LEFT JOIN listener_track_years x USING (market, year, track_id)
 ORDER BY c.streams / greatest(c.expected, 0.5) DESC

@@ -47,19 +47,6 @@ leaders AS (
            ON runner.market = top.market AND runner.year = top.year AND runner.position = 2
     WHERE top.position = 1
 ),
-listeners AS (
-    SELECT s.market, year(s.day) AS year, s.track_id, count(DISTINCT s.user_id) AS listeners
-    FROM listener_track_days s
-    SEMI JOIN leaders l ON l.market = s.market AND l.track_id = s.track_id AND l.year = year(s.day)
-    GROUP BY ALL
-),
-names AS (
-    SELECT market, year(day) AS year, track_id,
-           arg_max(track_name, day) AS track_name, arg_max(artist_name, day) AS artist_name
-    FROM daily_streams
-    SEMI JOIN leaders USING (market, track_id)
-    GROUP BY ALL
-)
 SELECT
     l.market,
     make_date(l.year, 1, 1) AS period_start,
@@ -82,6 +69,6 @@ SELECT
         'last_day': l.last_day
     } AS detail
 FROM leaders l
-JOIN names n USING (market, year, track_id)
-LEFT JOIN listeners x USING (market, year, track_id)
+JOIN market_track_names n USING (market, track_id)
+LEFT JOIN listener_track_years x USING (market, year, track_id)
 ORDER BY l.streams DESC

@@ -19,20 +19,9 @@ WITH cells AS MATERIALIZED (
     FROM listener_track_days
     GROUP BY ALL
 ),
-distribution AS (
-    SELECT market, year, plays, count(*) AS cells FROM cells GROUP BY ALL
-),
 tail AS (
-    SELECT market, year, plays,
-           sum(cells) OVER (PARTITION BY market, year ORDER BY plays DESC) AS at_least,
-           sum(cells) OVER (PARTITION BY market, year) AS total_cells,
-           sum(cells) OVER (PARTITION BY market, year ORDER BY plays)
-               / sum(cells) OVER (PARTITION BY market, year) AS cumulative_share
-    FROM distribution
-),
-p999 AS (
-    SELECT market, year, min(plays) AS plays
-    FROM tail WHERE cumulative_share >= 0.999 GROUP BY ALL
+    SELECT part.market, part.year, value AS plays, at_least, total AS total_cells, p999
+    FROM tail_rank(cells, {'market': market, 'year': year}, plays)
 ),
 extremes AS (
     SELECT market, year, track_id, max(plays) AS plays
@@ -51,7 +40,7 @@ SELECT
     n.artist_name,
     'plays' AS measure,
     x.plays AS value,
-    p.plays AS baseline,
+    t.p999 AS baseline,
     1 AS cohort_size,
     pop.listeners AS population,
     {
@@ -60,7 +49,6 @@ SELECT
     } AS detail
 FROM extremes x
 JOIN tail t ON t.market = x.market AND t.year = x.year AND t.plays = x.plays
-JOIN p999 p ON p.market = x.market AND p.year = x.year
 JOIN market_years pop ON pop.market = x.market AND pop.year = x.year
 JOIN track_names n ON n.track_id = x.track_id
 ORDER BY x.plays DESC

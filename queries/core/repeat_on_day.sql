@@ -16,19 +16,9 @@
 WITH cells AS (
     SELECT market, day, track_id, user_id, plays FROM listener_track_days
 ),
-distribution AS (
-    SELECT market, plays, count(*) AS cells FROM cells GROUP BY ALL
-),
 tail AS (
-    SELECT market, plays,
-           sum(cells) OVER (PARTITION BY market ORDER BY plays DESC) AS at_least,
-           sum(cells) OVER (PARTITION BY market) AS total_cells,
-           sum(cells) OVER (PARTITION BY market ORDER BY plays)
-               / sum(cells) OVER (PARTITION BY market) AS cumulative_share
-    FROM distribution
-),
-p999 AS (
-    SELECT market, min(plays) AS plays FROM tail WHERE cumulative_share >= 0.999 GROUP BY market
+    SELECT part AS market, value AS plays, at_least, total AS total_cells, p999
+    FROM tail_rank(cells, market, plays)
 ),
 extremes AS (
     SELECT market, day, track_id, max(plays) AS plays
@@ -47,7 +37,7 @@ SELECT
     n.artist_name,
     'plays' AS measure,
     x.plays AS value,
-    p.plays AS baseline,
+    t.p999 AS baseline,
     1 AS cohort_size,
     m.listeners AS population,
     {
@@ -56,7 +46,6 @@ SELECT
     } AS detail
 FROM extremes x
 JOIN tail t ON t.market = x.market AND t.plays = x.plays
-JOIN p999 p ON p.market = x.market
 JOIN track_names n ON n.track_id = x.track_id
 LEFT JOIN market_days m ON m.market = x.market AND m.day = x.day
 LEFT JOIN event_days e ON e.market = x.market AND e.day = x.day

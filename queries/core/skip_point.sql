@@ -2,7 +2,7 @@
 -- name = "skip_point"
 -- title = "The second of a song where its listeners skip"
 -- audience = "cohort"
--- needs = ["listens", "market_tz", "track_names"]
+-- needs = ["listens", "market_tz", "track_names", "market_years"]
 -- copy = "skip_point"
 --
 -- [params]
@@ -17,7 +17,9 @@
 -- window's value is the distinct listeners who skipped there. The track's busiest window is its
 -- skip point; the baseline is the track's skips spread evenly over its windows, from
 -- `min_second` to its last skipped window, and the variance of the other windows feeds the
--- surprise score. `detail.second` is where the window starts.
+-- surprise score. `detail.second` is where the window starts. The population is the market-year's
+-- active listeners (`market_years`), counted as every other pack counts them: a listener whose
+-- plays were all shorter than the privacy `min_ms_played` is not among them.
 WITH skips AS (
     SELECT l.market, year(timezone(tz.tz, l.played_at)) AS year, l.track_id, l.user_id,
            l.ms_played // ($bucket_seconds * 1000) * $bucket_seconds AS second
@@ -60,14 +62,6 @@ scored AS (
 ),
 facts AS (
     SELECT * FROM scored WHERE peak >= $min_ratio * level
-),
-population AS (
-    -- distinct listeners of the market-year, only where there is something to report
-    SELECT l.market, year(timezone(tz.tz, l.played_at)) AS year, count(DISTINCT l.user_id) AS listeners
-    FROM listens l
-    JOIN market_tz tz USING (market)
-    WHERE l.market IN (SELECT market FROM facts)
-    GROUP BY ALL
 )
 SELECT
     f.market,
@@ -92,5 +86,5 @@ SELECT
     } AS detail
 FROM facts f
 JOIN track_names n USING (track_id)
-LEFT JOIN population p USING (market, year)
+LEFT JOIN market_years p USING (market, year)
 ORDER BY f.peak / f.level DESC

@@ -24,7 +24,7 @@
 -- only (empty for charts: NULL; a rollup without plays gives its busiest such day's listeners, a
 -- lower bound). `weekday` is the English name, `weekday_number` ISO (1 = Monday) and
 -- `sample_day` one date of that weekday, for copy to name it in any language.
-WITH market_days AS (
+WITH day_totals AS (
     SELECT market, day, year(day) AS year, isodow(day) AS weekday, sum(streams) AS total,
            CASE WHEN bool_and(listeners IS NULL) THEN $chart_floor * min(streams) ELSE 0 END
                AS floor
@@ -34,7 +34,7 @@ WITH market_days AS (
 market_weekdays AS (
     -- the market's mean day per weekday: its weekly rhythm, and the mean chart floor
     SELECT market, year, weekday, avg(total) AS mean_total, avg(floor) AS mean_floor
-    FROM market_days
+    FROM day_totals
     GROUP BY ALL
 ),
 lives AS (
@@ -109,13 +109,6 @@ listeners AS (
            ON a.market = s.market AND a.track_id = s.track_id AND a.year = year(s.day)
           AND a.weekday = isodow(s.day)
     GROUP BY ALL
-),
-names AS (
-    SELECT market, track_id,
-           arg_max(track_name, day) AS track_name, arg_max(artist_name, day) AS artist_name
-    FROM daily_streams
-    SEMI JOIN affinities USING (market, track_id)
-    GROUP BY ALL
 )
 SELECT
     a.market,
@@ -145,6 +138,6 @@ SELECT
         )
     } AS detail
 FROM affinities a
-JOIN names n USING (market, track_id)
+JOIN market_track_names n USING (market, track_id)
 LEFT JOIN listeners x USING (market, year, track_id)
 ORDER BY a.streams / a.expected DESC

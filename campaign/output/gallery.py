@@ -20,8 +20,8 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from campaign.errors import TemplateError
-from campaign.resources import bundled_dir
-from campaign.review import load_decisions
+from campaign.output.review import load_decisions
+from campaign.resources import template_search_path
 
 GALLERY_TEMPLATE = "gallery/index.html.j2"
 
@@ -112,14 +112,6 @@ def _input_text(key: str, value: Any) -> str:
     return str(value)
 
 
-def _weights() -> dict[str, float] | None:
-    try:
-        from campaign.scoring import WEIGHTS
-    except Exception:  # the gallery must render even if scoring cannot be imported
-        return None
-    return dict(WEIGHTS)
-
-
 def score_rows(name: str, inputs: Any) -> list[tuple[str, str]]:
     """A score's inputs as (label, readable value) rows."""
     if not isinstance(inputs, dict):
@@ -131,12 +123,10 @@ def score_rows(name: str, inputs: Any) -> list[tuple[str, str]]:
         rank_text = f"#{format_number(rank)}" if rank is not None else "—"
         rows.append(("Popularity rank", f"{rank_text} of {format_number(total)} in the market"))
     for key, value in inputs.items():
-        if key == "weights" and isinstance(value, str) and "WEIGHTS" in value:
-            weights = _weights()
-            if weights:
-                text = " + ".join(f"{w:.0%} {n}" for n, w in weights.items())
-                rows.append(("Weighted sum", f"{text}, then re-ranked for variety"))
-                continue
+        if key == "weights" and isinstance(value, dict):  # the weights the run used
+            text = " + ".join(f"{w:.0%} {n}" for n, w in value.items())
+            rows.append(("Weighted sum", f"{text}, then re-ranked for variety"))
+            continue
         label = _LABELS.get(key, key.replace("_", " ").capitalize())
         rows.append((label, _input_text(key, value)))
     return rows
@@ -235,8 +225,8 @@ def _script_json(value: Any) -> Markup:
     return Markup(text)
 
 
-def _environment(template_dirs: list[Path]) -> SandboxedEnvironment:
-    dirs = [*template_dirs, bundled_dir("templates")]
+def _environment(search_path: list[Path]) -> SandboxedEnvironment:
+    dirs = search_path or template_search_path(None)
     env = SandboxedEnvironment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in dirs]),
         autoescape=True,
@@ -255,10 +245,10 @@ def _environment(template_dirs: list[Path]) -> SandboxedEnvironment:
     return env
 
 
-def write_gallery(stage: Path, manifest: dict[str, Any], template_dirs: list[Path]) -> Path:
+def write_gallery(stage: Path, manifest: dict[str, Any], search_path: list[Path]) -> Path:
     decisions = load_decisions(stage)
     try:
-        template = _environment(template_dirs).get_template(GALLERY_TEMPLATE)
+        template = _environment(search_path).get_template(GALLERY_TEMPLATE)
         html = template.render(
             manifest=manifest,
             campaign=manifest["campaign"],

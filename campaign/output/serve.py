@@ -35,7 +35,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from campaign.errors import ConfigError, InputError
-from campaign.review import DECISIONS, REVIEW_FILE, load_decisions, read_review
+from campaign.output.manifest import ManifestWatch
+from campaign.output.review import DECISIONS, REVIEW_FILE, load_decisions, read_review
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -71,39 +72,6 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class _Manifest:
-    """The candidates' ids and privacy verdicts, re-read whenever manifest.json changes."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._signature: tuple[int, int, int] | None = None
-        self.campaign = ""
-        self.passed: dict[str, bool] = {}
-
-    def refresh(self) -> None:
-        try:
-            st = self.path.stat()
-        except OSError:
-            raise InputError("manifest.json is missing", self.path) from None
-        signature = (st.st_ino, st.st_size, st.st_mtime_ns)
-        if signature == self._signature:
-            return
-        try:
-            manifest = json.loads(self.path.read_text(encoding="utf-8"))
-            campaign = manifest["campaign"]["name"]
-            passed = {
-                str(c["id"]): bool((c.get("privacy") or {}).get("passed"))
-                for c in manifest["candidates"]
-            }
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(f"cannot read the manifest: {exc}", self.path) from None
-        except (KeyError, TypeError, AttributeError):
-            raise InputError(
-                "the manifest has no campaign name or candidate list", self.path
-            ) from None
-        self.campaign, self.passed, self._signature = str(campaign), passed, signature
-
-
 class ReviewServer(ThreadingHTTPServer):
     """A ThreadingHTTPServer bound to 127.0.0.1 that serves one campaign output folder."""
 
@@ -113,7 +81,7 @@ class ReviewServer(ThreadingHTTPServer):
     def __init__(self, out_dir: Path, port: int):
         self.out_dir = out_dir.resolve()
         self.lock = threading.Lock()  # one review.json read-modify-write at a time
-        self.manifest = _Manifest(self.out_dir / "manifest.json")
+        self.manifest = ManifestWatch(self.out_dir)
         self.manifest.refresh()
         self.log_requests = False
         super().__init__((HOST, port), ReviewHandler)
@@ -142,7 +110,7 @@ class ReviewServer(ThreadingHTTPServer):
         self.manifest.refresh()
         self.read_review()  # refuses an unreadable file with the server's error
         return {
-            "campaign": self.manifest.campaign,
+            "campaign": self.manifest.name,
             "decisions": {
                 fact_id: {
                     "decision": v["decision"],
@@ -174,7 +142,7 @@ class ReviewServer(ThreadingHTTPServer):
             else:
                 entry = {"decision": decision, "note": note, "time": utc_now()}
                 decisions[fact_id] = entry
-            review["campaign"] = self.manifest.campaign
+            review["campaign"] = self.manifest.name
             review["decisions"] = dict(sorted(decisions.items()))
             self._write_review(review)
         return entry

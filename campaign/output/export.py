@@ -18,9 +18,10 @@ from typing import Any
 
 from campaign.billboard_copy import BillboardCopy
 from campaign.errors import InputError
-from campaign.output import drop_stale_billboards, load_manifest, staged
-from campaign.render import load_theme, render_all
-from campaign.review import load_decisions
+from campaign.output.folder import drop_stale_billboards, staged
+from campaign.output.manifest import Manifest, load_manifest
+from campaign.output.review import load_decisions
+from campaign.render import Theme, load_theme, render_all
 
 SHEET_COLUMNS = (
     "id", "pack", "market", "period_start", "period_end", "event", "locale", "variant",
@@ -43,6 +44,22 @@ def _copy_of(record: dict[str, Any], locale: str) -> BillboardCopy:
     return BillboardCopy(words["headline"], words["signoff"], locale, spans, words["variant"])
 
 
+def run_theme(manifest: Manifest) -> Theme:
+    """The theme the run drew with: the file it recorded, so a campaign's own theme is kept.
+
+    A manifest written before the path was recorded names only the theme, looked up as a built-in.
+    """
+    if manifest.theme_path is None:
+        return load_theme(manifest.theme)
+    if not manifest.theme_path.is_file():
+        raise InputError(
+            f"the theme file this run was drawn with, {manifest.theme_path}, is gone; "
+            "restore it or re-run the campaign",
+            manifest.path,
+        )
+    return load_theme(manifest.theme_path)
+
+
 def export_approved(out_dir: Path, dest: Path, workers: int = 2) -> ExportResult:
     """Export every approved candidate of a campaign output folder to `dest`."""
     manifest = load_manifest(out_dir)
@@ -50,7 +67,7 @@ def export_approved(out_dir: Path, dest: Path, workers: int = 2) -> ExportResult
     approved_ids = [i for i, d in decisions.items() if d["decision"] == "approved"]
     if not approved_ids:
         raise InputError("holds no approved candidate; approve some in the gallery first", out_dir)
-    by_id = {c["id"]: c for c in manifest["candidates"]}
+    by_id = {c["id"]: c for c in manifest.candidates}
     unknown = [i for i in approved_ids if i not in by_id]
     if unknown:
         raise InputError(
@@ -65,8 +82,8 @@ def export_approved(out_dir: Path, dest: Path, workers: int = 2) -> ExportResult
             "exported",
             out_dir / "review.json",
         )
-    theme = load_theme(manifest["campaign"].get("theme", "default"))
-    formats = manifest["campaign"]["formats"]
+    theme = run_theme(manifest)
+    formats = manifest.formats
     with staged(dest) as stage:
         (stage / "billboards").mkdir(exist_ok=True)
         jobs, keep, copied = [], set(), 0
@@ -89,7 +106,7 @@ def export_approved(out_dir: Path, dest: Path, workers: int = 2) -> ExportResult
         drop_stale_billboards(stage, keep)
         _write_sheet(stage / "copy-sheet.csv", approved, decisions)
         (stage / "approved.json").write_text(
-            json.dumps({"campaign": manifest["campaign"], "candidates": approved}, indent=2,
+            json.dumps({"campaign": manifest.campaign, "candidates": approved}, indent=2,
                        ensure_ascii=False) + "\n",
             encoding="utf-8",
         )  # fmt: skip

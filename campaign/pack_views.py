@@ -1,0 +1,64 @@
+"""Views and macros the packs share, so a quantity every pack needs is defined once.
+
+Created by `open_workspace` after the rollups; a pack pasted into the DuckDB shell finds them as
+it finds `daily_streams` (README, "Query packs"). Populations: a market's population over a
+period is its distinct active listeners (`listener_track_days`: plays of at least the privacy
+`min_ms_played`, opted-out and under-age listeners gone) in that period: `market_days.listeners`
+for a day, `market_years.listeners` for a year, and the same count over a fact's own days where a
+fact spans some other period (streak).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+SHARED_VIEWS = ("market_track_names", "listener_track_years")
+
+_STATEMENTS = (
+    # The name a market last streamed a track under (charts spell titles per market).
+    """
+    CREATE VIEW market_track_names AS
+    SELECT market, track_id,
+           arg_max(track_name, day) AS track_name, arg_max(artist_name, day) AS artist_name
+    FROM daily_streams
+    GROUP BY ALL
+    """,
+    # Distinct listeners of each track in each market-year (empty without listens): a yearly
+    # fact's cohort.
+    """
+    CREATE VIEW listener_track_years AS
+    SELECT market, year(day) AS year, track_id, count(DISTINCT user_id) AS listeners
+    FROM listener_track_days
+    GROUP BY ALL
+    """,
+    # The tail rank of each value in its part (a market, or a market-year): how many cells of the
+    # part reach at least that value (`at_least`, of `total`), and the part's 99.9th percentile
+    # (`p999`). `cells` names a table or CTE, `part` and `val` are expressions over its columns:
+    #   SELECT * FROM tail_rank(cells, market, plays)
+    """
+    CREATE MACRO tail_rank(cells, part, val) AS TABLE
+    WITH distribution AS (
+        SELECT part AS tail_part, val AS tail_value, count(*) AS n
+        FROM query_table(cells)
+        GROUP BY ALL
+    ),
+    tail AS (
+        SELECT tail_part, tail_value,
+               sum(n) OVER (PARTITION BY tail_part ORDER BY tail_value DESC) AS at_least,
+               sum(n) OVER (PARTITION BY tail_part) AS total,
+               sum(n) OVER (PARTITION BY tail_part ORDER BY tail_value)
+                   / sum(n) OVER (PARTITION BY tail_part) AS cumulative_share
+        FROM distribution
+    )
+    SELECT tail_part AS part, tail_value AS value, at_least, total,
+           min(tail_value) FILTER (WHERE cumulative_share >= 0.999)
+               OVER (PARTITION BY tail_part) AS p999
+    FROM tail
+    """,
+)
+
+
+def create_pack_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Define the shared views and macros on a workspace connection."""
+    for statement in _STATEMENTS:
+        con.execute(statement)

@@ -1,0 +1,171 @@
+"""Layout: billboard copy placed in a format's safe area, as pure geometry.
+
+The layout is computed first (`layout_billboard`, geometry a test can check without OCR) and then
+drawn (`draw.py`); both are deterministic, so the same copy, format and theme give the same pixels.
+Text that cannot be set readably raises `RenderError` rather than being truncated: an ellipsis
+would change copy that legal approved, so the fix belongs in the copy, not here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import ImageFont
+
+from campaign.billboard_copy import BillboardCopy
+from campaign.render.formats import Box, Format, get_format
+from campaign.render.textfit import (
+    Line,
+    Paragraph,
+    RenderError,
+    block_height,
+    clean,
+    fit_pair,
+    join_line,
+    load_font,
+    split_words,
+)
+from campaign.render.theme import Theme
+
+
+@dataclass(frozen=True)
+class PlacedLine:
+    """A line at its position: left x and baseline y (floats, sub-pixel), and its ink box."""
+
+    role: str  # headline | signoff | wordmark
+    line: Line
+    size: int
+    font: Path
+    x: float
+    baseline: float
+    box: Box
+
+    @property
+    def text(self) -> str:
+        return self.line.text
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Everything needed to draw a billboard, and what a test or the fit score needs to know."""
+
+    format: Format
+    safe_box: Box
+    content_box: Box  # the safe area minus the wordmark band
+    headline_size: int
+    signoff_size: int
+    lines: tuple[PlacedLine, ...]  # headline lines, then sign-off lines
+    wordmark: PlacedLine | None
+    dropped: tuple[str, ...]  # characters the fonts cannot draw, left out
+    size_range: tuple[int, int]  # the smallest and largest headline sizes the theme allows
+
+    @property
+    def headline_lines(self) -> tuple[PlacedLine, ...]:
+        return tuple(p for p in self.lines if p.role == "headline")
+
+    @property
+    def fit(self) -> float:
+        """How comfortably the copy fits, in [0, 1]: 1 = set at the theme's largest size,
+        0 = squeezed to its smallest. A ready input for the fit score."""
+        low, high = self.size_range
+        return 1.0 if high <= low else (self.headline_size - low) / (high - low)
+
+
+def _ink_box(font: ImageFont.FreeTypeFont, text: str, x: float, baseline: float) -> Box:
+    left, top, right, bottom = font.getbbox(text, anchor="ls")
+    return (
+        math.floor(x + left),
+        math.floor(baseline + top),
+        math.ceil(x + right),
+        math.ceil(baseline + bottom),
+    )
+
+
+def _place_wordmark(fmt: Format, theme: Theme, safe: Box) -> tuple[PlacedLine | None, int]:
+    """The wordmark at the bottom-right of the safe area, and the top of the band it takes."""
+    font_path = theme.wordmark_font or theme.signoff_font
+    text, _, _ = clean(
+        theme.wordmark.strip(), [False] * len(theme.wordmark.strip()), str(font_path)
+    )
+    if not text.strip():
+        return None, safe[3]
+    size = max(6, round(min(fmt.size) * theme.wordmark_scale))
+    font = load_font(str(font_path), size)
+    if font.getlength(text) > (safe[2] - safe[0]) / 2:  # a long brand name shrinks, never spills
+        size = max(6, int(size * (safe[2] - safe[0]) / 2 / font.getlength(text)))
+        font = load_font(str(font_path), size)
+    line = join_line(split_words(text, [False] * len(text)), font)
+    _, _, _, bottom = font.getbbox(line.text, anchor="ls")
+    x, baseline = safe[2] - line.width, safe[3] - bottom
+    box = _ink_box(font, line.text, x, baseline)
+    placed = PlacedLine("wordmark", line, size, font_path, x, baseline, box)
+    return placed, box[1] - size  # a clear band one wordmark-size high above it
+
+
+def layout_billboard(copy: BillboardCopy, fmt: str | Format, theme: Theme) -> Layout:
+    """Fit the copy into the format's safe area: the largest headline size at which the headline,
+    and the sign-off below it at `signoff_scale` of that size, both fit, lines balanced.
+
+    Raises RenderError when even the theme's minimum size does not fit (a word too long for the
+    line, or far too many words for the format).
+    """
+    fmt = get_format(fmt)
+    safe = fmt.safe_box
+    wordmark, band_top = _place_wordmark(fmt, theme, safe)
+    content: Box = (safe[0], safe[1], safe[2], band_top)
+    width, height = content[2] - content[0], content[3] - content[1]
+    head, dropped_head = Paragraph.from_text(copy.headline, copy.emphasis, str(theme.headline_font))
+    sign, dropped_sign = Paragraph.from_text(copy.signoff, (), str(theme.signoff_font))
+    short = min(fmt.size)
+    low, high = max(6, round(short * theme.min_text)), max(6, round(short * theme.max_text))
+    spacing = theme.line_spacing
+    # One pixel of slack each way: runs and lines are placed on whole pixels, and anti-aliasing
+    # of a run at a fractional x may reach one pixel further than the measured ink.
+    box = (width - 1, height - 1)
+    setting = fit_pair(
+        head, sign, box, spacing, theme.signoff_scale, theme.signoff_gap, (low, high)
+    )
+    if setting is None:
+        raise RenderError(
+            f"the copy does not fit the {fmt.name} format even at {low} px; shorten the headline "
+            f"or the sign-off, or split a very long word: {copy.headline!r}"
+        )
+
+    slack = height - setting.height
+    y = content[1] + {"top": 0.0, "center": slack / 2, "bottom": slack}[theme.valign]
+    placed: list[PlacedLine] = []
+    head_step = setting.size * spacing
+    for i, line in enumerate(setting.head):
+        baseline = y + setting.head_extent[0] + i * head_step
+        placed.append(
+            _placed("headline", line, setting.head_font, theme.headline_font, content[0], baseline)
+        )
+    if setting.head:
+        y += block_height(setting.head_extent, len(setting.head), head_step) + setting.gap
+    for i, line in enumerate(setting.sign):
+        baseline = y + setting.sign_extent[0] + i * setting.sign_font.size * spacing
+        placed.append(
+            _placed("signoff", line, setting.sign_font, theme.signoff_font, content[0], baseline)
+        )
+    return Layout(
+        format=fmt,
+        safe_box=safe,
+        content_box=content,
+        headline_size=setting.size,
+        signoff_size=int(setting.sign_font.size),
+        lines=tuple(placed),
+        wordmark=wordmark,
+        dropped=dropped_head + dropped_sign,
+        size_range=(low, high),
+    )
+
+
+def _placed(
+    role: str, line: Line, font: ImageFont.FreeTypeFont, path: Path, left: float, baseline: float
+) -> PlacedLine:
+    """A line on whole pixels, moved right by its left overhang so no ink crosses the margin."""
+    x, baseline = round(left + line.overhang), round(baseline)
+    box = _ink_box(font, line.text, x, baseline)
+    return PlacedLine(role, line, int(font.size), path, x, baseline, box)
