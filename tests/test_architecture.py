@@ -42,6 +42,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("campaign.facts",),
     ("campaign.packlint", "campaign.privacy", "campaign.noise"),
     ("campaign.scoring",),
+    ("campaign.fontchain", "campaign.linebreak"),
     ("campaign.copywriter", "campaign.render"),
     ("campaign.output", "campaign.wrapped", "campaign.copylint"),
     ("campaign.run",),

@@ -164,13 +164,22 @@ def test_twelve_words_wrap_balanced(theme: Theme) -> None:
 
 
 def test_balanced_breaks_avoid_a_lone_last_word() -> None:
-    widths, space, limit = [50.0, 50, 50, 50, 50], 10.0, 200.0
-    greedy = greedy_breaks(widths, space, limit)
+    widths, limit = [50.0, 50, 50, 50, 50], 200.0
+    greedy = greedy_breaks(widths, [0.0] + [10.0] * 4, limit)
     assert greedy == [0, 3]  # greedy leaves two words on the last line; fine
-    widths = [60.0, 60, 60, 30]
-    assert greedy_breaks(widths, space, 200) == [0, 3]  # greedy: lone last word
-    starts = balanced_breaks(widths, space, 200, 2)
+    widths, gap = [60.0, 60, 60, 30], [0.0, 10, 10, 10]
+    assert greedy_breaks(widths, gap, 200) == [0, 3]  # greedy: lone last word
+    starts = balanced_breaks(widths, gap, 200, 2)
     assert starts == [0, 2]  # two and two
+
+
+def test_pieces_without_spaces_between_them_sit_closer() -> None:
+    """Two Thai words or two ideographs on one line have no gap between them; the line
+    breaker may still break there."""
+    widths = [60.0, 60, 60]
+    assert greedy_breaks(widths, [0.0, 10, 10], 130.0) == [0, 2]
+    assert greedy_breaks(widths, [0.0, 0, 0], 180.0) == [0]
+    assert greedy_breaks(widths, [0.0, 10, 10], 180.0) == [0, 2]
 
 
 def test_unbreakable_word_too_long_raises(theme: Theme) -> None:
@@ -240,17 +249,22 @@ def test_no_break_space_and_accents(theme: Theme) -> None:
     copy = BillboardCopy(headline, "Ääntä!", "fi", emphasised(headline, "1\u00a0234"))
     layout = layout_billboard(copy, "dooh-portrait", theme)
     assert any("1\u00a0234" in p.text for p in layout.headline_lines)
-    assert layout.dropped == ()
     assert_ink_inside(render_billboard(copy, "dooh-portrait", theme), layout, theme)
 
 
-def test_emoji_is_left_out_not_drawn_as_a_box(theme: Theme) -> None:
+def test_emoji_is_drawn_from_the_emoji_font_not_left_out(theme: Theme) -> None:
     headline = "Dear 12 people who streamed “Happy” 🎵 on a Monday,"
     copy = BillboardCopy(headline, "Same 😀", "en", emphasised(headline, "“Happy”"))
     layout = layout_billboard(copy, "square", theme)
-    assert set(layout.dropped) == {"🎵", "😀"}
-    assert all("🎵" not in p.text for p in layout.lines)
+    assert any("🎵" in p.text for p in layout.headline_lines)
+    assert any("😀" in p.text for p in layout.lines if p.role == "signoff")
     assert count_colour(render_billboard(copy, "square", theme), theme.accent) > 0
+
+
+def test_a_character_no_bundled_font_has_is_refused_by_name(theme: Theme) -> None:
+    copy = BillboardCopy("Dear 12 people who streamed “Flamingo” \U0001f9a9,", "Hi.", "en")
+    with pytest.raises(RenderError, match=r"cannot be drawn: no bundled font can draw .*U\+1F9A9"):
+        layout_billboard(copy, "square", theme)
 
 
 # --- determinism and saving --------------------------------------------------------------------

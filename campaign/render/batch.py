@@ -14,12 +14,13 @@ from pathlib import Path
 from PIL import Image
 
 from campaign.billboard_copy import BillboardCopy
+from campaign.fontchain import FALLBACK_FILE
 from campaign.render.draw import render_billboard, save_billboard
 from campaign.render.formats import Format, get_format
 from campaign.render.textfit import RenderError
 from campaign.render.theme import Theme
 
-RENDER_VERSION = "1"  # bump when a layout rule changes, so cached billboards are redrawn
+RENDER_VERSION = "2"  # bump when a layout rule changes, so cached billboards are redrawn
 
 
 @lru_cache(maxsize=32)
@@ -36,7 +37,7 @@ def render_key(copy: BillboardCopy, fmt: str | Format, theme: Theme) -> str:
         repr(get_format(fmt)),
         repr({**vars(theme), "source": None}),
     ]
-    parts += sorted(_file_digest(p) for p in fonts)
+    parts += sorted(_file_digest(p) for p in {*fonts, FALLBACK_FILE})
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 

@@ -10,7 +10,6 @@ from PIL import Image, ImageDraw, PngImagePlugin
 from campaign.billboard_copy import BillboardCopy
 from campaign.render.formats import Format
 from campaign.render.layout import Layout, layout_billboard
-from campaign.render.textfit import load_font
 from campaign.render.theme import Theme
 
 
@@ -23,27 +22,24 @@ def render_billboard(
 
 
 def draw_layout(layout: Layout, theme: Theme, *, debug: bool = False) -> Image.Image:
-    """Draw a computed layout; emphasised runs are placed at the advance of the text before them,
-    so a coloured run sits exactly where it would in the plain line."""
+    """Draw a computed layout, every run in the font of the chain that has its characters;
+    emphasised runs are placed at the advance of the text before them, so a coloured run sits
+    exactly where it would in the plain line."""
     image = Image.new("RGB", layout.format.size, theme.background)
     draw = ImageDraw.Draw(image)
     signoff_colour = theme.signoff_color or theme.text
     for placed in layout.lines:
-        font = load_font(str(placed.font), placed.size)
         plain = theme.text if placed.role == "headline" else signoff_colour
         for start, end, emphasised in placed.line.runs():
             run = placed.text[start:end]
             if not run.strip():
                 continue
-            x = placed.x + font.getlength(placed.text[:start])
+            x = placed.x + placed.chain.length(placed.text[:start], placed.size)
             colour = theme.accent if emphasised else plain
-            draw.text((x, placed.baseline), run, font=font, fill=colour, anchor="ls")
+            placed.chain.draw(draw, (x, placed.baseline), run, placed.size, colour)
     if layout.wordmark is not None:
         mark = layout.wordmark
-        font = load_font(str(mark.font), mark.size)
-        draw.text(
-            (mark.x, mark.baseline), mark.text, font=font, fill=theme.wordmark_color, anchor="ls"
-        )
+        mark.chain.draw(draw, (mark.x, mark.baseline), mark.text, mark.size, theme.wordmark_color)
     if debug:
         _draw_debug(draw, layout)
     return image

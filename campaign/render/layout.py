@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
-
-from PIL import ImageFont
 
 from campaign.billboard_copy import BillboardCopy
+from campaign.errors import ConfigError
+from campaign.fontchain import FontChain, describe_missing
 from campaign.render.formats import Box, Format, get_format
 from campaign.render.textfit import (
     Line,
     Paragraph,
     RenderError,
     block_height,
-    clean,
     fit_pair,
     join_line,
-    load_font,
     split_words,
 )
 from campaign.render.theme import Theme
@@ -37,7 +34,7 @@ class PlacedLine:
     role: str  # headline | signoff | wordmark
     line: Line
     size: int
-    font: Path
+    chain: FontChain  # the theme's font for this role, then the fallbacks
     x: float
     baseline: float
     box: Box
@@ -58,7 +55,6 @@ class Layout:
     signoff_size: int
     lines: tuple[PlacedLine, ...]  # headline lines, then sign-off lines
     wordmark: PlacedLine | None
-    dropped: tuple[str, ...]  # characters the fonts cannot draw, left out
     size_range: tuple[int, int]  # the smallest and largest headline sizes the theme allows
 
     @property
@@ -73,8 +69,8 @@ class Layout:
         return 1.0 if high <= low else (self.headline_size - low) / (high - low)
 
 
-def _ink_box(font: ImageFont.FreeTypeFont, text: str, x: float, baseline: float) -> Box:
-    left, top, right, bottom = font.getbbox(text, anchor="ls")
+def _ink_box(chain: FontChain, text: str, size: int, x: float, baseline: float) -> Box:
+    left, top, right, bottom = chain.bbox(text, size)
     return (
         math.floor(x + left),
         math.floor(baseline + top),
@@ -85,22 +81,22 @@ def _ink_box(font: ImageFont.FreeTypeFont, text: str, x: float, baseline: float)
 
 def _place_wordmark(fmt: Format, theme: Theme, safe: Box) -> tuple[PlacedLine | None, int]:
     """The wordmark at the bottom-right of the safe area, and the top of the band it takes."""
-    font_path = theme.wordmark_font or theme.signoff_font
-    text, _, _ = clean(
-        theme.wordmark.strip(), [False] * len(theme.wordmark.strip()), str(font_path)
-    )
-    if not text.strip():
+    chain = FontChain.for_font(theme.wordmark_font or theme.signoff_font)
+    text = theme.wordmark.strip()
+    if not text:
         return None, safe[3]
+    missing = chain.missing(text)
+    if missing:
+        raise ConfigError(f"theme field 'wordmark': {describe_missing(missing)}", theme.source)
     size = max(6, round(min(fmt.size) * theme.wordmark_scale))
-    font = load_font(str(font_path), size)
-    if font.getlength(text) > (safe[2] - safe[0]) / 2:  # a long brand name shrinks, never spills
-        size = max(6, int(size * (safe[2] - safe[0]) / 2 / font.getlength(text)))
-        font = load_font(str(font_path), size)
-    line = join_line(split_words(text, [False] * len(text)), font)
-    _, _, _, bottom = font.getbbox(line.text, anchor="ls")
+    room = (safe[2] - safe[0]) / 2
+    if chain.length(text, size) > room:  # a long brand name shrinks, never spills
+        size = max(6, int(size * room / chain.length(text, size)))
+    line = join_line(split_words(text, [False] * len(text)), chain, size)
+    bottom = chain.bbox(line.text, size)[3]
     x, baseline = safe[2] - line.width, safe[3] - bottom
-    box = _ink_box(font, line.text, x, baseline)
-    placed = PlacedLine("wordmark", line, size, font_path, x, baseline, box)
+    box = _ink_box(chain, line.text, size, x, baseline)
+    placed = PlacedLine("wordmark", line, size, chain, x, baseline, box)
     return placed, box[1] - size  # a clear band one wordmark-size high above it
 
 
@@ -108,16 +104,20 @@ def layout_billboard(copy: BillboardCopy, fmt: str | Format, theme: Theme) -> La
     """Fit the copy into the format's safe area: the largest headline size at which the headline,
     and the sign-off below it at `signoff_scale` of that size, both fit, lines balanced.
 
-    Raises RenderError when even the theme's minimum size does not fit (a word too long for the
-    line, or far too many words for the format).
+    Raises RenderError when even the theme's minimum size, the smallest legible one, does not
+    fit (a word too long for the line, or far too many words for the format): such copy is
+    reported as not fitting rather than shrunk to nothing. Also when a character of the copy is
+    in no bundled font.
     """
     fmt = get_format(fmt)
     safe = fmt.safe_box
     wordmark, band_top = _place_wordmark(fmt, theme, safe)
     content: Box = (safe[0], safe[1], safe[2], band_top)
     width, height = content[2] - content[0], content[3] - content[1]
-    head, dropped_head = Paragraph.from_text(copy.headline, copy.emphasis, str(theme.headline_font))
-    sign, dropped_sign = Paragraph.from_text(copy.signoff, (), str(theme.signoff_font))
+    head_chain = FontChain.for_font(theme.headline_font, copy.locale)
+    sign_chain = FontChain.for_font(theme.signoff_font, copy.locale)
+    head = Paragraph.from_text(copy.headline, copy.emphasis, head_chain)
+    sign = Paragraph.from_text(copy.signoff, (), sign_chain)
     short = min(fmt.size)
     low, high = max(6, round(short * theme.min_text)), max(6, round(short * theme.max_text))
     spacing = theme.line_spacing
@@ -139,33 +139,30 @@ def layout_billboard(copy: BillboardCopy, fmt: str | Format, theme: Theme) -> La
     head_step = setting.size * spacing
     for i, line in enumerate(setting.head):
         baseline = y + setting.head_extent[0] + i * head_step
-        placed.append(
-            _placed("headline", line, setting.head_font, theme.headline_font, content[0], baseline)
-        )
+        placed.append(_placed("headline", line, head_chain, setting.size, content[0], baseline))
     if setting.head:
         y += block_height(setting.head_extent, len(setting.head), head_step) + setting.gap
     for i, line in enumerate(setting.sign):
-        baseline = y + setting.sign_extent[0] + i * setting.sign_font.size * spacing
-        placed.append(
-            _placed("signoff", line, setting.sign_font, theme.signoff_font, content[0], baseline)
-        )
+        baseline = y + setting.sign_extent[0] + i * setting.sign_size * spacing
+        placed.append(_placed("signoff", line, sign_chain, setting.sign_size, content[0], baseline))
     return Layout(
         format=fmt,
         safe_box=safe,
         content_box=content,
         headline_size=setting.size,
-        signoff_size=int(setting.sign_font.size),
+        signoff_size=setting.sign_size,
         lines=tuple(placed),
         wordmark=wordmark,
-        dropped=dropped_head + dropped_sign,
         size_range=(low, high),
     )
 
 
 def _placed(
-    role: str, line: Line, font: ImageFont.FreeTypeFont, path: Path, left: float, baseline: float
+    role: str, line: Line, chain: FontChain, size: int, left: float, baseline: float
 ) -> PlacedLine:
-    """A line on whole pixels, moved right by its left overhang so no ink crosses the margin."""
-    x, baseline = round(left + line.overhang), round(baseline)
-    box = _ink_box(font, line.text, x, baseline)
-    return PlacedLine(role, line, int(font.size), path, x, baseline, box)
+    """A line on whole pixels with its ink, not its advance, on the left margin: no ink crosses
+    it, and a line opening with a full-width bracket (「, whose ink sits in the right half of
+    its em) does not look indented."""
+    x, baseline = round(left - line.ink_left), round(baseline)
+    box = _ink_box(chain, line.text, size, x, baseline)
+    return PlacedLine(role, line, size, chain, x, baseline, box)

@@ -1,7 +1,9 @@
-"""Fitting words to a box: tokenising, glyph checks, greedy and balanced wrapping, size search.
+"""Fitting words to a box: breaking into pieces, greedy and balanced wrapping, size search.
 
-Kept apart from `render` so the typesetting rules (where a line may break, how lines are balanced,
-which characters the font cannot draw) can be read and tested without any image.
+Kept apart from `render` so the typesetting rules (where a line may break, how lines are balanced)
+can be read and tested without any image. Text is measured through a `FontChain`, so a Thai or
+Japanese title is measured in the fallback font that will draw it, and it breaks where its script
+allows (`linebreak`: between Thai words and Japanese phrases too, not only at spaces).
 """
 
 from __future__ import annotations
@@ -9,51 +11,35 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-
-from PIL import ImageFont
 
 from campaign.errors import CampaignError
+from campaign.fontchain import FontChain, describe_missing
+from campaign.linebreak import pieces
 
 #: Spaces that glue their neighbours: French and Finnish thousands separators ("3 749"),
 #: "M. Dupont", the space before a French "?" or inside « ». A line never breaks at them.
 NON_BREAKING = frozenset("\u00a0\u202f\u2007\u2060\ufeff")
-
-Font = ImageFont.FreeTypeFont
+#: White space that is layout, not copy: it only marks where a line may break.
+CONTROL_SPACES = frozenset("\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029")
 
 
 class RenderError(CampaignError):
-    """The copy does not fit a format: a word or the whole text is too long to stay readable."""
-
-
-@lru_cache(maxsize=512)
-def load_font(path: str, size: int) -> Font:
-    """A font at one pixel size; cached because the size search asks for the same sizes often."""
-    return ImageFont.truetype(path, size)
-
-
-@lru_cache(maxsize=4096)
-def has_glyph(font_path: str, char: str) -> bool:
-    """Whether the font draws `char` as itself rather than as the .notdef box (tofu).
-
-    Pillow has no glyph-presence call, so the rendered mask is compared with the mask of a
-    noncharacter (U+FFFF), which every font draws as .notdef.
-    """
-    font = load_font(font_path, 48)
-
-    def signature(text: str) -> tuple[tuple[int, int], bytes, float]:
-        mask = font.getmask(text)
-        return mask.size, bytes(mask), font.getlength(text)
-
-    return signature(char) != signature("\uffff")
+    """The copy cannot be set readably: it does not fit the format at the smallest legible
+    size, or holds a character that no bundled font can draw."""
 
 
 @dataclass(frozen=True)
 class Word:
-    """An unbreakable run of characters; `marks[i]` is True where character i is emphasised."""
+    """An unbreakable piece of a line; `marks[i]` is True where character i is emphasised.
+
+    `space` is the white space set after it when the next word shares its line: a space between
+    English words (or a thin or ideographic one, as the copy has it), nothing between two Thai
+    words or two ideographs, where a line may break but no gap is drawn.
+    """
 
     text: str
     marks: tuple[bool, ...]
+    space: str = " "
 
 
 def emphasis_marks(text: str, spans: Sequence[tuple[int, int]]) -> list[bool]:
@@ -65,40 +51,32 @@ def emphasis_marks(text: str, spans: Sequence[tuple[int, int]]) -> list[bool]:
     return marks
 
 
-def clean(
-    text: str, marks: Sequence[bool], font_path: str
-) -> tuple[str, tuple[bool, ...], tuple[str, ...]]:
-    """Drop characters the font cannot draw (emoji, unsupported scripts), keeping marks aligned.
-
-    A billboard with a tofu box is worse than one without the emoji; the dropped characters are
-    returned so the gallery can flag the copy for a human.
-    """
-    kept: list[str] = []
-    kept_marks: list[bool] = []
-    dropped: list[str] = []
-    for char, mark in zip(text, marks, strict=True):
-        if char.isspace() and char not in NON_BREAKING:
-            char = " "  # tabs and newlines are just break opportunities
-        elif not has_glyph(font_path, char):
-            dropped.append(char)
-            continue
-        kept.append(char)
-        kept_marks.append(mark)
-    return "".join(kept), tuple(kept_marks), tuple(dropped)
+def plain_spaces(text: str) -> str:
+    """Tabs and newlines become plain spaces (break opportunities, one character for one, so
+    emphasis marks stay aligned); every other space is the copy's and is kept."""
+    return "".join(" " if char in CONTROL_SPACES else char for char in text)
 
 
-def split_words(text: str, marks: Sequence[bool]) -> list[Word]:
-    """Split at breaking whitespace only; no-break spaces stay inside their word."""
+def split_words(text: str, marks: Sequence[bool], locale: str | None = None) -> list[Word]:
+    """Cut at every line break opportunity of the text's script (`linebreak.pieces`); the
+    breaking white space at a cut becomes the word's `space`, a run of it counting once."""
+    text = plain_spaces(text)
     words: list[Word] = []
-    start: int | None = None
-    for i, char in enumerate([*text, " "]):
-        breaking = char == " " or (char.isspace() and char not in NON_BREAKING)
-        if breaking and start is not None:
-            words.append(Word(text[start:i], tuple(marks[start:i])))
-            start = None
-        elif not breaking and start is None:
-            start = i
+    start = 0
+    for piece in pieces(text, locale):
+        end = len(piece)
+        while end and piece[end - 1].isspace() and piece[end - 1] not in NON_BREAKING:
+            end -= 1
+        if end:
+            marks_of = tuple(marks[start : start + end])
+            words.append(Word(piece[:end], marks_of, space=piece[end : end + 1]))
+        start += len(piece)
     return words
+
+
+def gaps(words: Sequence[Word], chain: FontChain, size: float) -> list[float]:
+    """The width set before each word when it shares a line with the one before it."""
+    return [0.0] + [chain.length(w.space, size) if w.space else 0.0 for w in words[:-1]]
 
 
 @dataclass(frozen=True)
@@ -114,14 +92,9 @@ class Line:
     ink_right: int = 0
 
     @property
-    def overhang(self) -> int:
-        """How far the ink reaches left of the origin; the line is moved right by this much."""
-        return max(0, -self.ink_left)
-
-    @property
     def span(self) -> float:
-        """Horizontal room the line needs: advance or ink, whichever reaches further."""
-        return self.overhang + max(self.width, self.ink_right)
+        """Horizontal room the line needs: its ink, which is what is set on the margin."""
+        return self.ink_right - self.ink_left
 
     def runs(self) -> list[tuple[int, int, bool]]:
         """Maximal (start, end, emphasised) character runs, to be drawn one colour at a time."""
@@ -134,50 +107,62 @@ class Line:
         return out
 
 
-def join_line(words: Sequence[Word], font: Font) -> Line:
-    """Words joined by single spaces; a space is emphasised only inside an emphasised phrase."""
-    text = " ".join(w.text for w in words)
-    marks: list[bool] = []
+def join_line(words: Sequence[Word], chain: FontChain, size: float) -> Line:
+    """Words joined by the space that follows each (none between Thai words or ideographs); a
+    space is emphasised only inside an emphasised phrase. Measured through the chain at `size`."""
+    text, marks = "", []
     for i, word in enumerate(words):
-        if i:
+        if i and words[i - 1].space:
+            text += words[i - 1].space
             marks.append(bool(words[i - 1].marks[-1] and word.marks[0]))
+        text += word.text
         marks.extend(word.marks)
-    left, _, right, _ = font.getbbox(text, anchor="ls") if text else (0, 0, 0, 0)
-    return Line(text, tuple(marks), font.getlength(text), int(left), int(right))
+    left, _, right, _ = chain.bbox(text, size) if text else (0, 0, 0, 0)
+    return Line(text, tuple(marks), chain.length(text, size), math.floor(left), math.ceil(right))
 
 
-def greedy_breaks(widths: Sequence[float], space: float, limit: float) -> list[int] | None:
-    """Start index of each line when filling lines as full as possible; None if a word overflows."""
+def greedy_breaks(widths: Sequence[float], gap: Sequence[float], limit: float) -> list[int] | None:
+    """Start index of each line when filling lines as full as possible; None if a word overflows.
+
+    `gap[i]` is the width set before word i when it follows word i - 1 on the same line.
+    """
     starts: list[int] = []
     current = -1.0
     for i, width in enumerate(widths):
         if width > limit:
             return None
-        if current >= 0 and current + space + width <= limit:
-            current += space + width
+        if current >= 0 and current + gap[i] + width <= limit:
+            current += gap[i] + width
         else:
             starts.append(i)
             current = width
     return starts
 
 
-def balanced_breaks(widths: Sequence[float], space: float, limit: float, n_lines: int) -> list[int]:
+def balanced_breaks(
+    widths: Sequence[float], gap: Sequence[float], limit: float, n_lines: int
+) -> list[int]:
     """Line starts for exactly `n_lines` lines of similar width, each within `limit`.
 
     Minimises the sum of squared line widths (their total is fixed, so this minimises the spread),
-    with a heavy penalty on a last line holding a single word when more words could join it.
+    with a heavy penalty on a last line holding a single word when more words could join it, and
+    a lighter one on a break with no space before it (inside a Thai or Chinese title within
+    English copy, after a hyphen): those are taken only when they even the lines out clearly.
+    Copy with no spaces at all pays the same for every setting, so it is balanced as before.
     Dynamic programming over at most a few dozen words: microseconds.
     """
     n = len(widths)
-    prefix = [0.0]
-    for width in widths:
+    prefix, gap_prefix = [0.0], [0.0]
+    for width, before in zip(widths, gap, strict=True):
         prefix.append(prefix[-1] + width)
+        gap_prefix.append(gap_prefix[-1] + before)
 
     def line_width(i: int, j: int) -> float:
-        return prefix[j] - prefix[i] + space * (j - i - 1)
+        return prefix[j] - prefix[i] + gap_prefix[j] - gap_prefix[i + 1]
 
     inf = float("inf")
     lone_penalty = (2 * limit) ** 2
+    unspaced_penalty = (limit / 2) ** 2
     # best[k][j]: cost of setting words[:j] on k lines; back[k][j]: start of the k-th line.
     best = [[inf] * (n + 1) for _ in range(n_lines + 1)]
     back = [[0] * (n + 1) for _ in range(n_lines + 1)]
@@ -193,6 +178,8 @@ def balanced_breaks(widths: Sequence[float], space: float, limit: float, n_lines
                 cost = best[k - 1][i] + width * width
                 if k == n_lines and j == n and j - i == 1 and n > n_lines:
                     cost += lone_penalty
+                if i > 0 and gap[i] == 0:
+                    cost += unspaced_penalty
                 if cost < best[k][j]:
                     best[k][j] = cost
                     back[k][j] = i
@@ -223,41 +210,47 @@ class Paragraph:
     """
 
     words: tuple[Word, ...]
-    font_path: str
+    chain: FontChain
     widths: tuple[float, ...]
-    space: float
+    gaps: tuple[float, ...]
     above: float  # ink above the baseline of the tallest glyph in the text
     below: float  # ink below the baseline of the deepest glyph
 
     @classmethod
     def from_text(
-        cls, text: str, emphasis: Sequence[tuple[int, int]], font_path: str
-    ) -> tuple[Paragraph, tuple[str, ...]]:
-        """Words of `text` with emphasis kept per character, undrawable characters dropped
-        (and returned, so the copy can be flagged), measured."""
+        cls, text: str, emphasis: Sequence[tuple[int, int]], chain: FontChain
+    ) -> Paragraph:
+        """Words of `text` with emphasis kept per character, measured.
+
+        Raises RenderError when a character is in no bundled font: a billboard never drops a
+        character nor shows a missing-glyph box.
+        """
         marks = emphasis_marks(text, emphasis)
         lead = len(text) - len(text.lstrip())
         body = text.strip()
-        cleaned, kept, dropped = clean(body, marks[lead : lead + len(body)], font_path)
-        return cls.measure(split_words(cleaned, kept), font_path), dropped
+        missing = chain.missing(body)
+        if missing:
+            raise RenderError(f"the copy cannot be drawn: {describe_missing(missing)}: {body!r}")
+        words = split_words(body, marks[lead : lead + len(body)], chain.locale)
+        return cls.measure(words, chain)
 
     @classmethod
-    def measure(cls, words: Sequence[Word], font_path: str) -> Paragraph:
-        font = load_font(font_path, REF_SIZE)
-        widths = tuple(font.getlength(w.text) for w in words)
-        above, below = ink_extent(font, words)
-        return cls(tuple(words), font_path, widths, font.getlength(" "), above, below)
+    def measure(cls, words: Sequence[Word], chain: FontChain) -> Paragraph:
+        widths = tuple(chain.length(w.text, REF_SIZE) for w in words)
+        above, below = ink_extent(chain, words, REF_SIZE)
+        spaces = gaps(words, chain, REF_SIZE)
+        return cls(tuple(words), chain, widths, tuple(spaces), above, below)
 
-    def _scaled(self, size: int) -> tuple[list[float], float]:
+    def _scaled(self, size: int) -> tuple[list[float], list[float]]:
         k = size / REF_SIZE
-        return [w * k for w in self.widths], self.space * k
+        return [w * k for w in self.widths], [g * k for g in self.gaps]
 
     def count_lines(self, size: int, limit: float) -> int | None:
         """Lines greedy wrapping needs at `size` (estimated); None if a word overflows `limit`."""
         if not self.words:
             return 0
-        widths, space = self._scaled(size)
-        starts = greedy_breaks(widths, space, limit)
+        widths, gap = self._scaled(size)
+        starts = greedy_breaks(widths, gap, limit)
         return None if starts is None else len(starts)
 
     def height(self, size: int, n_lines: int, spacing: float) -> float:
@@ -278,40 +271,41 @@ class Paragraph:
         starts = self.breaks(size, limit)
         if starts is None:
             return None
-        font = load_font(self.font_path, size)
-        lines = [join_line(group, font) for group in _lines_from_starts(self.words, starts)]
+        groups = _lines_from_starts(self.words, starts)
+        lines = [join_line(group, self.chain, size) for group in groups]
         if any(line.span > limit for line in lines):
             return None
         return lines
 
     def breaks(self, size: int, limit: float) -> list[int] | None:
         """Balanced line starts at `size` from the scaled widths; None if a word overflows."""
-        widths, space = self._scaled(size)
-        starts = greedy_breaks(widths, space, limit)
+        widths, gap = self._scaled(size)
+        starts = greedy_breaks(widths, gap, limit)
         if starts is None:
             return None
-        return balanced_breaks(widths, space, limit, len(starts))
+        return balanced_breaks(widths, gap, limit, len(starts))
 
     def rag(self, size: int, limit: float) -> float:
         """Longest line over shortest in the balanced setting at `size` (1.0 = even block)."""
         starts = self.breaks(size, limit) if self.words else None
         if not starts or len(starts) == 1:
             return 1.0
-        widths, space = self._scaled(size)
+        widths, gap = self._scaled(size)
         ends = [*starts[1:], len(widths)]
-        lines = [sum(widths[a:b]) + space * (b - a - 1) for a, b in zip(starts, ends, strict=True)]
+        lines = [sum(widths[a:b]) + sum(gap[a + 1 : b]) for a, b in zip(starts, ends, strict=True)]
         return max(lines) / max(1e-9, min(lines))
 
 
-def ink_extent(font: Font, words: Sequence[Word]) -> tuple[int, int]:
-    """Ink above and below the baseline of the tallest and deepest glyphs among `words`.
+def ink_extent(chain: FontChain, words: Sequence[Word], size: float) -> tuple[int, int]:
+    """Ink above and below the baseline of the tallest and deepest glyphs among `words`, every
+    run in the font that draws it (a Thai tone mark or a Devanagari vowel sign reaches higher).
 
     Used for every line of the paragraph, so baselines keep one rhythm whatever each line holds.
     """
     if not words:
         return 0, 0
-    _, top, _, bottom = font.getbbox(" ".join(w.text for w in words), anchor="ls")
-    return max(0, -int(top)), max(0, int(bottom))
+    _, top, _, bottom = chain.bbox(" ".join(w.text for w in words), size)
+    return max(0, -math.floor(top)), max(0, math.ceil(bottom))
 
 
 def largest_fitting(fits: Callable[[int], bool], low: int, high: int) -> int | None:
@@ -338,8 +332,7 @@ class Setting:
     size: int
     head: list[Line]
     sign: list[Line]
-    head_font: Font
-    sign_font: Font
+    sign_size: int
     head_extent: tuple[int, int]
     sign_extent: tuple[int, int]
     gap: float
@@ -388,13 +381,13 @@ def fit_pair(
         head_lines, sign_lines = head.set(size, width), sign.set(sign_size(size), width)
         if head_lines is None or sign_lines is None:
             return None
-        hf, sf = load_font(head.font_path, size), load_font(sign.font_path, sign_size(size))
-        he, se = ink_extent(hf, head.words), ink_extent(sf, sign.words)
+        small = sign_size(size)
+        he, se = ink_extent(head.chain, head.words, size), ink_extent(sign.chain, sign.words, small)
         total = block_height(he, len(head_lines), size * spacing) + gap(size)
-        total += block_height(se, len(sign_lines), sf.size * spacing)
+        total += block_height(se, len(sign_lines), small * spacing)
         if total > height:
             return None
-        return Setting(size, head_lines, sign_lines, hf, sf, he, se, gap(size), total)
+        return Setting(size, head_lines, sign_lines, small, he, se, gap(size), total)
 
     # The estimate is within a pixel or two of the truth: walk up while the next size still
     # fits for real, or down until one does.
