@@ -138,6 +138,7 @@ def open_workspace(
     )
     _create_listens(con, config, markets)
     _create_rollups(con, config, has_listens="listens" in files)
+    _create_chart_floors(con, config)
     if "playlists" in files:
         _create_user_markets(con)
 
@@ -164,7 +165,15 @@ def open_workspace(
 
 def _available_tables(files: dict[str, list[Path]]) -> set[str]:
     """The tables and views a pack may name in `needs`."""
-    tables = {"daily_streams", "market_days", "events", "event_days", "market_tz", "track_names"}
+    tables = {
+        "daily_streams",
+        "chart_floors",
+        "market_days",
+        "events",
+        "event_days",
+        "market_tz",
+        "track_names",
+    }
     if "listens" in files:
         tables |= {"listens", "streams", "listener_track_days", "market_years"}
     if "playlists" in files:
@@ -326,6 +335,43 @@ def _create_rollups(
         SELECT d.day, d.market, sum(d.streams) AS streams, any_value(a.listeners) AS listeners
         FROM daily_streams d LEFT JOIN actives a USING (day, market)
         GROUP BY ALL
+        """
+    )
+
+
+def _create_chart_floors(con: duckdb.DuckDBPyConnection, config: CampaignConfig) -> None:
+    """Each chart market-day's floor and depth: read from ingest's `chart_floors` where it wrote
+    one, else derived from the chart rows themselves (older datasets), so an absent track is known
+    to have had at most the floor. Rows with listener counts are complete data: no floor there."""
+    con.execute(
+        f"""
+        CREATE TEMP TABLE chart_floors AS
+        WITH derived AS (
+            SELECT day, market, min(streams) AS floor_streams, count(*) AS depth
+            FROM raw_daily_streams
+            WHERE listeners IS NULL
+              AND market NOT IN (SELECT DISTINCT market FROM raw_chart_floors)
+            GROUP BY day, market
+        ),
+        gaps AS (
+            SELECT market, day - lag(day) OVER (PARTITION BY market ORDER BY day) AS gap
+            FROM derived
+        ),
+        cadences AS (
+            -- one snapshot a week when the usual spacing of the chart days is a week or more
+            SELECT market, CASE WHEN median(gap) >= 5 THEN 'weekly' ELSE 'daily' END AS cadence
+            FROM gaps GROUP BY market
+        ),
+        floors AS (
+            SELECT day, market, floor_streams, depth, cadence FROM raw_chart_floors
+            UNION ALL
+            SELECT d.day, d.market, d.floor_streams, d.depth, c.cadence
+            FROM derived d JOIN cadences c USING (market)
+        )
+        SELECT day, market, CAST(floor_streams AS BIGINT) AS floor_streams,
+               CAST(depth AS INTEGER) AS depth, cadence
+        FROM floors
+        WHERE market IN (SELECT market FROM market_tz) AND {_period_filter(config, "day")}
         """
     )
 
