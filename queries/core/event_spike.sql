@@ -12,7 +12,7 @@
 -- baseline_snapshots = 8     # weekly snapshots: the snapshots before set the expected level
 -- min_baseline_days = 4      # fewer days of data before the day: no baseline, no fact
 -- min_history_days = 7       # complete data: a track first heard fewer days before has no level
--- settled_days = 28          # the market's data must start this long before a debut, so new is new
+-- settled_days = 7           # the market's data must start this long before a shape-judged debut
 -- release_window_days = 3    # a debut this many days after the catalogue's release date is a release
 -- stay_days = 7              # a debut listed on most of the next days, at least half its peak, is a release
 -- artist_min_tracks = 2      # this many tracks of one artist rising together make an artist moment
