@@ -14,16 +14,18 @@
 -- min_history_days = 7       # complete data: a track first heard fewer days before has no level
 -- settled_days = 7           # the market's data must start this long before a shape-judged debut
 -- release_window_days = 3    # a debut this many days after the catalogue's release date is a release
--- stay_days = 7              # a debut listed on most of the next days, at least half its peak, is a release
+-- stay_days = 7              # the days after a debut that tell a release's shape
+-- release_peak_share = 0.8   # a release's first day is at least this share of its next days' peak
 -- artist_min_tracks = 2      # this many tracks of one artist rising together make an artist moment
 -- artist_track_ratio = 2.0   # how far above its level a track must be to count as rising
 -- ///
 -- One ranking of every spike-like fact of a market-day, whatever its novelty (detail.novelty):
 -- `spike` (a track listed the chart day before), `re-entry` (a track coming back from below the
 -- chart floor, or first seen here but not shaped like a release) and `release` (a track that did
--- not exist before: the catalogue's release date where `tracks` has one, else one of several
--- debuts of its artist that day, or a debut after the data settled that stays in the chart and
--- enters at least at half its coming peak, where a returning classic climbs from the floor). Complete listener data: a day without a row is a zero. Charts list only their top N:
+-- not exist before: the catalogue's release date where `tracks` has one, else a debut that enters
+-- at its peak (a returning classic climbs from the floor; a catalogue revived by news that broke
+-- during the day peaks the day after) and is either one of several debuts of its artist that day,
+-- outnumbering the artist's known tracks listed, or, once the data has settled, stays listed). Complete listener data: a day without a row is a zero. Charts list only their top N:
 -- an absent day had at most that day's floor (`chart_floors`), so filling it with the floor gives
 -- an upper bound on the level and the ratio stated is a lower bound (detail.ratio_lower,
 -- detail.censored_days). Weekly snapshots take their level from the snapshots before, without the
@@ -121,7 +123,9 @@ filled AS (
                ELSE coalesce(h.window_floor_squares, 0) - coalesce(h.listed_floor_squares, 0) END
                AS filled_squares,
            count(*) FILTER (WHERE h.day = h.first_listed)
-               OVER (PARTITION BY h.market, h.day, h.artist_key) AS artist_debuts
+               OVER (PARTITION BY h.market, h.day, h.artist_key) AS artist_debuts,
+           count(*) FILTER (WHERE h.day > h.first_listed)
+               OVER (PARTITION BY h.market, h.day, h.artist_key) AS artist_known
     FROM history h LEFT JOIN catalogue r USING (track_id)
 ),
 classified AS (
@@ -129,11 +133,14 @@ classified AS (
            CASE
                WHEN release_date IS NOT NULL
                    THEN debut AND day - release_date BETWEEN 0 AND $release_window_days
+               -- a release enters at its peak; a classic coming back, or a catalogue revived by
+               -- news breaking during the day, climbs to a bigger day after its first
                ELSE debut
-                    AND (artist_debuts >= 2
+                    AND n >= $release_peak_share * coalesce(peak_ahead, 0)
+                    -- an album: mostly new tracks, where a revival brings back known ones
+                    AND ((artist_debuts >= 2 AND artist_debuts > artist_known)
                          OR (day >= first_data_day + INTERVAL ($settled_days) DAY
-                             AND listed_ahead * 2 >= days_ahead
-                             AND n * 2 >= coalesce(peak_ahead, 0)))
+                             AND listed_ahead * 2 >= days_ahead))
            END AS is_release
     FROM filled
 ),
@@ -229,12 +236,22 @@ artists AS (
     GROUP BY c.market, c.day, c.artist_key
     HAVING count(*) >= $artist_min_tracks
 ),
-moments AS (
+fresh AS (
     SELECT a.*,
            NOT EXISTS (SELECT 1 FROM artist_releases x
                        WHERE x.market = a.market AND x.artist_key = a.artist_key
-                         AND x.day BETWEEN a.day - $release_window_days AND a.day) AS revival
+                         AND x.day BETWEEN a.day - $release_window_days AND a.day) AS fresh_revival
     FROM artists a
+),
+moments AS (
+    -- a revival goes on for a few days, as deeper cuts of the catalogue surface for the first
+    -- time (and so look like an album): it is still the revival of the days before
+    SELECT f.*,
+           f.fresh_revival OR EXISTS (
+               SELECT 1 FROM fresh p
+               WHERE p.market = f.market AND p.artist_key = f.artist_key AND p.fresh_revival
+                 AND p.day BETWEEN f.day - $release_window_days AND f.day - 1) AS revival
+    FROM fresh f
 ),
 facts AS (
     SELECT c.market, c.day, 'track' AS subject_kind, c.track_id AS subject_id,
@@ -252,7 +269,8 @@ facts AS (
     SELECT market, day, 'artist', 'artist:' || artist_key, artist_name, artist_name, measure,
            n, expected, level, variance / coalesce(factor, 1.0) ^ 2, factor, floor,
            baseline_floor, absent_days, window_days,
-           CASE WHEN releases * 2 >= tracks THEN 'release'
+           CASE WHEN revival THEN 're-entry'
+                WHEN releases * 2 >= tracks THEN 'release'
                 WHEN reentries * 2 >= tracks THEN 're-entry' ELSE 'spike' END,
            NULL, NULL, 'artist:' || artist_key, revival, evidence
     FROM moments
