@@ -322,3 +322,18 @@ def test_unexplained_days_are_the_strongest_spikes_off_the_calendar() -> None:
     record = found[1].to_json()
     assert record["events_line"] == "2024-03-01,<name this day>,US,release"
     assert [s["name"] for s in record["subjects"]] == ["Song 1", "Song 1"]
+
+
+def test_campaign_facts_prints_the_unexplained_days(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from campaign.cli import app
+
+    rows = "SELECT d, 'Hit', 'Star', CASE WHEN d = 30 THEN 9000 ELSE 850 END FROM range(40) r(d)"
+    files = write_tables(tmp_path, {"daily_streams": chart(rows)})
+    result = CliRunner().invoke(
+        app, ["facts", "--data", str(files[0]), "--unexplained", "3", "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Unexplained: US 2024-01-31 looks like a spike: Hit (spike, at least" in result.output
+    assert "2024-01-31,<name this day>,US,news" in result.output
