@@ -123,8 +123,14 @@ def open_workspace(
 
     for table in TABLES.values():
         if table.name in files:
+            # a file written before a nullable column existed (tracks.release_date) reads as NULL
+            present = set().union(*(_parquet_columns(con, f) for f in files[table.name]))
+            columns = ", ".join(
+                c.name if c.name in present else f"NULL::{c.type} AS {c.name}"
+                for c in table.columns
+            )
             con.execute(
-                f"CREATE VIEW raw_{table.name} AS SELECT {', '.join(table.names)} "
+                f"CREATE VIEW raw_{table.name} AS SELECT {columns} "
                 f"FROM read_parquet({_sql_list(files[table.name])}, union_by_name = true)"
             )
         else:

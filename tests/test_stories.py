@@ -337,3 +337,21 @@ def test_campaign_facts_prints_the_unexplained_days(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Unexplained: US 2024-01-31 looks like a spike: Hit (spike, at least" in result.output
     assert "2024-01-31,<name this day>,US,news" in result.output
+
+
+def test_a_catalogue_without_release_dates_still_reads(tmp_path: Path) -> None:
+    """A tracks file written before `release_date` existed: the column reads as NULL."""
+    import duckdb
+
+    files = write_tables(tmp_path, {"daily_streams": chart("SELECT 0, 'x', 'y', NULL")})
+    old = tmp_path / "tracks.parquet"
+    with duckdb.connect() as con:
+        con.execute(
+            f"COPY (SELECT 'us-Filler0' AS track_id, false AS explicit, ['pop'] AS genres, "
+            f"false AS sensitive) TO '{old}' (FORMAT parquet)"
+        )
+    ws = open_workspace(CONFIG, [*files, old])
+    try:
+        assert ws.con.execute("SELECT release_date FROM tracks").fetchall() == [(None,)]
+    finally:
+        ws.close()
