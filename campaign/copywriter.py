@@ -28,7 +28,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from campaign.billboard_copy import BillboardCopy
 from campaign.errors import TemplateError
-from campaign.events import Event, french_de
+from campaign.events import RESPECTFUL, Event, french_de
 from campaign.facts import Fact
 from campaign.resources import bundled_dir
 
@@ -135,10 +135,16 @@ class Copywriter:
 
     def write(self, fact: Fact, event: Event | None, locale: str) -> BillboardCopy:
         """One billboard's copy: the variant and sign-off picked stably from the fact's id."""
-        options = self.variants(fact, event, locale)
+        options = _for_tone(self.variants(fact, event, locale), fact)
         if not options:
+            need = (
+                f"a '## {RESPECTFUL}' variant (the fact's tone is respectful)"
+                if fact.detail.get("tone") == RESPECTFUL
+                else "a variant"
+            )
             raise TemplateError(
-                f"the template offers no variant for fact {fact.id}", fact.copy_family
+                f"the template offers no {need} for fact {fact.id}",
+                f"templates/copy/{fact.copy_family}/{locale}.j2",
             )
         pick = int(hashlib.sha256(fact.id.encode()).hexdigest(), 16)
         variant = options[pick % len(options)]
@@ -189,6 +195,13 @@ def _country(context: jinja2.runtime.Context, code: str) -> str:
 def _plural(context: jinja2.runtime.Context, count: float, one: str, other: str) -> str:
     """`one` or `other` by the locale's plural rule (CLDR, via babel)."""
     return one if Locale.parse(context["locale"]).plural_form(count) == "one" else other
+
+
+def _for_tone(options: list[CopyVariant], fact: Fact) -> list[CopyVariant]:
+    """The respectful variant for a fact whose tone needs it (a death, a tragedy), and only
+    then: every other fact gets the ordinary variants."""
+    respectful = fact.detail.get("tone") == RESPECTFUL
+    return [v for v in options if (v.name == RESPECTFUL) == respectful]
 
 
 def _parse_variants(text: str, filename: str) -> list[CopyVariant]:

@@ -60,8 +60,15 @@ def _write_given(
 
 
 def materialise(con: duckdb.DuckDBPyConnection, table: str, query: str, path: Path) -> None:
-    """Write a query's rows as canonical Parquet of `table`, cast to the canonical types."""
-    columns = ", ".join(f"CAST({c.name} AS {c.type}) AS {c.name}" for c in TABLES[table].columns)
+    """Write a query's rows as canonical Parquet of `table`, cast to the canonical types; a
+    nullable column the query leaves out is NULL."""
+    given = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM ({query})").fetchall()}
+    columns = ", ".join(
+        f"CAST({c.name} AS {c.type}) AS {c.name}"
+        if c.name in given or not c.nullable
+        else f"NULL::{c.type} AS {c.name}"
+        for c in TABLES[table].columns
+    )
     con.execute(f"COPY (SELECT {columns} FROM ({query})) TO '{path}' (FORMAT parquet)")
 
 

@@ -21,6 +21,8 @@ from campaign.privacy import PrivacyVerdict, judge
 from campaign.progress import Reporter, Silent
 from campaign.resources import bundled_dir
 from campaign.scoring import Score, load_themes, rerank_for_variety, story, surprise, total
+from campaign.tone import mark_tone
+from campaign.unexplained import unexplained_days
 from campaign.workspace import Workspace, open_workspace
 
 
@@ -51,7 +53,8 @@ class FactsResult:
     data_summary: dict[str, Any]
 
     def shortlist(self) -> list[Candidate]:
-        return [c for c in self.candidates if c.eligible][: self.config.shortlist]
+        ready = [c for c in self.candidates if c.eligible and not c.verdict.needs_review]
+        return ready[: self.config.shortlist]
 
 
 def template_dirs(config: CampaignConfig) -> list[Path]:
@@ -93,6 +96,7 @@ def find_facts(
         candidates = score_candidates(ws, config, runs)
         summary = summarise(ws, noisy=config.privacy.noise == "dp", epsilon=config.privacy.epsilon)
         summary["withheld_by_noise"] = withheld
+        summary["unexplained_days"] = [d.to_json() for d in unexplained_days(candidates)]
     finally:
         ws.close()
     return FactsResult(config, runs, candidates, summary)
@@ -171,6 +175,7 @@ def score_candidates(ws: Workspace, config: CampaignConfig, runs: list[PackRun])
         [d / "story_themes.toml" for d in template_dirs(config)]
         + [bundled_dir("templates") / "story_themes.toml"]
     )
+    mark_tone(facts, events, themes)
     by_pack: dict[str, list[Candidate]] = {}
     for fact in facts:
         event = events.get(fact.event_id) if fact.event_id else None
@@ -203,6 +208,7 @@ def score_candidates(ws: Workspace, config: CampaignConfig, runs: list[PackRun])
                     "market": c.fact.market,
                     "pack": c.fact.pack,
                     "event": c.fact.event_id or "",
+                    "artist": (c.fact.artist_name or "").casefold(),
                 },
                 c.scores["total"].value,
             )

@@ -80,6 +80,21 @@ TRACKS = Table(
         Column("explicit", "BOOLEAN"),
         Column("genres", "VARCHAR[]"),
         Column("sensitive", "BOOLEAN"),
+        Column("release_date", "DATE"),
+    ),
+)
+
+# A public chart lists only its top N: per market-day, the lowest count it listed (a track absent
+# that day had at most this many) and how many positions it listed; `cadence` is 'daily', or
+# 'weekly' for files holding one snapshot a week.
+CHART_FLOORS = Table(
+    "chart_floors",
+    (
+        Column("day", "DATE", nullable=False),
+        Column("market", "VARCHAR", nullable=False),
+        Column("floor_streams", "BIGINT", nullable=False),
+        Column("depth", "INTEGER", nullable=False),
+        Column("cadence", "VARCHAR", nullable=False),
     ),
 )
 
@@ -103,7 +118,8 @@ PLAYLIST_TRACKS = Table(
 )
 
 TABLES: dict[str, Table] = {
-    t.name: t for t in (LISTENS, DAILY_STREAMS, USERS, TRACKS, PLAYLISTS, PLAYLIST_TRACKS)
+    t.name: t
+    for t in (LISTENS, DAILY_STREAMS, USERS, TRACKS, PLAYLISTS, PLAYLIST_TRACKS, CHART_FLOORS)
 }
 
 # Every pack query returns these (DESIGN.md, "Query packs"); `detail` is optional.

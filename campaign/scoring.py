@@ -27,7 +27,8 @@ WEIGHTS = {"surprise": 0.55, "story": 0.30, "privacy": 0.15}
 SIGNIFICANCE_SATURATION = 12.0
 EFFECT_SATURATION_RATIO = 16.0
 # Variety: each earlier pick of the same subject / market / pack multiplies the score by these.
-VARIETY_PENALTY = {"subject": 0.5, "market": 0.9, "pack": 0.7, "event": 0.85}
+# An artist's album day or revival brings many of their tracks at once: "artist" spreads them.
+VARIETY_PENALTY = {"subject": 0.5, "market": 0.9, "pack": 0.7, "event": 0.85, "artist": 0.6}
 
 
 @dataclass

@@ -123,8 +123,14 @@ def open_workspace(
 
     for table in TABLES.values():
         if table.name in files:
+            # a file written before a nullable column existed (tracks.release_date) reads as NULL
+            present = set().union(*(_parquet_columns(con, f) for f in files[table.name]))
+            columns = ", ".join(
+                c.name if c.name in present else f"NULL::{c.type} AS {c.name}"
+                for c in table.columns
+            )
             con.execute(
-                f"CREATE VIEW raw_{table.name} AS SELECT {', '.join(table.names)} "
+                f"CREATE VIEW raw_{table.name} AS SELECT {columns} "
                 f"FROM read_parquet({_sql_list(files[table.name])}, union_by_name = true)"
             )
         else:
@@ -138,6 +144,7 @@ def open_workspace(
     )
     _create_listens(con, config, markets)
     _create_rollups(con, config, has_listens="listens" in files)
+    _create_chart_floors(con, config)
     if "playlists" in files:
         _create_user_markets(con)
 
@@ -164,7 +171,15 @@ def open_workspace(
 
 def _available_tables(files: dict[str, list[Path]]) -> set[str]:
     """The tables and views a pack may name in `needs`."""
-    tables = {"daily_streams", "market_days", "events", "event_days", "market_tz", "track_names"}
+    tables = {
+        "daily_streams",
+        "chart_floors",
+        "market_days",
+        "events",
+        "event_days",
+        "market_tz",
+        "track_names",
+    }
     if "listens" in files:
         tables |= {"listens", "streams", "listener_track_days", "market_years"}
     if "playlists" in files:
@@ -326,6 +341,43 @@ def _create_rollups(
         SELECT d.day, d.market, sum(d.streams) AS streams, any_value(a.listeners) AS listeners
         FROM daily_streams d LEFT JOIN actives a USING (day, market)
         GROUP BY ALL
+        """
+    )
+
+
+def _create_chart_floors(con: duckdb.DuckDBPyConnection, config: CampaignConfig) -> None:
+    """Each chart market-day's floor and depth: read from ingest's `chart_floors` where it wrote
+    one, else derived from the chart rows themselves (older datasets), so an absent track is known
+    to have had at most the floor. Rows with listener counts are complete data: no floor there."""
+    con.execute(
+        f"""
+        CREATE TEMP TABLE chart_floors AS
+        WITH derived AS (
+            SELECT day, market, min(streams) AS floor_streams, count(*) AS depth
+            FROM raw_daily_streams
+            WHERE listeners IS NULL
+              AND market NOT IN (SELECT DISTINCT market FROM raw_chart_floors)
+            GROUP BY day, market
+        ),
+        gaps AS (
+            SELECT market, day - lag(day) OVER (PARTITION BY market ORDER BY day) AS gap
+            FROM derived
+        ),
+        cadences AS (
+            -- one snapshot a week when the usual spacing of the chart days is a week or more
+            SELECT market, CASE WHEN median(gap) >= 5 THEN 'weekly' ELSE 'daily' END AS cadence
+            FROM gaps GROUP BY market
+        ),
+        floors AS (
+            SELECT day, market, floor_streams, depth, cadence FROM raw_chart_floors
+            UNION ALL
+            SELECT d.day, d.market, d.floor_streams, d.depth, c.cadence
+            FROM derived d JOIN cadences c USING (market)
+        )
+        SELECT day, market, CAST(floor_streams AS BIGINT) AS floor_streams,
+               CAST(depth AS INTEGER) AS depth, cadence
+        FROM floors
+        WHERE market IN (SELECT market FROM market_tz) AND {_period_filter(config, "day")}
         """
     )
 

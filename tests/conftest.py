@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -16,8 +17,12 @@ from campaign.packlint import materialise
 from campaign.synth import SynthSpec, generate
 
 SMALL = {"plays": 150_000, "users": 8_000}
-# The real public datasets sit beside the repository (../shared/realdata), in CI too.
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+# The real public datasets sit beside the repository (../shared/realdata), in CI too;
+# CAMPAIGN_REALDATA points elsewhere (a worktree one level deeper).
+REALDATA = Path(
+    os.environ.get("CAMPAIGN_REALDATA")
+    or Path(__file__).resolve().parents[2] / "shared" / "realdata"
+)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -78,8 +78,8 @@ def test_canonical_tracks_csv_lists_and_extra_columns(tmp_path):
     report = ingest([FIXTURES / "canonical" / "tracks.csv"], tmp_path)
     assert table_counts(report, "tracks") == (3, 2, 1)
     assert read(tmp_path, "tracks") == [
-        ("spotify:track:a", True, ["pop", "dance"], False),
-        ("spotify:track:b", False, ["rock", "indie"], None),
+        ("spotify:track:a", True, ["pop", "dance"], False, None),  # no release_date given
+        ("spotify:track:b", False, ["rock", "indie"], None, None),
     ]
     assert report.ingested[0].notes == ["columns not in tracks were ignored: popularity"]
 
