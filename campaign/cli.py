@@ -259,18 +259,23 @@ def facts(
     data: DataOption = None,
     param: ParamOption = None,
     top: Annotated[int, typer.Option(help="How many candidates to print.")] = 20,
+    unexplained: Annotated[
+        int, typer.Option(help="Also print the N strongest spike days with no calendar event.")
+    ] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for other tools.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
-    """Print the ranked candidate facts."""
+    """Print the ranked candidate facts (and, with --unexplained N, the days to name)."""
     from campaign.output.manifest import _json_default, candidate_record
     from campaign.run import find_facts
+    from campaign.unexplained import unexplained_days
 
     config = _config(campaign_file)
     reporter = _reporter(quiet)
     with reporter.running():
         result = find_facts(config, data or None, _parse_params(param), reporter)
     shown = result.candidates[:top]
+    days = unexplained_days(result.candidates, limit=unexplained) if unexplained else []
     if as_json:
         records = []
         for candidate in shown:
@@ -278,6 +283,8 @@ def facts(
             record.pop("copy")
             record.pop("images")
             records.append(record)
+        if unexplained:
+            records = {"candidates": records, "unexplained": [d.to_json() for d in days]}
         typer.echo(json.dumps(records, indent=2, ensure_ascii=False, default=_json_default))
         return
     from rich.console import Console
@@ -309,9 +316,15 @@ def facts(
             "" if f.baseline is None else f"{f.baseline:,.1f}",
             c.event.name("en") if c.event else "",
             f"{c.scores['total'].value:.2f}",
-            "pass" if c.eligible else "fail",
+            c.verdict.status,
         )
     Console().print(table)
+    for d in days:
+        named = "; ".join(
+            f"{s['name']} ({s['novelty']}, at least {s['ratio_lower']}x)" for s in d.subjects
+        )
+        typer.echo(f"Unexplained: {d.market} {d.day} looks like a {d.looks_like}: {named}")
+        typer.echo(f"  name it in the events file: {d.events_line()}")
 
 
 @app.command()

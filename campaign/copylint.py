@@ -102,7 +102,7 @@ def specimens(family: str, locale: str) -> list[Specimen]:
                     event.day if event else day,
                     event.day if event else day,
                     event.event_id if event else None,
-                    spec.get("subject_kind", "track"),
+                    case.get("subject_kind", spec.get("subject_kind", "track")),
                     f"specimen-{number}",
                     spec["subject_name"],
                     "Artist",

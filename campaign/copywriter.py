@@ -31,7 +31,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from campaign.billboard_copy import BillboardCopy
 from campaign.errors import TemplateError
-from campaign.events import Event, french_de
+from campaign.events import RESPECTFUL, Event, french_de
 from campaign.facts import Fact
 from campaign.grammar import contract, german_on
 from campaign.resources import template_search_path
@@ -44,7 +44,6 @@ from campaign.typography import (
 )
 
 EM_OPEN, EM_CLOSE = "\ue000", "\ue001"
-RESPECTFUL = "respectful"
 # Only ordinary white space folds: no-break spaces inside numbers (3 749) must survive.
 _ORDINARY_SPACE = re.compile(r"[ \t\r\n]+")
 _VARIANT = re.compile(r"^##\s*(\S+)\s*$")
@@ -142,20 +141,22 @@ class Copywriter:
             ) from None
         return _parse_variants(text, template.filename or "")
 
-    def write(
-        self, fact: Fact, event: Event | None, locale: str, respectful: bool = False
-    ) -> BillboardCopy:
+    def write(self, fact: Fact, event: Event | None, locale: str) -> BillboardCopy:
         """One billboard's copy: the variant and sign-off picked stably from the fact's id.
 
-        A respectful fact gets the template's `respectful` variant where it has one; no other
-        fact ever gets it.
+        A fact whose tone is respectful gets the template's `respectful` variant; no other fact
+        ever gets it.
         """
-        offered = self.variants(fact, event, locale)
-        sober = [v for v in offered if v.name == RESPECTFUL]
-        options = sober if respectful and sober else [v for v in offered if v.name != RESPECTFUL]
+        options = _for_tone(self.variants(fact, event, locale), fact)
         if not options:
+            need = (
+                f"a '## {RESPECTFUL}' variant (the fact's tone is respectful)"
+                if fact.detail.get("tone") == RESPECTFUL
+                else "a variant"
+            )
             raise TemplateError(
-                f"the template offers no variant for fact {fact.id}", fact.copy_family
+                f"the template offers no {need} for fact {fact.id}",
+                f"templates/copy/{fact.copy_family}/{locale}.j2",
             )
         pick = int(hashlib.sha256(fact.id.encode()).hexdigest(), 16)
         variant = options[pick % len(options)]
@@ -170,7 +171,7 @@ class Copywriter:
         )
 
     def write_locales(
-        self, fact: Fact, event: Event | None, locales: Sequence[str], respectful: bool = False
+        self, fact: Fact, event: Event | None, locales: Sequence[str]
     ) -> tuple[dict[str, BillboardCopy], list[str]]:
         """The fact's copy in each locale that has a template, and the locales that have none.
 
@@ -180,7 +181,7 @@ class Copywriter:
         missing: list[str] = []
         for locale in locales:
             try:
-                copies[locale] = self.write(fact, event, locale, respectful)
+                copies[locale] = self.write(fact, event, locale)
             except MissingTranslation:
                 missing.append(locale)
         return copies, missing
@@ -246,6 +247,13 @@ def _plural(
     """
     category = parse_locale(context["locale"]).plural_form(count)
     return forms.get(category) or (one if category == "one" else other)
+
+
+def _for_tone(options: list[CopyVariant], fact: Fact) -> list[CopyVariant]:
+    """The respectful variant for a fact whose tone needs it (a death, a tragedy), and only
+    then: every other fact gets the ordinary variants."""
+    respectful = fact.detail.get("tone") == RESPECTFUL
+    return [v for v in options if (v.name == RESPECTFUL) == respectful]
 
 
 def _parse_variants(text: str, filename: str) -> list[CopyVariant]:

@@ -126,8 +126,12 @@ def create_raw_views(con: duckdb.DuckDBPyConnection, files: dict[str, list[Path]
     """One `raw_<table>` view per canonical table: its files, or no rows where it has none."""
     for table in TABLES.values():
         if table.name in files:
+            # a file written before a nullable column existed (tracks.release_date) reads as NULL
+            present = set().union(*(_parquet_columns(con, f) for f in files[table.name]))
             columns = ", ".join(
                 f"{strip_unsafe_sql(c.name) if c.free_text else c.name}::{c.type} AS {c.name}"
+                if c.name in present
+                else f"NULL::{c.type} AS {c.name}"
                 for c in table.columns
             )
             con.execute(

@@ -29,10 +29,21 @@ from campaign.safetext import strip_unsafe
 
 log = logging.getLogger(__name__)
 
-KINDS = ("holiday", "cultural", "news", "release", "custom")
+KINDS = ("holiday", "cultural", "news", "release", "custom", "obituary")
+# Tones an event may carry: a respectful day (a death, a tragedy) gets no joke sign-off.
+TONES = ("respectful",)
+RESPECTFUL = "respectful"
 # When several events fall on one market-day, the fact names the most specific one. A `window`
 # is derived: the days after a news or custom event ("the day after the Brexit vote").
-KIND_PRIORITY = {"news": 0, "custom": 1, "release": 2, "holiday": 3, "cultural": 4, "window": 5}
+KIND_PRIORITY = {
+    "obituary": 0,
+    "news": 0,
+    "custom": 1,
+    "release": 2,
+    "holiday": 3,
+    "cultural": 4,
+    "window": 5,
+}
 # How the days after a news event are named, per locale; {name} is the event's own name. Each
 # phrase reads where "on Valentine's Day" would in that locale's copy (campaign/grammar.py
 # contracts a preposition with the name's article: de el → del, em o → no).
@@ -102,8 +113,9 @@ def french_de(name: str) -> str:
 
 
 def windows(event: Event) -> list[Event]:
-    """The days after a news or custom event, as events of their own (kind `window`)."""
-    if event.kind not in ("news", "custom"):
+    """The days after a news, custom or obituary event, as events of their own (kind `window`),
+    in the tone of the event."""
+    if event.kind not in ("news", "custom", "obituary"):
         return []
     derived = []
     for key, (offsets, phrasing) in WINDOWS.items():
@@ -114,7 +126,14 @@ def windows(event: Event) -> list[Event]:
         }
         for offset in offsets:
             derived.append(
-                Event(event.day + timedelta(days=offset), event.market, "window", names, key)
+                Event(
+                    event.day + timedelta(days=offset),
+                    event.market,
+                    "window",
+                    names,
+                    key,
+                    event.tone,
+                )
             )
     return derived
 
@@ -126,6 +145,7 @@ class Event:
     kind: str
     names: dict[str, str] = field(hash=False, compare=False)
     source: str
+    tone: str | None = None  # "respectful": copy without jokes (an obituary always is)
 
     @property
     def event_id(self) -> str:
@@ -230,9 +250,11 @@ def cultural_days(years: Iterable[int], path: Path | None = None) -> list[Event]
 
 
 def load_event_file(path: Path) -> list[Event]:
-    """A campaign's own events: a CSV with `date,name,markets` and optional `kind`, `name_<locale>`.
+    """A campaign's own events: a CSV with `date,name,markets` and optional `kind`, `tone`,
+    `name_<locale>`.
 
-    `markets` is `*` or a list separated by `;` or spaces (e.g. `GB;IE`).
+    `markets` is `*` or a list separated by `;` or spaces (e.g. `GB;IE`). `tone = respectful`
+    (implied by the `obituary` kind) keeps jokes off the facts of that day.
     """
     if not path.is_file():
         raise InputError("the events file does not exist", path)
@@ -261,6 +283,11 @@ def load_event_file(path: Path) -> list[Event]:
             kind = (row.get("kind") or "news").strip() or "news"
             if kind not in KINDS:
                 raise InputError(f"kind '{kind}' is not one of {', '.join(KINDS)}", path, line)
+            tone = (row.get("tone") or "").strip().lower() or None
+            if tone is not None and tone not in TONES:
+                raise InputError(f"tone '{tone}' is not one of {', '.join(TONES)}", path, line)
+            if kind == "obituary":
+                tone = RESPECTFUL
             names = {"en": row.get("name") or ""}
             names.update(
                 {
@@ -279,7 +306,7 @@ def load_event_file(path: Path) -> list[Event]:
                 markets = [normalise_market(m) for m in raw_markets] or [GLOBAL_MARKET]
             except ConfigError as exc:
                 raise InputError(exc.message, path, line) from None
-            events.extend(Event(day, m, kind, names, path.name) for m in markets)
+            events.extend(Event(day, m, kind, names, path.name, tone) for m in markets)
     if cleaned:
         log.warning(
             "%s: %d event names cleaned of bidi, private-use or control characters",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from campaign.config import PrivacySettings
 from campaign.facts import Fact
@@ -19,6 +19,15 @@ class PrivacyVerdict:
     score: float  # 0 when the gate fails; towards 1 the further a fact is from every threshold
     reasons: tuple[str, ...] = field(default_factory=tuple)
     inputs: dict[str, float | int | None] = field(default_factory=dict)
+    # passes the gate, but stays out of the shortlist until a reviewer approves it
+    needs_review: bool = False
+
+    @property
+    def status(self) -> str:
+        """`pass`, `review` (waits for a reviewer) or `fail`."""
+        if not self.passed:
+            return "fail"
+        return "review" if self.needs_review else "pass"
 
 
 def _margin(value: float, threshold: float) -> float:
@@ -29,12 +38,23 @@ def _margin(value: float, threshold: float) -> float:
 
 
 def judge(fact: Fact, settings: PrivacySettings, market_population: int | None) -> PrivacyVerdict:
-    """Apply the gate for the fact's audience; every verdict says why."""
+    """Apply the gate for the fact's audience; every verdict says why. A fact that passes but
+    carries `detail.review` reasons (campaign/tone.py) gets the `review` verdict."""
+    verdict = _gate(fact, settings, market_population)
+    review = tuple(fact.detail.get("review") or ())
+    if verdict.passed and review:
+        return replace(verdict, reasons=verdict.reasons + review, needs_review=True)
+    return verdict
+
+
+def _gate(fact: Fact, settings: PrivacySettings, market_population: int | None) -> PrivacyVerdict:
     reasons: list[str] = []
     inputs: dict[str, float | int | None] = {"k_min": settings.k_min}
     blocked = [f"title withheld: holds {describe(kind)}" for kind in fact.detail.get("pii") or ()]
     if fact.detail.get("sensitive"):
         blocked.append("sensitive subject: needs legal review")
+    if fact.detail.get("artefact"):
+        blocked.append(str(fact.detail["artefact"]))
     if blocked:
         return PrivacyVerdict(False, 0.0, tuple(blocked), inputs)
     if fact.audience == "individual":

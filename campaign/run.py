@@ -27,6 +27,8 @@ from campaign.render import BILLBOARD_FORMATS, Theme, layout_billboard, load_the
 from campaign.render.textfit import RenderError
 from campaign.resources import find_template_files, template_search_path
 from campaign.scoring import Candidate, FactsResult, fit_score, load_themes, score_candidates
+from campaign.tone import mark_tone
+from campaign.unexplained import unexplained_days
 from campaign.workspace import Workspace, open_workspace
 
 
@@ -75,6 +77,7 @@ def find_facts(
         candidates = rank_candidates(ws, config, runs)
         summary = summarise(ws, noisy=config.privacy.noise == "dp", epsilon=config.privacy.epsilon)
         summary["withheld_by_noise"] = withheld
+        summary["unexplained_days"] = [d.to_json() for d in unexplained_days(candidates)]
     finally:
         ws.close()
     return FactsResult(config, runs, candidates, summary)
@@ -82,13 +85,12 @@ def find_facts(
 
 def rank_candidates(ws: Workspace, config: CampaignConfig, runs: list[PackRun]) -> list[Candidate]:
     """Hand the scorer what it needs from the workspace and the campaign's story themes."""
+    facts = [fact for run in runs for fact in run.facts]
+    events = {e.event_id: e for e in ws.events}
+    themes = load_themes(find_template_files(config.root, "story_themes.toml"))
+    mark_tone(facts, events, themes)
     return score_candidates(
-        config,
-        runs,
-        {e.event_id: e for e in ws.events},
-        ws.market_population,
-        track_popularity(ws, [fact for run in runs for fact in run.facts]),
-        load_themes(find_template_files(config.root, "story_themes.toml")),
+        config, runs, events, ws.market_population, track_popularity(ws, facts), themes
     )
 
 

@@ -144,6 +144,7 @@ PACK_TABLES: frozenset[str] = frozenset(
         "streams",
         "listener_track_days",
         "daily_streams",
+        "chart_floors",
         "market_days",
         "market_years",
         "market_tz",

@@ -33,7 +33,8 @@ WEIGHTS = {"surprise": 0.55, "story": 0.30, "privacy": 0.15}
 SIGNIFICANCE_SATURATION = 12.0
 EFFECT_SATURATION_RATIO = 16.0
 # Variety: each earlier pick of the same subject / market / pack multiplies the score by these.
-VARIETY_PENALTY = {"subject": 0.5, "market": 0.9, "pack": 0.7, "event": 0.85}
+# An artist's album day or revival brings many of their tracks at once: "artist" spreads them.
+VARIETY_PENALTY = {"subject": 0.5, "market": 0.9, "pack": 0.7, "event": 0.85, "artist": 0.6}
 
 
 @dataclass
@@ -243,7 +244,8 @@ class FactsResult:
     data_summary: dict[str, Any]
 
     def shortlist(self) -> list[Candidate]:
-        return [c for c in self.candidates if c.eligible][: self.config.shortlist]
+        ready = [c for c in self.candidates if c.eligible and not c.verdict.needs_review]
+        return ready[: self.config.shortlist]
 
 
 def score_candidates(
@@ -288,6 +290,7 @@ def score_candidates(
                     "market": c.fact.market,
                     "pack": c.fact.pack,
                     "event": c.fact.event_id or "",
+                    "artist": (c.fact.artist_name or "").casefold(),
                 },
                 c.scores["total"].value,
             )

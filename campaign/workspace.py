@@ -22,7 +22,7 @@ from campaign.datafiles import create_raw_views, resolve_data
 from campaign.errors import ConfigError, InputError
 from campaign.events import KIND_PRIORITY, Event, build_calendar
 from campaign.locales import calendar_locales
-from campaign.pack_views import SHARED_VIEWS, create_pack_views
+from campaign.pack_views import SHARED_VIEWS, create_chart_floors, create_pack_views
 from campaign.packguard import create_guard_tables
 
 # Listener-level views and tables (one row per listener or play): filtered by the allowed-listener
@@ -83,6 +83,7 @@ def open_workspace(
     _create_listens(con, config, markets)
     _create_rollups(con, config, has_listens="listens" in files)
     create_pack_views(con)
+    create_chart_floors(con, _period_filter(config, "day"))
     if "playlists" in files:
         _create_user_markets(con)
     _create_individual_scope(con)
@@ -118,7 +119,15 @@ def open_workspace(
 
 def _available_tables(files: dict[str, list[Path]]) -> set[str]:
     """The tables and views a pack may name in `needs`."""
-    tables = {"daily_streams", "market_days", "events", "event_days", "market_tz", "track_names"}
+    tables = {
+        "daily_streams",
+        "chart_floors",
+        "market_days",
+        "events",
+        "event_days",
+        "market_tz",
+        "track_names",
+    }
     tables |= set(SHARED_VIEWS)
     if "listens" in files:
         tables |= {"listens", "streams", "listener_track_days", "market_years"}

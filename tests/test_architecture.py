@@ -43,7 +43,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("campaign.packlint", "campaign.privacy", "campaign.noise"),
     ("campaign.scoring",),
     ("campaign.fontchain", "campaign.linebreak"),
-    ("campaign.copywriter", "campaign.render"),
+    ("campaign.copywriter", "campaign.render", "campaign.tone", "campaign.unexplained"),
     ("campaign.output", "campaign.wrapped", "campaign.copylint"),
     ("campaign.run",),
     ("campaign.demo",),

@@ -4,6 +4,7 @@ translations and respectful variants."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -13,9 +14,9 @@ from hypothesis import strategies as st
 
 from campaign.config import CampaignConfig, load_config
 from campaign.copylint import golden_copy, lint_copy, specimens
-from campaign.copywriter import RESPECTFUL, Copywriter
+from campaign.copywriter import Copywriter
 from campaign.errors import ConfigError
-from campaign.events import WINDOWS, cultural_days
+from campaign.events import RESPECTFUL, WINDOWS, cultural_days
 from campaign.grammar import contract, german_on
 from campaign.locales import country_locales, locales_for, template_locales
 from campaign.typography import NARROW_NBSP, NBSP, bind_last_words, literal_text, quote
@@ -241,7 +242,8 @@ def test_the_respectful_variant_is_only_for_respectful_facts() -> None:
     for locale in LOCALES:
         for specimen in specimens("event_spike", locale)[:3]:
             plain = writer.write(specimen.fact, specimen.event, locale)
-            sober = writer.write(specimen.fact, specimen.event, locale, respectful=True)
+            mourning = replace(specimen.fact, detail={**specimen.fact.detail, "tone": RESPECTFUL})
+            sober = writer.write(mourning, specimen.event, locale)
             assert plain.variant != RESPECTFUL
             assert (sober.variant, sober.signoff) == (RESPECTFUL, ""), locale
 

@@ -55,7 +55,7 @@ def candidate_record(candidate: Candidate) -> dict[str, Any]:
         "scores": {name: score.to_json() for name, score in candidate.scores.items()},
         "privacy": {
             "passed": candidate.verdict.passed,
-            "verdict": "pass" if candidate.verdict.passed else "fail",
+            "verdict": candidate.verdict.status,
             "reasons": list(candidate.verdict.reasons),
         },
         "copy": {
