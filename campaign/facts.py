@@ -102,6 +102,7 @@ def collect_facts(ws: Workspace, pack: Pack, params: dict[str, Any], year: int |
         relation = run_pack(ws.con, pack, params)
         columns = relation.columns
         rows = relation.fetchall()
+    public = _public_names(ws) if "playlists" in pack.needs else frozenset()
     facts = []
     for row in rows:
         record = dict(zip(columns, row, strict=True))
@@ -110,7 +111,7 @@ def collect_facts(ws: Workspace, pack: Pack, params: dict[str, Any], year: int |
         ):
             continue
         detail = dict(record.get("detail") or {})
-        _screen_user_text(pack, record, detail)
+        _screen_user_text(pack, record, detail, public)
         facts.append(
             Fact(
                 pack=pack.name,
@@ -136,18 +137,32 @@ def collect_facts(ws: Workspace, pack: Pack, params: dict[str, Any], year: int |
     return PackRun(pack, params, facts, rows=len(rows))
 
 
-def _screen_user_text(pack: Pack, record: dict[str, Any], detail: dict[str, Any]) -> None:
-    """Withhold a listener's text that holds personal data (campaign/pii.py): the title becomes a
-    placeholder here, before any output sees it, and `detail.pii` makes the privacy gate fail it."""
+def _public_names(ws: Workspace) -> frozenset[str]:
+    """The catalogue's artist names of two words or more ("Taylor Swift"): a playlist title may
+    name them without naming a private person. One-word names stay out, so a first name that is
+    also an artist ("Adele") still counts towards a personal name."""
+    rows = ws.con.execute(
+        "SELECT DISTINCT artist_name FROM track_names WHERE artist_name LIKE '% %'"
+    ).fetchall()
+    return frozenset(name for (name,) in rows if name)
+
+
+def _screen_user_text(
+    pack: Pack, record: dict[str, Any], detail: dict[str, Any], public: frozenset[str]
+) -> None:
+    """Withhold a listener's text that holds personal data (campaign/pii): the title becomes a
+    placeholder here, before any output sees it, and `detail.pii` makes the privacy gate fail it.
+    `public` are the catalogue's artist names, which are not personal data."""
     kinds: list[str] = []
-    if record["subject_kind"] in USER_TEXT_KINDS and (hits := find_pii(record["subject_name"])):
+    subject = record["subject_name"]
+    if record["subject_kind"] in USER_TEXT_KINDS and (hits := find_pii(subject, public)):
         kinds += hits
         record["subject_name"] = placeholder(hits)
         key = f"{pack.name}|{record['market']}|{record['subject_id']}"
         record["subject_id"] = "withheld:" + hashlib.sha256(key.encode()).hexdigest()[:16]
     if "playlists" in pack.needs:  # extras taken from titles (a context word, a rival title)
         for name, value in detail.items():
-            if isinstance(value, str) and (hits := find_pii(value)):
+            if isinstance(value, str) and (hits := find_pii(value, public)):
                 kinds += hits
                 detail[name] = placeholder(hits)
     if kinds:
