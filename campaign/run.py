@@ -17,7 +17,7 @@ from campaign.copywriter import Copywriter
 from campaign.errors import ConfigError
 from campaign.facts import Fact, PackRun, collect_facts
 from campaign.noise import apply_noise, noisy_count
-from campaign.output.folder import drop_stale_billboards, staged
+from campaign.output.folder import check_replaceable, drop_stale_billboards, staged
 from campaign.output.gallery import write_gallery
 from campaign.output.manifest import build_manifest, write_facts_parquet, write_manifest
 from campaign.packs import discover_packs, pack_dirs, resolve_params
@@ -27,6 +27,8 @@ from campaign.render.textfit import RenderError
 from campaign.resources import find_template_files, template_search_path
 from campaign.scoring import Candidate, FactsResult, fit_score, load_themes, score_candidates
 from campaign.workspace import Workspace, open_workspace
+
+RUN_FOLDER = "run"  # the kind of folder `campaign run` writes (its marker, see output/folder.py)
 
 
 @dataclass
@@ -172,6 +174,7 @@ def run_campaign(
         raise ConfigError(
             f"unknown format '{unknown[0]}' (formats: {', '.join(BILLBOARD_FORMATS)})", "formats"
         )
+    check_replaceable(config.out_dir, RUN_FOLDER)  # refused before any work, not after it
     search_path = template_search_path(config.root)
     theme = load_theme(config.theme, search_path, root=config.root)
     result = find_facts(config, data, cli_params, reporter)
@@ -180,7 +183,7 @@ def run_campaign(
     shortlist = result.shortlist()
     fit_shortlist(shortlist, config.formats, theme)
     failed: list[str] = []
-    with staged(config.out_dir) as stage:
+    with staged(config.out_dir, RUN_FOLDER) as stage:
         jobs, owners = [], []
         for candidate in shortlist:
             for fmt in config.formats:

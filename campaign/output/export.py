@@ -18,7 +18,7 @@ from typing import Any
 
 from campaign.billboard_copy import BillboardCopy
 from campaign.errors import InputError
-from campaign.output.folder import drop_stale_billboards, staged
+from campaign.output.folder import check_replaceable, drop_stale_billboards, staged
 from campaign.output.manifest import Manifest, load_manifest
 from campaign.output.review import load_decisions
 from campaign.render import Theme, load_theme, render_all
@@ -28,6 +28,7 @@ SHEET_COLUMNS = (
     "headline", "signoff", "subject_name", "artist_name", "measure", "value", "baseline",
     "privacy", "reviewer_note",
 )  # fmt: skip
+EXPORT_FOLDER = "export"  # the kind of folder `campaign export` writes (see output/folder.py)
 
 
 @dataclass
@@ -62,6 +63,7 @@ def run_theme(manifest: Manifest) -> Theme:
 
 def export_approved(out_dir: Path, dest: Path, workers: int = 2) -> ExportResult:
     """Export every approved candidate of a campaign output folder to `dest`."""
+    check_replaceable(dest, EXPORT_FOLDER)  # refused before any work, not after it
     manifest = load_manifest(out_dir)
     decisions = load_decisions(out_dir)
     approved_ids = [i for i, d in decisions.items() if d["decision"] == "approved"]
@@ -84,7 +86,7 @@ def export_approved(out_dir: Path, dest: Path, workers: int = 2) -> ExportResult
         )
     theme = run_theme(manifest)
     formats = manifest.formats
-    with staged(dest) as stage:
+    with staged(dest, EXPORT_FOLDER) as stage:
         (stage / "billboards").mkdir(exist_ok=True)
         jobs, keep, copied = [], set(), 0
         for record in approved:
