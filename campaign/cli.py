@@ -38,7 +38,9 @@ def main(
 
 
 def _fail(message: str) -> None:
-    typer.secho(f"Error: {message}", fg=typer.colors.RED, err=True)
+    from campaign.output.safe_text import terminal_text
+
+    typer.secho(f"Error: {terminal_text(message)}", fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
 
 
@@ -119,6 +121,8 @@ def demo(
 
 
 def _print_run(result: Any) -> None:
+    from campaign.output.safe_text import terminal_text
+
     facts = result.facts
     passed = sum(1 for c in facts.candidates if c.eligible)
     typer.echo(
@@ -127,7 +131,9 @@ def _print_run(result: Any) -> None:
         err=True,
     )
     for failure in result.failed_renders:
-        typer.secho(f"Warning: not rendered: {failure}", fg=typer.colors.YELLOW, err=True)
+        typer.secho(
+            f"Warning: not rendered: {terminal_text(failure)}", fg=typer.colors.YELLOW, err=True
+        )
     typer.echo(str(result.gallery.resolve()))
 
 
@@ -266,6 +272,9 @@ def facts(
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from campaign.output.safe_text import terminal_text
 
     table = Table(title=f"{len(result.candidates)} candidates, top {len(shown)}")
     for column in (
@@ -283,7 +292,7 @@ def facts(
         table.add_column(column)
     for c in shown:
         f = c.fact
-        table.add_row(
+        cells = (
             str(c.rank),
             f.pack,
             f.market,
@@ -295,6 +304,7 @@ def facts(
             f"{c.scores['total'].value:.2f}",
             "pass" if c.eligible else "fail",
         )
+        table.add_row(*(Text(terminal_text(cell)) for cell in cells))  # data is never markup
     Console().print(table)
 
 
@@ -328,9 +338,10 @@ def explain(
     """Show why a candidate ranks where it does: its fact, scores with their inputs, privacy."""
     from campaign.output.explain import explain as explain_fact
     from campaign.output.manifest import output_dir
+    from campaign.output.safe_text import terminal_text
 
     for line in explain_fact(output_dir(path), fact_id):
-        typer.echo(line)
+        typer.echo(terminal_text(line))
 
 
 @app.command()

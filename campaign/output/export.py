@@ -21,6 +21,7 @@ from campaign.errors import InputError
 from campaign.output.folder import check_replaceable, drop_stale_billboards, staged
 from campaign.output.manifest import Manifest, load_manifest
 from campaign.output.review import load_decisions
+from campaign.output.safe_text import sheet_cell
 from campaign.render import Theme, load_theme, render_all
 
 SHEET_COLUMNS = (
@@ -122,16 +123,15 @@ def _write_sheet(path: Path, approved: list[dict[str, Any]], decisions: dict[str
         for record in approved:
             event = record.get("event") or {}
             for locale, words in record["copy"].items():
-                writer.writerow(
-                    {
-                        **{k: record.get(k) for k in SHEET_COLUMNS if k in record},
-                        "event": (event.get("name") or {}).get(locale)
-                        or (event.get("name") or {}).get("en", ""),
-                        "locale": locale,
-                        "variant": words["variant"],
-                        "headline": words["headline"],
-                        "signoff": words["signoff"],
-                        "privacy": "; ".join(record["privacy"]["reasons"]),
-                        "reviewer_note": decisions[record["id"]].get("note", ""),
-                    }
-                )
+                row = {
+                    **{k: record.get(k) for k in SHEET_COLUMNS if k in record},
+                    "event": (event.get("name") or {}).get(locale)
+                    or (event.get("name") or {}).get("en", ""),
+                    "locale": locale,
+                    "variant": words["variant"],
+                    "headline": words["headline"],
+                    "signoff": words["signoff"],
+                    "privacy": "; ".join(record["privacy"]["reasons"]),
+                    "reviewer_note": decisions[record["id"]].get("note", ""),
+                }
+                writer.writerow({k: sheet_cell(v) for k, v in row.items()})
