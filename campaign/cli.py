@@ -376,10 +376,9 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the gallery on 127.0.0.1 and save reviewers' decisions straight to review.json."""
-    from campaign.output.manifest import output_dir
     from campaign.output.serve import serve as run_server
 
-    run_server(output_dir(path), port=port, open_browser=open_browser)
+    run_server(path, port=port, open_browser=open_browser)
 
 
 @packs_app.command("list")

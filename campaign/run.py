@@ -17,7 +17,7 @@ from campaign.copywriter import Copywriter
 from campaign.errors import ConfigError
 from campaign.facts import Fact, PackRun, collect_facts
 from campaign.noise import apply_noise, noisy_count
-from campaign.output.folder import check_replaceable, drop_stale_billboards, staged
+from campaign.output.folder import RUN_FOLDER, check_replaceable, drop_stale_billboards, staged
 from campaign.output.gallery import write_gallery
 from campaign.output.manifest import build_manifest, write_facts_parquet, write_manifest
 from campaign.packs import discover_packs, pack_dirs, resolve_params
@@ -27,8 +27,6 @@ from campaign.render.textfit import RenderError
 from campaign.resources import find_template_files, template_search_path
 from campaign.scoring import Candidate, FactsResult, fit_score, load_themes, score_candidates
 from campaign.workspace import Workspace, open_workspace
-
-RUN_FOLDER = "run"  # the kind of folder `campaign run` writes (its marker, see output/folder.py)
 
 
 @dataclass

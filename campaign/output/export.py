@@ -18,7 +18,12 @@ from typing import Any
 
 from campaign.billboard_copy import BillboardCopy
 from campaign.errors import InputError
-from campaign.output.folder import check_replaceable, drop_stale_billboards, staged
+from campaign.output.folder import (
+    EXPORT_FOLDER,
+    check_replaceable,
+    drop_stale_billboards,
+    staged,
+)
 from campaign.output.manifest import Manifest, load_manifest
 from campaign.output.review import load_decisions
 from campaign.output.safe_text import sheet_cell
@@ -29,7 +34,6 @@ SHEET_COLUMNS = (
     "headline", "signoff", "subject_name", "artist_name", "measure", "value", "baseline",
     "privacy", "reviewer_note",
 )  # fmt: skip
-EXPORT_FOLDER = "export"  # the kind of folder `campaign export` writes (see output/folder.py)
 
 
 @dataclass

@@ -23,6 +23,8 @@ from campaign.output.review import REVIEW_FILE
 
 MARKER = ".campaign-output"
 TOOL = "campaign"
+RUN_FOLDER = "run"  # the kinds of folder the tool writes: `campaign run` (and the demo's) …
+EXPORT_FOLDER = "export"  # … and `campaign export`
 
 
 def write_marker(folder: Path, kind: str) -> None:

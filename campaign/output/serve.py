@@ -11,8 +11,12 @@ review.json atomically (written aside, then swapped in) under a lock. The fact i
 manifest.json, and a candidate that failed the privacy gate cannot be approved (409).
 
 Only the standard library is used. Nothing outside the folder is served (no `..`, no symbolic
-links leading out, no hidden files, no directory listings), requests must name this machine in
-their Host header (against DNS rebinding), and a PUT from another origin is refused.
+links leading out, no hidden files, no directory listings). A request's Host header must be exactly
+this server (127.0.0.1, localhost or [::1] with its port: against DNS rebinding), a PUT from another
+origin is refused, a body is at most MAX_BODY bytes and MAX_JSON_DEPTH levels deep, and a client
+that stops sending (or reading) for REQUEST_TIMEOUT seconds is dropped.
+
+The folder served is one that `campaign run` made: it carries the run's marker and a manifest.
 """
 
 from __future__ import annotations
@@ -35,15 +39,18 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from campaign.errors import ConfigError, InputError
-from campaign.output.manifest import ManifestWatch
+from campaign.output.folder import MARKER, RUN_FOLDER, marker_kind
+from campaign.output.manifest import MANIFEST_FILE, ManifestWatch, output_dir
 from campaign.output.review import DECISIONS, REVIEW_FILE, load_decisions, read_review
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 MAX_BODY = 64 * 1024  # bytes of a PUT body
 DRAIN_LIMIT = 1024 * 1024  # a larger body than this is not even read before refusing it
+MAX_JSON_DEPTH = 8  # a decision is one flat object; deeper nesting is refused before parsing
+REQUEST_TIMEOUT = 5.0  # seconds a connection may stay silent (half-sent requests, stalled reads)
 API_REVIEW = "/api/review"
-LOCAL_NAMES = frozenset({"127.0.0.1", "localhost"})
+LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 _CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -84,6 +91,7 @@ class ReviewServer(ThreadingHTTPServer):
         self.manifest = ManifestWatch(self.out_dir)
         self.manifest.refresh()
         self.log_requests = False
+        self.request_timeout = REQUEST_TIMEOUT
         super().__init__((HOST, port), ReviewHandler)
 
     @property
@@ -93,6 +101,11 @@ class ReviewServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}/"
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        """The Host headers this server answers: its loopback names with its port, exactly."""
+        return frozenset(f"{name}:{self.port}" for name in LOCAL_NAMES)
 
     # --- review.json ---------------------------------------------------------------------------
 
@@ -238,21 +251,29 @@ class ReviewHandler(BaseHTTPRequestHandler):
     def _error(self, exc: RequestError, extra: dict[str, str] | None = None) -> None:
         self._json(exc.status, {"error": exc.message}, extra)
 
+    def setup(self) -> None:
+        self.timeout = self.server.request_timeout  # StreamRequestHandler sets it on the socket
+        super().setup()
+
     def _check_host(self) -> None:
-        """Refuse requests for another host name (a DNS-rebinding page) and foreign origins."""
-        host = self.headers.get("Host")
-        if host is not None:
-            try:
-                name = urlsplit(f"//{host}").hostname
-            except ValueError:
-                name = None
-            if name not in LOCAL_NAMES:
-                raise RequestError(
-                    HTTPStatus.FORBIDDEN, f"this review server answers only {self.server.url}"
-                )
-        origin = self.headers.get("Origin")
-        cross_site = origin is not None and (host is None or origin != f"http://{host}")
-        if cross_site and self.command not in ("GET", "HEAD"):
+        """Refuse requests for another host (a DNS-rebinding page) and writes from other origins.
+
+        The Host header is compared whole, not parsed: `evil.example@127.0.0.1:PORT` or
+        `127.0.0.1:PORT.evil.example` name another host to a browser, and are refused.
+        """
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) != 1:
+            raise RequestError(HTTPStatus.BAD_REQUEST, "send exactly one Host header")
+        if hosts[0].lower() not in self.server.hosts:
+            raise RequestError(
+                HTTPStatus.FORBIDDEN, f"this review server answers only {self.server.url}"
+            )
+        if self.command in ("GET", "HEAD"):
+            return
+        origins = self.headers.get_all("Origin") or []
+        foreign = any(o.lower() not in {f"http://{h}" for h in self.server.hosts} for o in origins)
+        fetch_site = self.headers.get("Sec-Fetch-Site", "same-origin").lower()
+        if foreign or fetch_site not in ("same-origin", "none"):
             raise RequestError(HTTPStatus.FORBIDDEN, "requests from other sites are refused")
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -350,7 +371,13 @@ class ReviewHandler(BaseHTTPRequestHandler):
 
     def _decision(self, raw: bytes) -> tuple[str | None, str]:
         try:
-            body = json.loads(raw.decode("utf-8"))
+            text = raw.decode("utf-8")
+            if json_depth_exceeds(text, MAX_JSON_DEPTH):
+                raise RequestError(
+                    HTTPStatus.BAD_REQUEST,
+                    f"the request body is nested deeper than {MAX_JSON_DEPTH} levels",
+                )
+            body = json.loads(text)
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise RequestError(
                 HTTPStatus.BAD_REQUEST, "the request body is not valid JSON"
@@ -393,18 +420,58 @@ class ReviewHandler(BaseHTTPRequestHandler):
                 shutil.copyfileobj(f, self.wfile)
 
 
-def make_server(out_dir: Path, port: int = DEFAULT_PORT) -> ThreadingHTTPServer:
-    """A review server for `out_dir` on 127.0.0.1:`port` (0 = any free port), not yet serving.
+def json_depth_exceeds(text: str, limit: int) -> bool:
+    """Whether JSON `text` nests arrays and objects deeper than `limit` (strings skipped).
 
-    Call `serve_forever()` on it (in a thread if need be), then `shutdown()` and
-    `server_close()`; `server.server_address[1]` is the port it listens on.
+    Checked before `json.loads`, whose recursion a body of 64 KiB of `[` would exhaust.
     """
-    out_dir = Path(out_dir)
-    if not (out_dir / "index.html").is_file():
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
+
+
+def served_folder(path: Path) -> Path:
+    """The output folder to serve, from a campaign.toml or the folder itself.
+
+    The folder must be one `campaign run` made: its marker, its manifest and its gallery.
+    """
+    out_dir = output_dir(Path(path))
+    if marker_kind(out_dir) not in (RUN_FOLDER, ""):
         raise InputError(
-            "is not a campaign output folder (it has no index.html; run `campaign run` first)",
-            out_dir,
+            f"was not made by `campaign run` (it has no {MARKER}); run the campaign again", out_dir
         )
+    for name in (MANIFEST_FILE, "index.html"):
+        if not (out_dir / name).is_file():
+            raise InputError(
+                f"is not a campaign output folder (it has no {name}; run `campaign run` first)",
+                out_dir,
+            )
+    return out_dir
+
+
+def make_server(path: Path, port: int = DEFAULT_PORT) -> ThreadingHTTPServer:
+    """A review server on 127.0.0.1:`port` (0 = any free port), not yet serving.
+
+    `path` is a campaign.toml or its output folder. Call `serve_forever()` on the server (in a
+    thread if need be), then `shutdown()` and `server_close()`; `server.server_address[1]` is the
+    port it listens on.
+    """
+    out_dir = served_folder(path)
     if not 0 <= port <= 65535:
         raise ConfigError(f"port {port} is not between 0 and 65535")
     try:
@@ -417,9 +484,12 @@ def make_server(out_dir: Path, port: int = DEFAULT_PORT) -> ThreadingHTTPServer:
         raise ConfigError(f"cannot listen on {HOST}:{port}: {exc.strerror or exc}") from None
 
 
-def serve(out_dir: Path, port: int = DEFAULT_PORT, open_browser: bool = False) -> None:
-    """Serve `out_dir`'s review gallery on 127.0.0.1 until Ctrl-C, then shut down cleanly."""
-    server = make_server(out_dir, port)
+def serve(path: Path, port: int = DEFAULT_PORT, open_browser: bool = False) -> None:
+    """Serve a campaign's review gallery on 127.0.0.1 until Ctrl-C, then shut down cleanly.
+
+    `path` is the campaign.toml or its output folder.
+    """
+    server = make_server(path, port)
     assert isinstance(server, ReviewServer)
     server.log_requests = True
     url = server.url + "index.html"
