@@ -7,6 +7,7 @@ Chromium through Playwright and skips when either is missing.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
@@ -575,6 +576,7 @@ def test_a_body_of_nested_brackets_is_400_not_a_crash(out: Path, port: int) -> N
 def quick_server(out: Path) -> Iterator[int]:
     server = make_server(out, 0)
     server.request_timeout = 1.0
+    server.request_deadline = 2.0
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -597,6 +599,21 @@ def test_a_half_sent_request_is_dropped(out: Path, quick_server: int) -> None:
     assert not (out / "review.json").exists()
     answer, _ = raw(port, b"GET /index.html HTTP/1.0\r\n" + host + b"\r\n")
     assert status_of(answer) == 200  # and the server still answers
+
+
+def test_a_request_trickled_in_a_byte_at_a_time_is_cut_off(quick_server: int) -> None:
+    port = quick_server
+    start = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        request = b"GET /index.html HTTP/1.0\r\nX-Slow: " + b"a" * 100
+        with contextlib.suppress(OSError):  # the server hangs up, mid-send
+            for byte in request:
+                sock.sendall(bytes([byte]))
+                time.sleep(0.5)  # under the 1 s silence timeout, so only the deadline stops it
+        sock.settimeout(5)
+        with contextlib.suppress(OSError):
+            assert b"200" not in sock.recv(65536)
+    assert time.monotonic() - start < 6
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,8 @@ Only the standard library is used. Nothing outside the folder is served (no `..`
 links leading out, no hidden files, no directory listings). A request's Host header must be exactly
 this server (127.0.0.1, localhost or [::1] with its port: against DNS rebinding), a PUT from another
 origin is refused, a body is at most MAX_BODY bytes and MAX_JSON_DEPTH levels deep, and a client
-that stops sending (or reading) for REQUEST_TIMEOUT seconds is dropped.
+that stops sending (or reading) for REQUEST_TIMEOUT seconds, or has not sent its whole request
+within REQUEST_DEADLINE seconds, is dropped.
 
 The folder served is one that `campaign run` made: it carries the run's marker and a manifest.
 """
@@ -26,6 +27,7 @@ import errno
 import json
 import os
 import shutil
+import socket
 import stat
 import sys
 import tempfile
@@ -49,6 +51,7 @@ MAX_BODY = 64 * 1024  # bytes of a PUT body
 DRAIN_LIMIT = 1024 * 1024  # a larger body than this is not even read before refusing it
 MAX_JSON_DEPTH = 8  # a decision is one flat object; deeper nesting is refused before parsing
 REQUEST_TIMEOUT = 5.0  # seconds a connection may stay silent (half-sent requests, stalled reads)
+REQUEST_DEADLINE = 15.0  # seconds to send a whole request, however slowly it trickles in
 API_REVIEW = "/api/review"
 LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
@@ -92,6 +95,7 @@ class ReviewServer(ThreadingHTTPServer):
         self.manifest.refresh()
         self.log_requests = False
         self.request_timeout = REQUEST_TIMEOUT
+        self.request_deadline = REQUEST_DEADLINE
         super().__init__((HOST, port), ReviewHandler)
 
     @property
@@ -288,14 +292,30 @@ class ReviewHandler(BaseHTTPRequestHandler):
             super().log_error(format, *args)
 
     def handle_one_request(self) -> None:
+        # The socket timeout bounds each silence; the watchdog bounds the whole request, so a
+        # client trickling a byte at a time cannot hold a thread (it is cut off, not answered).
+        self._watchdog = threading.Timer(self.server.request_deadline, self._drop)
+        self._watchdog.daemon = True
+        self._watchdog.start()
         try:
             super().handle_one_request()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the browser went away mid-answer
+        finally:
+            self._watchdog.cancel()
+
+    def _drop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _request_read(self) -> None:
+        """The whole request is in: answering it is not bound by the request deadline."""
+        self._watchdog.cancel()
 
     # --- methods -------------------------------------------------------------------------------
 
     def do_GET(self) -> None:
+        self._request_read()  # a GET has no body
         try:
             self._check_host()
             path = urlsplit(self.path).path
@@ -347,6 +367,12 @@ class ReviewHandler(BaseHTTPRequestHandler):
     def _body(self) -> bytes:
         """The request body, at most MAX_BODY bytes; a larger one is drained or cut off."""
         self.close_connection = True  # HTTP/1.0: one request per connection, whatever happens
+        try:
+            return self._read_body()
+        finally:
+            self._request_read()
+
+    def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             raise RequestError(HTTPStatus.LENGTH_REQUIRED, "send the body with a Content-Length")
         length_text = self.headers.get("Content-Length", "0")
