@@ -236,10 +236,12 @@ def calendar(
     """List the dated events per market that facts are tied to."""
     from campaign.events import build_calendar
     from campaign.markets import normalise_market
+    from campaign.output.safe_text import terminal_text
 
     codes = [normalise_market(m) for m in markets.split(",") if m.strip()]
     for event in build_calendar(codes, [year], [locale], events or []):
-        typer.echo(f"{event.day}  {event.market:<3} {event.kind:<9} {event.name(locale)}")
+        name = terminal_text(event.name(locale))  # an editor's CSV: data, not terminal codes
+        typer.echo(f"{event.day}  {event.market:<3} {event.kind:<9} {name}")
 
 
 @app.command()
@@ -405,8 +407,10 @@ def packs_lint(
 
     config = _config(campaign_file)
     problems = lint_packs(config)
+    from campaign.output.safe_text import terminal_text
+
     for problem in problems:
-        typer.secho(problem, fg=typer.colors.RED, err=True)
+        typer.secho(terminal_text(problem), fg=typer.colors.RED, err=True)
     if problems:
         raise typer.Exit(1)
     typer.echo("all packs pass")

@@ -153,3 +153,13 @@ def test_terminal_text_is_one_line_without_escapes(text: str) -> None:
     line = terminal_text(text)
     assert "\n" not in line and "\r" not in line and "\x1b" not in line
     assert not any(0x80 <= ord(ch) <= 0x9F or ord(ch) < 32 or ord(ch) == 0x7F for ch in line)
+
+
+def test_calendar_prints_an_editors_hostile_event_name_as_text(tmp_path: Path) -> None:
+    events = tmp_path / "events.csv"
+    name = "\x1b]8;;https://evil.example/\x1b\\Brexit vote\x1b]8;;\x1b\\ [/bold]"
+    events.write_text(f"date,name,markets\n2016-06-23,{name},GB\n", encoding="utf-8")
+    result = cli("calendar", "--markets", "GB", "--year", "2016", "--events", str(events))
+    assert result.exit_code == 0, result.output
+    assert_inert(result.output)
+    assert "Brexit vote" in result.output
