@@ -19,11 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from campaign.errors import ConfigError, InputError
 from campaign.output.folder import MARKER, write_marker
 from campaign.output.gallery import write_gallery
+from campaign.output.request_checks import json_depth_exceeds
 from campaign.output.serve import MAX_BODY, make_server, served_folder
 
 CAMPAIGN = "serve-test"
@@ -670,3 +673,23 @@ def test_serves_a_campaign_toml_or_its_marked_output_folder(tmp_path: Path) -> N
     (out / MARKER).unlink()
     with pytest.raises(InputError, match="was not made by `campaign run`"):
         make_server(out, 0)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab'),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=20,
+)
+
+
+def nesting(value: Any) -> int:
+    if isinstance(value, list):
+        return 1 + max((nesting(v) for v in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((nesting(v) for v in value.values()), default=0)
+    return 0
+
+
+@given(JSON_VALUES, st.integers(min_value=0, max_value=6))
+def test_json_depth_is_counted_as_the_parser_would(value: Any, limit: int) -> None:
+    assert json_depth_exceeds(json.dumps(value), limit) == (nesting(value) > limit)

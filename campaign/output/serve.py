@@ -43,17 +43,21 @@ from urllib.parse import unquote, urlsplit
 from campaign.errors import ConfigError, InputError
 from campaign.output.folder import MARKER, RUN_FOLDER, marker_kind
 from campaign.output.manifest import MANIFEST_FILE, ManifestWatch, output_dir
-from campaign.output.review import DECISIONS, REVIEW_FILE, load_decisions, read_review
+from campaign.output.request_checks import (
+    RequestError,
+    check_host_and_origin,
+    local_hosts,
+    parse_decision,
+)
+from campaign.output.review import REVIEW_FILE, load_decisions, read_review
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 MAX_BODY = 64 * 1024  # bytes of a PUT body
 DRAIN_LIMIT = 1024 * 1024  # a larger body than this is not even read before refusing it
-MAX_JSON_DEPTH = 8  # a decision is one flat object; deeper nesting is refused before parsing
 REQUEST_TIMEOUT = 5.0  # seconds a connection may stay silent (half-sent requests, stalled reads)
 REQUEST_DEADLINE = 15.0  # seconds to send a whole request, however slowly it trickles in
 API_REVIEW = "/api/review"
-LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 _CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -66,15 +70,6 @@ _CONTENT_TYPES = {
     ".csv": "text/csv; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
 }
-
-
-class RequestError(Exception):
-    """A request the server refuses: an HTTP status and one sentence for the reviewer."""
-
-    def __init__(self, status: HTTPStatus, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def utc_now() -> str:
@@ -109,7 +104,7 @@ class ReviewServer(ThreadingHTTPServer):
     @property
     def hosts(self) -> frozenset[str]:
         """The Host headers this server answers: its loopback names with its port, exactly."""
-        return frozenset(f"{name}:{self.port}" for name in LOCAL_NAMES)
+        return local_hosts(self.port)
 
     # --- review.json ---------------------------------------------------------------------------
 
@@ -259,27 +254,6 @@ class ReviewHandler(BaseHTTPRequestHandler):
         self.timeout = self.server.request_timeout  # StreamRequestHandler sets it on the socket
         super().setup()
 
-    def _check_host(self) -> None:
-        """Refuse requests for another host (a DNS-rebinding page) and writes from other origins.
-
-        The Host header is compared whole, not parsed: `evil.example@127.0.0.1:PORT` or
-        `127.0.0.1:PORT.evil.example` name another host to a browser, and are refused.
-        """
-        hosts = self.headers.get_all("Host") or []
-        if len(hosts) != 1:
-            raise RequestError(HTTPStatus.BAD_REQUEST, "send exactly one Host header")
-        if hosts[0].lower() not in self.server.hosts:
-            raise RequestError(
-                HTTPStatus.FORBIDDEN, f"this review server answers only {self.server.url}"
-            )
-        if self.command in ("GET", "HEAD"):
-            return
-        origins = self.headers.get_all("Origin") or []
-        foreign = any(o.lower() not in {f"http://{h}" for h in self.server.hosts} for o in origins)
-        fetch_site = self.headers.get("Sec-Fetch-Site", "same-origin").lower()
-        if foreign or fetch_site not in ("same-origin", "none"):
-            raise RequestError(HTTPStatus.FORBIDDEN, "requests from other sites are refused")
-
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # Decisions and failures only: a line per billboard would bury them.
         status = code.value if isinstance(code, HTTPStatus) else code
@@ -317,7 +291,7 @@ class ReviewHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._request_read()  # a GET has no body
         try:
-            self._check_host()
+            check_host_and_origin(self.headers, self.command, self.server.hosts, self.server.url)
             path = urlsplit(self.path).path
             if path in (API_REVIEW, API_REVIEW + "/"):
                 self._json(HTTPStatus.OK, self.server.review())
@@ -337,13 +311,13 @@ class ReviewHandler(BaseHTTPRequestHandler):
         try:
             # The body is read first, so that a refusal is never cut short by unread data.
             raw = self._body()
-            self._check_host()
+            check_host_and_origin(self.headers, self.command, self.server.hosts, self.server.url)
             path = urlsplit(self.path).path
             prefix = API_REVIEW + "/"
             if not path.startswith(prefix):
                 raise RequestError(HTTPStatus.METHOD_NOT_ALLOWED, "only decisions can be saved")
             fact_id = unquote(path[len(prefix) :])
-            decision, note = self._decision(raw)
+            decision, note = parse_decision(raw)
             entry = self.server.record(fact_id, decision, note)
             self._json(HTTPStatus.OK, {"id": fact_id, "saved": entry})
         except RequestError as exc:
@@ -395,40 +369,6 @@ class ReviewHandler(BaseHTTPRequestHandler):
             )
         return self.rfile.read(length)
 
-    def _decision(self, raw: bytes) -> tuple[str | None, str]:
-        try:
-            text = raw.decode("utf-8")
-            if json_depth_exceeds(text, MAX_JSON_DEPTH):
-                raise RequestError(
-                    HTTPStatus.BAD_REQUEST,
-                    f"the request body is nested deeper than {MAX_JSON_DEPTH} levels",
-                )
-            body = json.loads(text)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise RequestError(
-                HTTPStatus.BAD_REQUEST, "the request body is not valid JSON"
-            ) from None
-        if not isinstance(body, dict) or "decision" not in body:
-            raise RequestError(
-                HTTPStatus.BAD_REQUEST,
-                'send a JSON object like {"decision": "approved", "note": ""}',
-            )
-        unknown = sorted(set(body) - {"decision", "note"})
-        if unknown:
-            raise RequestError(HTTPStatus.BAD_REQUEST, f"unknown field '{unknown[0]}'")
-        decision = body["decision"]
-        if decision is not None and decision not in DECISIONS:
-            raise RequestError(
-                HTTPStatus.BAD_REQUEST,
-                'the decision must be "approved", "rejected" or null',
-            )
-        note = body.get("note", "")
-        if note is None:
-            note = ""
-        if not isinstance(note, str):
-            raise RequestError(HTTPStatus.BAD_REQUEST, "the note must be a string")
-        return decision, note
-
     def _file(self, path: Path) -> None:
         content_type = _CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
         try:
@@ -444,31 +384,6 @@ class ReviewHandler(BaseHTTPRequestHandler):
             self.end_headers()
             if self.command != "HEAD":
                 shutil.copyfileobj(f, self.wfile)
-
-
-def json_depth_exceeds(text: str, limit: int) -> bool:
-    """Whether JSON `text` nests arrays and objects deeper than `limit` (strings skipped).
-
-    Checked before `json.loads`, whose recursion a body of 64 KiB of `[` would exhaust.
-    """
-    depth, in_string, escaped = 0, False, False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif ch in "]}":
-            depth -= 1
-    return False
 
 
 def served_folder(path: Path) -> Path:
