@@ -39,7 +39,9 @@ def main(
 
 
 def _fail(message: str) -> None:
-    typer.secho(f"Error: {message}", fg=typer.colors.RED, err=True)
+    from campaign.output.safe_text import terminal_text
+
+    typer.secho(f"Error: {terminal_text(message)}", fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
 
 
@@ -121,6 +123,8 @@ def demo(
 
 
 def _print_run(result: Any) -> None:
+    from campaign.output.safe_text import terminal_text
+
     facts = result.facts
     passed = sum(1 for c in facts.candidates if c.eligible)
     typer.echo(
@@ -129,7 +133,9 @@ def _print_run(result: Any) -> None:
         err=True,
     )
     for failure in result.failed_renders:
-        typer.secho(f"Warning: not rendered: {failure}", fg=typer.colors.YELLOW, err=True)
+        typer.secho(
+            f"Warning: not rendered: {terminal_text(failure)}", fg=typer.colors.YELLOW, err=True
+        )
     typer.echo(str(result.gallery.resolve()))
 
 
@@ -246,10 +252,12 @@ def calendar(
     """List the dated events per market that facts are tied to."""
     from campaign.events import build_calendar
     from campaign.markets import normalise_market
+    from campaign.output.safe_text import terminal_text
 
     codes = [normalise_market(m) for m in markets.split(",") if m.strip()]
     for event in build_calendar(codes, [year], [locale], events or []):
-        typer.echo(f"{event.day}  {event.market:<3} {event.kind:<9} {event.name(locale)}")
+        name = terminal_text(event.name(locale))  # an editor's CSV: data, not terminal codes
+        typer.echo(f"{event.day}  {event.market:<3} {event.kind:<9} {name}")
 
 
 @app.command()
@@ -289,6 +297,9 @@ def facts(
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from campaign.output.safe_text import terminal_text
 
     table = Table(title=f"{len(result.candidates)} candidates, top {len(shown)}")
     for column in (
@@ -306,7 +317,7 @@ def facts(
         table.add_column(column)
     for c in shown:
         f = c.fact
-        table.add_row(
+        cells = (
             str(c.rank),
             f.pack,
             f.market,
@@ -318,13 +329,16 @@ def facts(
             f"{c.scores['total'].value:.2f}",
             c.verdict.status,
         )
+        table.add_row(*(Text(terminal_text(cell)) for cell in cells))  # data is never markup
     Console().print(table)
     for d in days:
         named = "; ".join(
             f"{s['name']} ({s['novelty']}, at least {s['ratio_lower']}x)" for s in d.subjects
         )
-        typer.echo(f"Unexplained: {d.market} {d.day} looks like a {d.looks_like}: {named}")
-        typer.echo(f"  name it in the events file: {d.events_line()}")
+        typer.echo(
+            terminal_text(f"Unexplained: {d.market} {d.day} looks like a {d.looks_like}: {named}")
+        )
+        typer.echo(terminal_text(f"  name it in the events file: {d.events_line()}"))
 
 
 @app.command()
@@ -357,9 +371,10 @@ def explain(
     """Show why a candidate ranks where it does: its fact, scores with their inputs, privacy."""
     from campaign.output.explain import explain as explain_fact
     from campaign.output.manifest import output_dir
+    from campaign.output.safe_text import terminal_text
 
     for line in explain_fact(output_dir(path), fact_id):
-        typer.echo(line)
+        typer.echo(terminal_text(line))
 
 
 @app.command()
@@ -394,10 +409,9 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the gallery on 127.0.0.1 and save reviewers' decisions straight to review.json."""
-    from campaign.output.manifest import output_dir
     from campaign.output.serve import serve as run_server
 
-    run_server(output_dir(path), port=port, open_browser=open_browser)
+    run_server(path, port=port, open_browser=open_browser)
 
 
 @packs_app.command("list")
@@ -426,8 +440,10 @@ def packs_lint(
 
     config = _config(campaign_file)
     problems = lint_packs(config) + lint_copy(config)
+    from campaign.output.safe_text import terminal_text
+
     for problem in problems:
-        typer.secho(problem, fg=typer.colors.RED, err=True)
+        typer.secho(terminal_text(problem), fg=typer.colors.RED, err=True)
     if problems:
         raise typer.Exit(1)
     typer.echo("all packs pass, and so does their copy in every locale")

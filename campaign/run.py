@@ -18,7 +18,7 @@ from campaign.errors import ConfigError
 from campaign.facts import Fact, PackRun, collect_facts
 from campaign.locales import locales_for
 from campaign.noise import apply_noise, noisy_count
-from campaign.output.folder import drop_stale_billboards, staged
+from campaign.output.folder import RUN_FOLDER, check_replaceable, drop_stale_billboards, staged
 from campaign.output.gallery import write_gallery
 from campaign.output.manifest import build_manifest, write_facts_parquet, write_manifest
 from campaign.packs import discover_packs, pack_dirs, resolve_params
@@ -177,6 +177,7 @@ def run_campaign(
         raise ConfigError(
             f"unknown format '{unknown[0]}' (formats: {', '.join(BILLBOARD_FORMATS)})", "formats"
         )
+    check_replaceable(config.out_dir, RUN_FOLDER)  # refused before any work, not after it
     search_path = template_search_path(config.root)
     theme = load_theme(config.theme, search_path, root=config.root)
     result = find_facts(config, data, cli_params, reporter)
@@ -185,7 +186,7 @@ def run_campaign(
     shortlist = result.shortlist()
     fit_shortlist(shortlist, config.formats, theme)
     failed: list[str] = []
-    with staged(config.out_dir) as stage:
+    with staged(config.out_dir, RUN_FOLDER) as stage:
         jobs, owners = [], []
         for candidate in shortlist:
             for fmt in config.formats:

@@ -202,10 +202,21 @@ def youngest_allowed_birth_year(first_day: date, min_age: int) -> int:
     return first_day.year - 1 - min_age
 
 
+_OPTED_OUT = "SELECT DISTINCT user_id FROM raw_users WHERE user_id IS NOT NULL AND opted_out"
+
+
 def _create_allowed_listeners(con: duckdb.DuckDBPyConnection, config: CampaignConfig) -> None:
     """The one definition of who may be counted. `excluded_listeners`: opted out, or possibly
     under `min_age` on a day a fact can cover; they are removed from every view. `aged_listeners`:
-    the rest of those whose birth year is known, the only ones an individual fact may be about."""
+    the rest of those whose birth year is known, the only ones an individual fact may be about
+    (with `min_age = 0`, as for a listener's own Wrapped, age is not asked: every listener)."""
+    if config.privacy.min_age == 0:
+        con.execute("CREATE TABLE excluded_listeners AS " + _OPTED_OUT)
+        con.execute(
+            "CREATE TABLE aged_listeners AS SELECT DISTINCT user_id FROM raw_listens "
+            "EXCEPT SELECT user_id FROM excluded_listeners"
+        )
+        return
     youngest = youngest_allowed_birth_year(_first_fact_day(con, config), config.privacy.min_age)
     con.execute(
         f"""

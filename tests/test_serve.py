@@ -7,21 +7,27 @@ Chromium through Playwright and skips when either is missing.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from campaign.errors import ConfigError, InputError
+from campaign.output.folder import MARKER, write_marker
 from campaign.output.gallery import write_gallery
-from campaign.output.serve import MAX_BODY, make_server
+from campaign.output.request_checks import json_depth_exceeds
+from campaign.output.serve import MAX_BODY, make_server, served_folder
 
 CAMPAIGN = "serve-test"
 SHORT = "b1b2c3d4e5f60001"  # shortlisted, passes privacy, has a billboard
@@ -107,6 +113,7 @@ def build(out: Path) -> Path:
     Image.new("RGB", (64, 36), "#4100f4").save(png)
     (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     write_gallery(out, manifest, [])
+    write_marker(out, "run")
     (out.parent / "secret.txt").write_text(SECRET, encoding="utf-8")
     (out / ".hidden").write_text(SECRET, encoding="utf-8")
     return out
@@ -245,10 +252,10 @@ def test_other_methods_are_refused(port: int) -> None:
 
 
 def test_requires_an_output_folder(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"no index\.html") as info:
+    with pytest.raises(InputError, match=r"no manifest\.json") as info:
         make_server(tmp_path, 0)
     assert str(tmp_path) in str(info.value)
-    with pytest.raises(InputError, match=r"no index\.html"):
+    with pytest.raises(InputError, match=r"no manifest\.json"):
         make_server(tmp_path / "missing", 0)
 
 
@@ -539,3 +546,150 @@ def test_a_stopped_server_is_a_clear_error(browser, out: Path) -> None:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+# --- odd requests (issue 8, defect 6), sent on raw sockets ---------------------------------------
+
+
+def raw(port: int, data: bytes, wait: float = 10.0) -> tuple[bytes, float]:
+    """Send `data` as is, read until the server closes; the answer and the seconds it took."""
+    start = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=wait) as sock:
+        sock.sendall(data)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks), time.monotonic() - start
+
+
+def status_of(answer: bytes) -> int:
+    return int(answer.split(b" ", 2)[1])
+
+
+def test_a_body_of_nested_brackets_is_400_not_a_crash(out: Path, port: int) -> None:
+    for body in ("[" * MAX_BODY, '{"decision": ' + "[" * 5000 + "]" * 5000 + "}", "{" * 9):
+        status, answer = put(port, SHORT, body)
+        assert status == 400 and "nested" in answer["error"]
+    note = "[{" * 2000  # brackets inside a string are text, not nesting
+    assert put(port, SHORT, {"decision": "approved", "note": note})[0] == 200
+    assert on_disk(out)["decisions"][SHORT]["note"] == note
+
+
+@pytest.fixture
+def quick_server(out: Path) -> Iterator[int]:
+    server = make_server(out, 0)
+    server.request_timeout = 1.0
+    server.request_deadline = 2.0
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_a_half_sent_request_is_dropped(out: Path, quick_server: int) -> None:
+    port = quick_server
+    host = f"Host: 127.0.0.1:{port}\r\n".encode()
+    half_headers = b"GET /index.html HTTP/1.1\r\n" + host
+    half_body = b"PUT /api/review/" + SHORT.encode() + b" HTTP/1.1\r\n" + host
+    half_body += b"Content-Length: 100\r\n\r\n" + b'{"decision": '
+    for data in (b"GE", half_headers, half_body):
+        answer, took = raw(port, data)
+        assert took < 5 and b"200" not in answer  # dropped after the timeout, never served
+    assert not (out / "review.json").exists()
+    answer, _ = raw(port, b"GET /index.html HTTP/1.0\r\n" + host + b"\r\n")
+    assert status_of(answer) == 200  # and the server still answers
+
+
+def test_a_request_trickled_in_a_byte_at_a_time_is_cut_off(quick_server: int) -> None:
+    port = quick_server
+    start = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        request = b"GET /index.html HTTP/1.0\r\nX-Slow: " + b"a" * 100
+        with contextlib.suppress(OSError):  # the server hangs up, mid-send
+            for byte in request:
+                sock.sendall(bytes([byte]))
+                time.sleep(0.5)  # under the 1 s silence timeout, so only the deadline stops it
+        sock.settimeout(5)
+        with contextlib.suppress(OSError):
+            assert b"200" not in sock.recv(65536)
+    assert time.monotonic() - start < 6
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "evil.com@127.0.0.1:{port}",
+        "127.0.0.1:{port}@evil.com",
+        "127.0.0.1:{port}.evil.com",
+        "127.0.0.1:{port}:80",
+        "127.0.0.1",
+        "localhost",
+        "127.0.0.1:{other}",
+        "127.1:{port}",
+        "0.0.0.0:{port}",
+        "127.0.0.1:{port}#",
+    ],
+)
+def test_a_host_that_is_not_exactly_this_server_is_refused(port: int, host: str) -> None:
+    header = host.format(port=port, other=port + 1)
+    answer, _ = raw(port, f"GET /index.html HTTP/1.0\r\nHost: {header}\r\n\r\n".encode())
+    assert status_of(answer) in (400, 403) and b"not for the web" not in answer
+
+
+def test_exact_local_hosts_only_and_one_of_them(port: int) -> None:
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"LOCALHOST:{port}"):
+        answer, _ = raw(port, f"GET /index.html HTTP/1.0\r\nHost: {host}\r\n\r\n".encode())
+        assert status_of(answer) == 200, host
+    assert status_of(raw(port, b"GET /index.html HTTP/1.0\r\n\r\n")[0]) == 400
+    twice = f"GET / HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nHost: evil.com\r\n\r\n"
+    assert status_of(raw(port, twice.encode())[0]) == 400
+
+
+def test_writes_from_any_other_origin_are_refused(out: Path, port: int) -> None:
+    for headers in (
+        {"Origin": "null"},
+        {"Origin": f"http://127.0.0.1:{port}.evil.com"},
+        {"Origin": f"http://localhost:{port + 1}"},
+        {"Origin": f"https://127.0.0.1:{port}"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+    ):
+        status, answer = put(port, SHORT, {"decision": "rejected"}, headers=headers)
+        assert status == 403 and "other sites" in answer["error"], headers
+    assert not (out / "review.json").exists()
+    same = {"Origin": f"http://localhost:{port}", "Host": f"localhost:{port}"}
+    assert put(port, SHORT, {"decision": "rejected"}, headers=same)[0] == 200
+
+
+def test_serves_a_campaign_toml_or_its_marked_output_folder(tmp_path: Path) -> None:
+    out = build(tmp_path / "output" / "spring")
+    toml = tmp_path / "campaign.toml"
+    toml.write_text('[campaign]\nname = "spring"\nyear = 2024\n', encoding="utf-8")
+    assert served_folder(toml) == served_folder(out) == out
+    (out / MARKER).unlink()
+    with pytest.raises(InputError, match="was not made by `campaign run`"):
+        make_server(out, 0)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab'),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=20,
+)
+
+
+def nesting(value: Any) -> int:
+    if isinstance(value, list):
+        return 1 + max((nesting(v) for v in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((nesting(v) for v in value.values()), default=0)
+    return 0
+
+
+@given(JSON_VALUES, st.integers(min_value=0, max_value=6))
+def test_json_depth_is_counted_as_the_parser_would(value: Any, limit: int) -> None:
+    assert json_depth_exceeds(json.dumps(value), limit) == (nesting(value) > limit)

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from campaign.cli import app
 from campaign.errors import InputError
+from campaign.output.folder import MARKER
 from campaign.wrapped.build import make_wrapped
-from campaign.wrapped.folder import MARKER
 from tests.wrapped_export import TRACKS, generate_plays, write_export
 
 YEAR = 2024

@@ -18,9 +18,15 @@ from typing import Any
 
 from campaign.billboard_copy import BillboardCopy
 from campaign.errors import InputError
-from campaign.output.folder import drop_stale_billboards, staged
+from campaign.output.folder import (
+    EXPORT_FOLDER,
+    check_replaceable,
+    drop_stale_billboards,
+    staged,
+)
 from campaign.output.manifest import Manifest, load_manifest
 from campaign.output.review import load_decisions
+from campaign.output.safe_text import sheet_cell
 from campaign.render import Theme, load_theme, render_all
 
 SHEET_COLUMNS = (
@@ -62,6 +68,7 @@ def run_theme(manifest: Manifest) -> Theme:
 
 def export_approved(out_dir: Path, dest: Path, workers: int = 2) -> ExportResult:
     """Export every approved candidate of a campaign output folder to `dest`."""
+    check_replaceable(dest, EXPORT_FOLDER)  # refused before any work, not after it
     manifest = load_manifest(out_dir)
     decisions = load_decisions(out_dir)
     approved_ids = [i for i, d in decisions.items() if d["decision"] == "approved"]
@@ -84,7 +91,7 @@ def export_approved(out_dir: Path, dest: Path, workers: int = 2) -> ExportResult
         )
     theme = run_theme(manifest)
     formats = manifest.formats
-    with staged(dest) as stage:
+    with staged(dest, EXPORT_FOLDER) as stage:
         (stage / "billboards").mkdir(exist_ok=True)
         jobs, keep, copied = [], set(), 0
         for record in approved:
@@ -120,16 +127,15 @@ def _write_sheet(path: Path, approved: list[dict[str, Any]], decisions: dict[str
         for record in approved:
             event = record.get("event") or {}
             for locale, words in record["copy"].items():
-                writer.writerow(
-                    {
-                        **{k: record.get(k) for k in SHEET_COLUMNS if k in record},
-                        "event": (event.get("name") or {}).get(locale)
-                        or (event.get("name") or {}).get("en", ""),
-                        "locale": locale,
-                        "variant": words["variant"],
-                        "headline": words["headline"],
-                        "signoff": words["signoff"],
-                        "privacy": "; ".join(record["privacy"]["reasons"]),
-                        "reviewer_note": decisions[record["id"]].get("note", ""),
-                    }
-                )
+                row = {
+                    **{k: record.get(k) for k in SHEET_COLUMNS if k in record},
+                    "event": (event.get("name") or {}).get(locale)
+                    or (event.get("name") or {}).get("en", ""),
+                    "locale": locale,
+                    "variant": words["variant"],
+                    "headline": words["headline"],
+                    "signoff": words["signoff"],
+                    "privacy": "; ".join(record["privacy"]["reasons"]),
+                    "reviewer_note": decisions[record["id"]].get("note", ""),
+                }
+                writer.writerow({k: sheet_cell(v) for k, v in row.items()})

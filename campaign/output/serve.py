@@ -11,8 +11,13 @@ review.json atomically (written aside, then swapped in) under a lock. The fact i
 manifest.json, and a candidate that failed the privacy gate cannot be approved (409).
 
 Only the standard library is used. Nothing outside the folder is served (no `..`, no symbolic
-links leading out, no hidden files, no directory listings), requests must name this machine in
-their Host header (against DNS rebinding), and a PUT from another origin is refused.
+links leading out, no hidden files, no directory listings). A request's Host header must be exactly
+this server (127.0.0.1, localhost or [::1] with its port: against DNS rebinding), a PUT from another
+origin is refused, a body is at most MAX_BODY bytes and MAX_JSON_DEPTH levels deep, and a client
+that stops sending (or reading) for REQUEST_TIMEOUT seconds, or has not sent its whole request
+within REQUEST_DEADLINE seconds, is dropped.
+
+The folder served is one that `campaign run` made: it carries the run's marker and a manifest.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import errno
 import json
 import os
 import shutil
+import socket
 import stat
 import sys
 import tempfile
@@ -35,15 +41,23 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from campaign.errors import ConfigError, InputError
-from campaign.output.manifest import ManifestWatch
-from campaign.output.review import DECISIONS, REVIEW_FILE, load_decisions, read_review
+from campaign.output.folder import MARKER, RUN_FOLDER, marker_kind
+from campaign.output.manifest import MANIFEST_FILE, ManifestWatch, output_dir
+from campaign.output.request_checks import (
+    RequestError,
+    check_host_and_origin,
+    local_hosts,
+    parse_decision,
+)
+from campaign.output.review import REVIEW_FILE, load_decisions, read_review
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 MAX_BODY = 64 * 1024  # bytes of a PUT body
 DRAIN_LIMIT = 1024 * 1024  # a larger body than this is not even read before refusing it
+REQUEST_TIMEOUT = 5.0  # seconds a connection may stay silent (half-sent requests, stalled reads)
+REQUEST_DEADLINE = 15.0  # seconds to send a whole request, however slowly it trickles in
 API_REVIEW = "/api/review"
-LOCAL_NAMES = frozenset({"127.0.0.1", "localhost"})
 
 _CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -56,15 +70,6 @@ _CONTENT_TYPES = {
     ".csv": "text/csv; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
 }
-
-
-class RequestError(Exception):
-    """A request the server refuses: an HTTP status and one sentence for the reviewer."""
-
-    def __init__(self, status: HTTPStatus, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def utc_now() -> str:
@@ -84,6 +89,8 @@ class ReviewServer(ThreadingHTTPServer):
         self.manifest = ManifestWatch(self.out_dir)
         self.manifest.refresh()
         self.log_requests = False
+        self.request_timeout = REQUEST_TIMEOUT
+        self.request_deadline = REQUEST_DEADLINE
         super().__init__((HOST, port), ReviewHandler)
 
     @property
@@ -93,6 +100,11 @@ class ReviewServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}/"
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        """The Host headers this server answers: its loopback names with its port, exactly."""
+        return local_hosts(self.port)
 
     # --- review.json ---------------------------------------------------------------------------
 
@@ -238,22 +250,9 @@ class ReviewHandler(BaseHTTPRequestHandler):
     def _error(self, exc: RequestError, extra: dict[str, str] | None = None) -> None:
         self._json(exc.status, {"error": exc.message}, extra)
 
-    def _check_host(self) -> None:
-        """Refuse requests for another host name (a DNS-rebinding page) and foreign origins."""
-        host = self.headers.get("Host")
-        if host is not None:
-            try:
-                name = urlsplit(f"//{host}").hostname
-            except ValueError:
-                name = None
-            if name not in LOCAL_NAMES:
-                raise RequestError(
-                    HTTPStatus.FORBIDDEN, f"this review server answers only {self.server.url}"
-                )
-        origin = self.headers.get("Origin")
-        cross_site = origin is not None and (host is None or origin != f"http://{host}")
-        if cross_site and self.command not in ("GET", "HEAD"):
-            raise RequestError(HTTPStatus.FORBIDDEN, "requests from other sites are refused")
+    def setup(self) -> None:
+        self.timeout = self.server.request_timeout  # StreamRequestHandler sets it on the socket
+        super().setup()
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # Decisions and failures only: a line per billboard would bury them.
@@ -267,16 +266,32 @@ class ReviewHandler(BaseHTTPRequestHandler):
             super().log_error(format, *args)
 
     def handle_one_request(self) -> None:
+        # The socket timeout bounds each silence; the watchdog bounds the whole request, so a
+        # client trickling a byte at a time cannot hold a thread (it is cut off, not answered).
+        self._watchdog = threading.Timer(self.server.request_deadline, self._drop)
+        self._watchdog.daemon = True
+        self._watchdog.start()
         try:
             super().handle_one_request()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the browser went away mid-answer
+        finally:
+            self._watchdog.cancel()
+
+    def _drop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _request_read(self) -> None:
+        """The whole request is in: answering it is not bound by the request deadline."""
+        self._watchdog.cancel()
 
     # --- methods -------------------------------------------------------------------------------
 
     def do_GET(self) -> None:
+        self._request_read()  # a GET has no body
         try:
-            self._check_host()
+            check_host_and_origin(self.headers, self.command, self.server.hosts, self.server.url)
             path = urlsplit(self.path).path
             if path in (API_REVIEW, API_REVIEW + "/"):
                 self._json(HTTPStatus.OK, self.server.review())
@@ -296,13 +311,13 @@ class ReviewHandler(BaseHTTPRequestHandler):
         try:
             # The body is read first, so that a refusal is never cut short by unread data.
             raw = self._body()
-            self._check_host()
+            check_host_and_origin(self.headers, self.command, self.server.hosts, self.server.url)
             path = urlsplit(self.path).path
             prefix = API_REVIEW + "/"
             if not path.startswith(prefix):
                 raise RequestError(HTTPStatus.METHOD_NOT_ALLOWED, "only decisions can be saved")
             fact_id = unquote(path[len(prefix) :])
-            decision, note = self._decision(raw)
+            decision, note = parse_decision(raw)
             entry = self.server.record(fact_id, decision, note)
             self._json(HTTPStatus.OK, {"id": fact_id, "saved": entry})
         except RequestError as exc:
@@ -326,6 +341,12 @@ class ReviewHandler(BaseHTTPRequestHandler):
     def _body(self) -> bytes:
         """The request body, at most MAX_BODY bytes; a larger one is drained or cut off."""
         self.close_connection = True  # HTTP/1.0: one request per connection, whatever happens
+        try:
+            return self._read_body()
+        finally:
+            self._request_read()
+
+    def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             raise RequestError(HTTPStatus.LENGTH_REQUIRED, "send the body with a Content-Length")
         length_text = self.headers.get("Content-Length", "0")
@@ -348,34 +369,6 @@ class ReviewHandler(BaseHTTPRequestHandler):
             )
         return self.rfile.read(length)
 
-    def _decision(self, raw: bytes) -> tuple[str | None, str]:
-        try:
-            body = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise RequestError(
-                HTTPStatus.BAD_REQUEST, "the request body is not valid JSON"
-            ) from None
-        if not isinstance(body, dict) or "decision" not in body:
-            raise RequestError(
-                HTTPStatus.BAD_REQUEST,
-                'send a JSON object like {"decision": "approved", "note": ""}',
-            )
-        unknown = sorted(set(body) - {"decision", "note"})
-        if unknown:
-            raise RequestError(HTTPStatus.BAD_REQUEST, f"unknown field '{unknown[0]}'")
-        decision = body["decision"]
-        if decision is not None and decision not in DECISIONS:
-            raise RequestError(
-                HTTPStatus.BAD_REQUEST,
-                'the decision must be "approved", "rejected" or null',
-            )
-        note = body.get("note", "")
-        if note is None:
-            note = ""
-        if not isinstance(note, str):
-            raise RequestError(HTTPStatus.BAD_REQUEST, "the note must be a string")
-        return decision, note
-
     def _file(self, path: Path) -> None:
         content_type = _CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
         try:
@@ -393,18 +386,33 @@ class ReviewHandler(BaseHTTPRequestHandler):
                 shutil.copyfileobj(f, self.wfile)
 
 
-def make_server(out_dir: Path, port: int = DEFAULT_PORT) -> ThreadingHTTPServer:
-    """A review server for `out_dir` on 127.0.0.1:`port` (0 = any free port), not yet serving.
+def served_folder(path: Path) -> Path:
+    """The output folder to serve, from a campaign.toml or the folder itself.
 
-    Call `serve_forever()` on it (in a thread if need be), then `shutdown()` and
-    `server_close()`; `server.server_address[1]` is the port it listens on.
+    The folder must be one `campaign run` made: its marker, its manifest and its gallery.
     """
-    out_dir = Path(out_dir)
-    if not (out_dir / "index.html").is_file():
+    out_dir = output_dir(Path(path))
+    if marker_kind(out_dir) not in (RUN_FOLDER, ""):
         raise InputError(
-            "is not a campaign output folder (it has no index.html; run `campaign run` first)",
-            out_dir,
+            f"was not made by `campaign run` (it has no {MARKER}); run the campaign again", out_dir
         )
+    for name in (MANIFEST_FILE, "index.html"):
+        if not (out_dir / name).is_file():
+            raise InputError(
+                f"is not a campaign output folder (it has no {name}; run `campaign run` first)",
+                out_dir,
+            )
+    return out_dir
+
+
+def make_server(path: Path, port: int = DEFAULT_PORT) -> ThreadingHTTPServer:
+    """A review server on 127.0.0.1:`port` (0 = any free port), not yet serving.
+
+    `path` is a campaign.toml or its output folder. Call `serve_forever()` on the server (in a
+    thread if need be), then `shutdown()` and `server_close()`; `server.server_address[1]` is the
+    port it listens on.
+    """
+    out_dir = served_folder(path)
     if not 0 <= port <= 65535:
         raise ConfigError(f"port {port} is not between 0 and 65535")
     try:
@@ -417,9 +425,12 @@ def make_server(out_dir: Path, port: int = DEFAULT_PORT) -> ThreadingHTTPServer:
         raise ConfigError(f"cannot listen on {HOST}:{port}: {exc.strerror or exc}") from None
 
 
-def serve(out_dir: Path, port: int = DEFAULT_PORT, open_browser: bool = False) -> None:
-    """Serve `out_dir`'s review gallery on 127.0.0.1 until Ctrl-C, then shut down cleanly."""
-    server = make_server(out_dir, port)
+def serve(path: Path, port: int = DEFAULT_PORT, open_browser: bool = False) -> None:
+    """Serve a campaign's review gallery on 127.0.0.1 until Ctrl-C, then shut down cleanly.
+
+    `path` is the campaign.toml or its output folder.
+    """
+    server = make_server(path, port)
     assert isinstance(server, ReviewServer)
     server.log_requests = True
     url = server.url + "index.html"

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from campaign.errors import CampaignError, ConfigError
-from campaign.wrapped.folder import check_replaceable, write_aside
+from campaign.output.folder import WRAPPED_FOLDER, check_replaceable, staged
 from campaign.wrapped.select import Dataset, listens_files, read_dataset, sql_list
 
 MEMORY_LIMIT = "1GB"  # per DuckDB connection: the sort of the batch, each worker's queries
@@ -116,12 +116,12 @@ def make_all(
     """Every opted-in listener of the data into OUT/<folder>/; OUT/stories.json lists them."""
     if workers < 1:
         raise ConfigError("--workers must be at least 1", "--workers")
-    check_replaceable(out)
+    check_replaceable(out, WRAPPED_FOLDER)
     summary = BatchSummary(out)
     with tempfile.TemporaryDirectory(prefix="campaign-wrapped-all-") as tmp:
         copy, ids, summary.opted_out = _sorted_copy(read_dataset(data), Path(tmp))
         with (
-            write_aside(out) as stage,
+            staged(out, WRAPPED_FOLDER) as stage,
             ProcessPoolExecutor(
                 max_workers=workers, mp_context=multiprocessing.get_context("spawn")
             ) as pool,

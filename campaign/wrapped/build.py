@@ -12,12 +12,12 @@ from typing import Any
 import duckdb
 
 from campaign import __version__
+from campaign.output.folder import WRAPPED_FOLDER, check_replaceable, staged
 from campaign.wrapped.anomalies import find_anomalies
 from campaign.wrapped.card import Card
 from campaign.wrapped.cards import recap_cards
 from campaign.wrapped.copy import WrappedCopy, locale_for
 from campaign.wrapped.draw import draw_card
-from campaign.wrapped.folder import check_replaceable, write_aside
 from campaign.wrapped.market import market_share_card
 from campaign.wrapped.plays import PLAYS_VIEW, create_plays_view, view_params
 from campaign.wrapped.select import (
@@ -144,12 +144,12 @@ def make_wrapped(
     market: str | None = None,
 ) -> WrappedResult:
     """A listener's export (or an ingested dataset and --user) → DIR with the story."""
-    check_replaceable(out)
+    check_replaceable(out, WRAPPED_FOLDER)
     with tempfile.TemporaryDirectory(prefix="campaign-wrapped-") as tmp:
         scratch = Path(tmp)
         dataset = dataset_for(sources, scratch, market, user, tz)
         in_dataset = all(is_canonical(s) for s in sources)
-        with write_aside(out) as stage:
+        with staged(out, WRAPPED_FOLDER) as stage:
             result = story_into(
                 stage, dataset, scratch, user if in_dataset else None, year, locale, tz, market
             )
