@@ -96,7 +96,7 @@ def write_story(
     missing: dict[str, list[str]] = {}
     for n, card in enumerate(cards, start=1):
         card.image = f"cards/{n:02d}-{card.kind}.png"
-        if lacking := draw_card(card, tag, n - 1, stage / card.image):
+        if lacking := draw_card(card, tag, n - 1, stage / card.image, locale):
             missing[card.image] = lacking
     (stage / "index.html").write_text(story_html(tag, locale, cards), encoding="utf-8")
     record = {

@@ -10,8 +10,10 @@ import functools
 import unicodedata
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
+from campaign.fontchain import FontChain, clusters
+from campaign.linebreak import pieces
 from campaign.resources import ASSETS_DIR
 from campaign.wrapped.card import Card
 
@@ -35,25 +37,15 @@ MIN_SIZE = 18
 
 
 @functools.cache
-def _font(weight: str, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(ASSETS_DIR / "fonts" / FONTS[weight]), size)
+def _chain(weight: str, locale: str | None) -> FontChain:
+    """The bundled font of the weight, then the fallbacks (Thai, Devanagari, CJK, …) after it."""
+    return FontChain.for_font(ASSETS_DIR / "fonts" / FONTS[weight], locale)
 
 
-# A code point no font has: what a missing glyph (the font's .notdef box) looks like.
-_NO_GLYPH = "\U0010fffd"
-
-
-@functools.cache
-def _has_glyph(weight: str, char: str) -> bool:
-    font = _font(weight, 40)
-    mask, notdef = font.getmask(char), font.getmask(_NO_GLYPH)
-    return (mask.size, bytes(mask)) != (notdef.size, bytes(notdef))
-
-
-def missing_glyphs(text: str, weight: str = "regular") -> list[str]:
-    """The characters of `text` the font cannot draw (they would show as boxes), in order."""
-    seen = dict.fromkeys(ch for ch in _drawable(text) if not ch.isspace())
-    return [ch for ch in seen if not _has_glyph(weight, ch)]
+def missing_glyphs(text: str, weight: str = "regular", locale: str | None = None) -> list[str]:
+    """The characters of `text` no bundled font can draw (they would show as boxes), in order."""
+    lacking = _chain(weight, locale).missing(_drawable(text))
+    return [cluster for cluster in dict.fromkeys(clusters(_drawable(text))) if cluster in lacking]
 
 
 def _drawable(text: str) -> str:
@@ -63,31 +55,31 @@ def _drawable(text: str) -> str:
     return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in {"Cc", "Cs"})
 
 
-def _width(font: ImageFont.FreeTypeFont, text: str) -> int:
+def _width(chain: FontChain, text: str, size: int) -> float:
     """The ink's width from the pen position: a glyph that overhangs to the left (Ż, J) counts."""
-    left, _, right, _ = font.getbbox(text)
+    left, _, right, _ = chain.bbox(text, size)
     return right - min(0, left)
 
 
-def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
-    """Greedy wrapping by words, a word longer than the line broken by characters."""
+def _wrap(text: str, chain: FontChain, size: int, width: int) -> list[str]:
+    """Greedy wrapping at the script's break opportunities (spaces, Thai words, between CJK
+    characters); a piece longer than the line broken between grapheme clusters."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line = ""
-        for word in paragraph.split(" "):
-            candidate = f"{line} {word}" if line else word
-            if _width(font, candidate) <= width:
-                line = candidate
+        for piece in pieces(paragraph, chain.locale):
+            if _width(chain, (line + piece).rstrip(), size) <= width:
+                line += piece
                 continue
             if line:
-                lines.append(line)
+                lines.append(line.rstrip())
             line = ""
-            for char in word:
-                if _width(font, line + char) > width and line:
-                    lines.append(line)
+            for cluster in clusters(piece):
+                if line and _width(chain, (line + cluster).rstrip(), size) > width:
+                    lines.append(line.rstrip())
                     line = ""
-                line += char
-        lines.append(line)
+                line += cluster
+        lines.append(line.rstrip())
     return lines
 
 
@@ -98,30 +90,36 @@ def draw_text(
     size: int,
     weight: str,
     fill: tuple[int, int, int],
+    locale: str | None = None,
 ) -> int:
     """Draw `text` in `box` at the largest size up to `size` that fits; return the bottom used.
 
     Text that does not fit even at MIN_SIZE is cut at the box's last line, never drawn outside.
+    A character no bundled font has is left out here and listed by `missing_glyphs`.
     """
     left, top, right, bottom = box
     width, height = right - left, bottom - top
     text = _drawable(text)
+    chain = _chain(weight, locale)
+    if lacking := chain.missing(text):  # reported per card by `draw_card`, never a box
+        text = "".join(c for c in clusters(text) if c not in lacking)
     while True:
-        font = _font(weight, size)
         step = round(size * LINE_SPACING)
-        lines = _wrap(text, font, width)
+        lines = _wrap(text, chain, size, width)
         if len(lines) * step <= height or size <= MIN_SIZE:
             break
         size = max(MIN_SIZE, int(size * 0.92))
     y = top
+    ascent = round(size * 0.8)  # where the baseline of a line without tall marks sits
     for line in lines:
-        ink_left, ink_top, _, ink_bottom = font.getbbox(line)
-        if y - min(0, ink_top) + max(step, ink_bottom) > bottom:
-            break
+        ink_left, ink_top, _, ink_bottom = chain.bbox(line, size)
         # an accent above the ascender or an overhang to the left moves the line into the box
-        draw.text((left - min(0, ink_left), y - min(0, ink_top)), line, font=font, fill=fill)
-        y += step - min(0, ink_top)
-    return y
+        baseline = y + max(ascent, -ink_top)
+        if baseline + max(ink_bottom, step - ascent) > bottom:
+            break
+        chain.draw(draw, (left - min(0, ink_left), baseline), line, size, fill)
+        y = baseline + step - ascent
+    return round(y)
 
 
 def _bars(
@@ -146,14 +144,14 @@ def _bars(
             draw_text(draw, label, f"{hour:02d}", 30, "regular", fill)
 
 
-def draw_card(card: Card, tag: str, index: int, path: Path) -> list[str]:
+def draw_card(card: Card, tag: str, index: int, path: Path, locale: str | None = None) -> list[str]:
     """One card as a PNG: the tag (year), the headline, the body, how it was counted. Returns
     the characters the bundled font lacks, so that a box is never drawn silently."""
     background, ink, accent = PALETTES[index % len(PALETTES)]
     image = Image.new("RGB", SIZE, background)
     draw = ImageDraw.Draw(image)
     left, top, right, bottom = SAFE_AREA
-    draw_text(draw, (left, top, right, top + 60), tag, SIZES["tag"], "bold", accent)
+    draw_text(draw, (left, top, right, top + 60), tag, SIZES["tag"], "bold", accent, locale)
     below = draw_text(
         draw,
         (left, top + 100, right, top + 760),
@@ -161,6 +159,7 @@ def draw_card(card: Card, tag: str, index: int, path: Path) -> list[str]:
         SIZES["headline"],
         "bold",
         ink,
+        locale,
     )
     body_bottom = bottom - 200
     if card.kind == "clock":
@@ -173,12 +172,12 @@ def draw_card(card: Card, tag: str, index: int, path: Path) -> list[str]:
         )
         body_bottom -= 400
     body_box = (left, below + 50, right, body_bottom)
-    draw_text(draw, body_box, card.copy["body"], SIZES["body"], "regular", ink)
+    draw_text(draw, body_box, card.copy["body"], SIZES["body"], "regular", ink, locale)
     counted_box = (left, bottom - 170, right, bottom)
-    draw_text(draw, counted_box, card.copy["counted"], SIZES["counted"], "regular", ink)
+    draw_text(draw, counted_box, card.copy["counted"], SIZES["counted"], "regular", ink, locale)
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path, format="PNG", compress_level=1)  # fast: a batch draws thousands
     return sorted(
-        set(missing_glyphs(card.copy["headline"], "bold"))
-        | set(missing_glyphs(card.copy["body"] + card.copy["counted"]))
+        set(missing_glyphs(card.copy["headline"], "bold", locale))
+        | set(missing_glyphs(card.copy["body"] + card.copy["counted"], "regular", locale))
     )
