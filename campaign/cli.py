@@ -302,18 +302,8 @@ def facts(
     from campaign.output.safe_text import terminal_text
 
     table = Table(title=f"{len(result.candidates)} candidates, top {len(shown)}")
-    for column in (
-        "#",
-        "pack",
-        "market",
-        "day",
-        "subject",
-        "value",
-        "expected",
-        "event",
-        "score",
-        "privacy",
-    ):
+    columns = ("#", "pack", "market", "day", "subject", "value", "expected", "event", "score")
+    for column in (*columns, "privacy"):
         table.add_column(column)
     for c in shown:
         f = c.fact
