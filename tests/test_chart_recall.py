@@ -212,7 +212,7 @@ def test_same_seed_same_chart_bytes(tmp_path):
 def test_charts_depth_is_validated_in_one_sentence(tmp_path, depth):
     out = tmp_path / "l.parquet"
     result = CliRunner().invoke(app, ["synth", "--out", str(out), "--plays", "1000", "--users",
-                                      "100", "--charts", depth])  # fmt: skip
+                                      "1000", "--charts", depth])  # fmt: skip
     assert result.exit_code != 0
     assert "Traceback" not in result.output
     assert not out.exists()
