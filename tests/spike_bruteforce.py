@@ -13,8 +13,8 @@ difference. It reads only `daily_streams` (floors are recomputed here, not read 
 - an artist spike: the artist's listed tracks of the day summed, against the same tracks' levels
   summed, with at least 2 tracks.
 
-`recall` then asks, per market-day, whether each brute-force spike's own fact (a track) or its
-artist's moment ranks in the top 5 of the pack's facts of that day, by total score.
+`recall` then asks, per market-day, whether the strongest 5 brute-force spikes (their own fact,
+or the artist moment they belong to) rank in the top 5 of the pack's facts of that day.
 """
 
 from __future__ import annotations
@@ -81,8 +81,19 @@ ORDER BY market, day, ratio DESC
 
 
 @dataclass(frozen=True)
+class Ranked:
+    """One of the pack's facts as the comparison needs it."""
+
+    market: str
+    day: str
+    subject_id: str
+    total: float
+    artefact: str | None
+
+
+@dataclass(frozen=True)
 class Recall:
-    """How many brute-force spikes rank in the top 5 of their market-day, and which do not."""
+    """How many standout brute-force spikes rank in the top 5 of their market-day."""
 
     spikes: int
     in_top: int
@@ -106,50 +117,58 @@ def brute_force(data: Path, min_ratio: float = MIN_RATIO) -> list[dict]:
         con.close()
 
 
-def day_rankings(facts: list[dict]) -> dict[tuple[str, str], list[dict]]:
-    """The pack's spike facts per (market, day), best total score first."""
-    days: dict[tuple[str, str], list[dict]] = {}
+def from_json(facts: list[dict]) -> list[Ranked]:
+    """The event_spike facts of `campaign facts --json`."""
+    return [
+        Ranked(
+            f["market"],
+            str(f["period_start"]),
+            f["subject_id"],
+            f["scores"]["total"]["value"],
+            (f.get("detail") or {}).get("artefact"),
+        )
+        for f in facts
+        if f.get("pack") == "event_spike"
+    ]
+
+
+def recall(spikes: list[dict], facts: list[Ranked], top: int = TOP) -> Recall:
+    """Per market-day, the `top` strongest brute-force spikes (by ratio) that the pack did not
+    flag as artefacts: how many rank in the pack's top `top` of that day, by total score.
+
+    Only the strongest `top` of a day are asked for, since a day with 30 spikes (Christmas) has
+    room for 5. A track counts as found when its own fact or its artist's moment is in the top;
+    an artist when its moment or one of its tracks is (the same story, told by its evidence).
+    """
+    positions: dict[tuple[str, str, str], int] = {}
+    flagged: set[tuple[str, str, str]] = set()
+    by_day: dict[tuple[str, str], list[Ranked]] = {}
     for fact in facts:
-        if fact.get("pack") == "event_spike":
-            days.setdefault((fact["market"], str(fact["period_start"])), []).append(fact)
-    for ranked in days.values():
-        ranked.sort(key=lambda f: -f["scores"]["total"]["value"])
-    return days
-
-
-def _position(spike: dict, ranked: list[dict]) -> int | None:
-    """Where the spike's own fact, or (for a track) its artist's moment, ranks (1-based)."""
-    wanted = {spike["subject_id"], "artist:" + spike["artist_key"]}
-    if spike["subject_kind"] == "artist":
-        wanted = {spike["subject_id"]}
-    for i, fact in enumerate(ranked, 1):
-        if fact["subject_id"] in wanted:
-            return i
-    return None
-
-
-def _artefact(spike: dict, ranked: list[dict]) -> str | None:
-    """The pack's artefact reason for this very subject, if it flagged one."""
-    for fact in ranked:
-        if fact["subject_id"] == spike["subject_id"]:
-            return (fact.get("detail") or {}).get("artefact")
-    return None
-
-
-def recall(spikes: list[dict], facts: list[dict], top: int = TOP) -> Recall:
-    """Compare: a spike counts when found in its market-day's top `top`; artefacts the pack
-    flagged are left out of the count (they are withheld by design) but listed with the misses."""
-    days = day_rankings(facts)
+        by_day.setdefault((fact.market, fact.day), []).append(fact)
+    for (market, day), ranked in by_day.items():
+        ranked.sort(key=lambda f: -f.total)
+        for i, fact in enumerate(ranked, 1):
+            positions.setdefault((market, day, fact.subject_id), i)
+            if fact.artefact:
+                flagged.add((market, day, fact.subject_id))
+    spikes_by_day: dict[tuple[str, str], list[dict]] = {}
+    for spike in spikes:
+        key = (spike["market"], str(spike["day"]))
+        if (*key, spike["subject_id"]) not in flagged:
+            spikes_by_day.setdefault(key, []).append(spike)
     counted = found = 0
     misses: list[dict] = []
-    for spike in spikes:
-        ranked = days.get((spike["market"], str(spike["day"])), [])
-        artefact = _artefact(spike, ranked)
-        position = _position(spike, ranked)
-        if artefact is None:
+    for key, day_spikes in spikes_by_day.items():
+        day_spikes.sort(key=lambda s: -s["ratio"])
+        for spike in day_spikes[:top]:
+            artist = spike["artist_key"]
+            subjects = {spike["subject_id"], "artist:" + artist}
+            if spike["subject_kind"] == "artist":
+                subjects |= {s["subject_id"] for s in day_spikes if s["artist_key"] == artist}
+            best = min((positions.get((*key, s), 10**9) for s in subjects), default=10**9)
             counted += 1
-            if position is not None and position <= top:
+            if best <= top:
                 found += 1
-                continue
-        misses.append({**spike, "position": position, "artefact": artefact})
+            else:
+                misses.append({**spike, "position": best if best < 10**9 else None})
     return Recall(counted, found, misses)

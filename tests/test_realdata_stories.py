@@ -60,7 +60,7 @@ def spikes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 def test_every_fact_states_its_censoring(spikes: tuple[str, FactsResult]) -> None:
-    name, result = spikes
+    _name, result = spikes
     assert result.candidates
     for c in result.candidates:
         d = c.fact.detail
@@ -71,7 +71,7 @@ def test_every_fact_states_its_censoring(spikes: tuple[str, FactsResult]) -> Non
 
 
 def test_no_flagged_artefact_reaches_the_shortlist(spikes: tuple[str, FactsResult]) -> None:
-    name, result = spikes
+    _name, result = spikes
     assert not [c for c in result.shortlist() if c.fact.detail.get("artefact")]
     assert not [c for c in result.shortlist() if c.verdict.needs_review]
     flagged = [c for c in result.candidates if c.fact.detail.get("artefact")]
@@ -82,7 +82,7 @@ def test_no_flagged_artefact_reaches_the_shortlist(spikes: tuple[str, FactsResul
 def test_releases_and_other_spikes_rank_together(spikes: tuple[str, FactsResult]) -> None:
     """Within market-days, a release can outrank a spike of a known track and the other way
     round: one ranking, not two packs with two baselines."""
-    name, result = spikes
+    _name, result = spikes
     by_day: dict = {}
     for c in result.candidates:
         by_day.setdefault((c.fact.market, c.fact.period_start), []).append(c)
