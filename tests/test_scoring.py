@@ -12,7 +12,14 @@ from campaign.events import Event
 from campaign.facts import Fact
 from campaign.privacy import judge
 from campaign.resources import bundled_dir
-from campaign.scoring import count_surprise, load_themes, rerank_for_variety, story, tail_surprise
+from campaign.scoring import (
+    count_surprise,
+    load_themes,
+    rerank_for_variety,
+    story,
+    surprise,
+    tail_surprise,
+)
 
 counts = st.integers(min_value=0, max_value=10**9)
 levels = st.floats(min_value=0.0, max_value=1e8, allow_nan=False)
@@ -84,6 +91,41 @@ def spike(
         market_population,
         {},
     )
+
+
+def chart_spike(value: int, baseline: float, variance: float, censored_days: int) -> Fact:
+    """A chart fact: streams against a floor-filled baseline with `censored_days` absent days."""
+    fact = spike("T")
+    detail = {"floor": 1000, "censored_days": censored_days, "level_variance": variance}
+    return Fact(**{**fact.__dict__, "measure": "streams", "value": value, "baseline": baseline,
+                   "cohort_size": None, "detail": detail})  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    baseline=st.floats(min_value=100.0, max_value=1e7),
+    low=st.floats(min_value=1.0, max_value=30.0),
+    bump=st.floats(min_value=0.01, max_value=10.0),
+    variances=st.tuples(levels, levels),
+    censored=st.integers(min_value=1, max_value=28),
+)
+def test_censored_chart_spikes_rank_by_their_lower_bound_ratio(
+    baseline: float, low: float, bump: float, variances: tuple[float, float], censored: int
+) -> None:
+    """Whatever the floor-filled variances, the larger lower-bound ratio scores at least as
+    high: the variance of a series that is mostly the floor is not the track's."""
+    weaker = surprise(chart_spike(round(baseline * low), baseline, variances[0], censored))
+    stronger = surprise(
+        chart_spike(round(baseline * (low + bump)), baseline, variances[1], censored)
+    )
+    assert 0.0 <= weaker.value <= stronger.value <= 1.0
+    assert stronger.inputs["model"] == "censored lower bound"
+
+
+def test_fully_listed_chart_spikes_keep_the_count_model() -> None:
+    """No day below the floor: the history is the track's own, its variance honest."""
+    score = surprise(chart_spike(5000, 1000.0, 4e6, 0))
+    assert score.inputs["model"] == "negative binomial"
 
 
 def test_story_rewards_named_days_known_subjects_and_fitting_titles() -> None:
