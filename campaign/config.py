@@ -16,12 +16,17 @@ NOISE_MODES = ("none", "dp")
 @dataclass(frozen=True)
 class PrivacySettings:
     k_min: int = 50
-    individual: bool = True
+    individual: bool = False
     individual_min_population: int = 1000
     min_age: int = 18
     min_ms_played: int = 30000
-    noise: str = "none"
-    epsilon: float = 1.0
+    noise: str = "dp"
+    epsilon_total: float = 1.0  # the whole release's (epsilon, delta), accounted under zCDP
+    delta: float = 1e-6
+    max_facts: int = 25  # the budget is split evenly over at most this many facts
+    max_plays_per_track_day: int = 3  # plays a listener adds to one track's count on one day
+    max_plays_per_listener: int = 5000  # plays a listener adds to the data summary's count
+    ledger: str = ""  # the noise ledger's folder; empty = the first data folder, else beside this
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,14 @@ def load_config(path: Path) -> CampaignConfig:
         raise ConfigError(f"privacy.noise must be one of {', '.join(NOISE_MODES)}", path)
     if privacy.k_min < 2:
         raise ConfigError("privacy.k_min must be at least 2", path)
+    if privacy.epsilon_total <= 0 or not 0 < privacy.delta < 1:
+        raise ConfigError("privacy.epsilon_total must be above 0 and delta within (0, 1)", path)
+    if min(privacy.max_facts, privacy.max_plays_per_track_day, privacy.max_plays_per_listener) < 1:
+        raise ConfigError(
+            "privacy.max_facts, max_plays_per_track_day and max_plays_per_listener must be "
+            "at least 1",
+            path,
+        )
     timezones = {normalise_market(k): str(v) for k, v in raw.get("timezones", {}).items()}
     params = raw.get("params", {})
     if not all(isinstance(v, dict) for v in params.values()):
@@ -160,12 +173,17 @@ output = "output"
 
 [privacy]
 k_min = 50                           # a cohort fact needs at least this many listeners
-individual = true                    # allow facts about one listener
+individual = false                   # allow facts about one listener (never under noise = "dp")
 individual_min_population = 1000     # ... only in markets with at least this many listeners
 min_age = 18                         # listeners younger than this are removed before any pack runs
 min_ms_played = 30000                # a play counts as a stream from 30 s on
-noise = "none"                       # "dp" adds calibrated noise to every published count
-epsilon = 1.0
+noise = "dp"                         # differential privacy on every count; "none" publishes raw
+epsilon_total = 1.0                  # the whole release's budget (epsilon, delta) under zCDP
+delta = 1e-6
+max_facts = 25                       # the budget is split evenly over at most this many facts
+max_plays_per_track_day = 3          # a listener adds at most this to a track's day count
+max_plays_per_listener = 5000        # ... and at most this to the data summary's play count
+ledger = ""                          # where the noise ledger lives; "" = first data folder
 
 [timezones]                          # the zone whose calendar day is a market's day
 # US = "America/Chicago"

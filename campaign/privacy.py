@@ -19,6 +19,12 @@ class PrivacyVerdict:
     score: float  # 0 when the gate fails; towards 1 the further a fact is from every threshold
     reasons: tuple[str, ...] = field(default_factory=tuple)
     inputs: dict[str, float | int | None] = field(default_factory=dict)
+    review: bool = False  # failed only until legal has looked at it (a sensitive subject)
+
+    @property
+    def status(self) -> str:
+        """passed, needs review or rejected: what the gallery and the manifest show."""
+        return "passed" if self.passed else "needs review" if self.review else "rejected"
 
 
 def _margin(value: float, threshold: float) -> float:
@@ -36,7 +42,8 @@ def judge(fact: Fact, settings: PrivacySettings, market_population: int | None) 
     if fact.detail.get("sensitive"):
         blocked.append("sensitive subject: needs legal review")
     if blocked:
-        return PrivacyVerdict(False, 0.0, tuple(blocked), inputs)
+        review = bool(fact.detail.get("sensitive")) and not fact.detail.get("pii")
+        return PrivacyVerdict(False, 0.0, tuple(blocked), inputs, review=review)
     if fact.audience == "individual":
         floor = settings.individual_min_population
         inputs |= {"market_population": market_population, "individual_min_population": floor}
@@ -62,19 +69,25 @@ def judge(fact: Fact, settings: PrivacySettings, market_population: int | None) 
     if fact.cohort_size is None:
         # Pre-aggregated sources (public charts) carry no listener-level data at all.
         if fact.value >= settings.k_min:
-            reasons.append(
-                f"pre-aggregated counts with no listener-level data; {fact.value:,} {fact.measure}"
-            )
+            source = fact.detail.get("noise") or "pre-aggregated counts, no listener-level data"
+            reasons.append(f"{source}; {fact.value:,} {fact.measure}")
             return PrivacyVerdict(True, _margin(fact.value, settings.k_min), tuple(reasons), inputs)
         return PrivacyVerdict(
             False, 0.0, (f"{fact.value:,} {fact.measure} is below k_min {settings.k_min}",), inputs
         )
-    if fact.cohort_size < settings.k_min:
+    # Under DP the cohort is noisy and must clear k_min plus a margin (noise.py: noisy
+    # thresholding); a pack cannot lower the threshold below k_min through its detail.
+    threshold = max(settings.k_min, int(fact.detail.get("dp_threshold") or 0))
+    inputs["threshold"] = threshold
+    bar = f"k_min {settings.k_min}"
+    if threshold > settings.k_min:
+        bar += f" + noise margin {threshold - settings.k_min} (delta {settings.delta:g})"
+    kind = "noisy cohort" if "dp_threshold" in fact.detail else "cohort"
+    if fact.cohort_size < threshold:
         return PrivacyVerdict(
-            False,
-            0.0,
-            (f"cohort of {fact.cohort_size:,} listeners is below k_min {settings.k_min}",),
-            inputs,
+            False, 0.0, (f"{kind} of {fact.cohort_size:,} listeners is below {bar}",), inputs
         )
-    reasons.append(f"cohort of {fact.cohort_size:,} listeners ≥ k_min {settings.k_min}")
-    return PrivacyVerdict(True, _margin(fact.cohort_size, settings.k_min), tuple(reasons), inputs)
+    reasons.append(f"{kind} of {fact.cohort_size:,} listeners ≥ {bar}")
+    if "dp_rho" in fact.detail:
+        reasons.append(f"counts noised with {fact.detail['noise']}")
+    return PrivacyVerdict(True, _margin(fact.cohort_size, threshold), tuple(reasons), inputs)

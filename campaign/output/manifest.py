@@ -55,7 +55,9 @@ def candidate_record(candidate: Candidate) -> dict[str, Any]:
         "privacy": {
             "passed": candidate.verdict.passed,
             "verdict": "pass" if candidate.verdict.passed else "fail",
+            "status": candidate.verdict.status,
             "reasons": list(candidate.verdict.reasons),
+            "budget_share": fact.detail.get("dp_rho"),
         },
         "copy": {
             locale: {
@@ -119,10 +121,28 @@ def build_manifest(
             "tool_version": __version__,
         },
         "privacy": vars(config.privacy),
+        "privacy_summary": privacy_summary(result),
         "data": result.data_summary,
         "packs": list(packs.values()),
         "candidates": candidates,
         **(extra or {}),
+    }
+
+
+def privacy_summary(result: FactsResult) -> dict[str, Any]:
+    """Candidates by verdict and by reason, with the release's budget and what it withheld."""
+    by_status: dict[str, int] = {}
+    by_reason: dict[str, int] = {}
+    for candidate in result.candidates:
+        verdict = candidate.verdict
+        by_status[verdict.status] = by_status.get(verdict.status, 0) + 1
+        if not verdict.passed:
+            for reason in verdict.reasons:
+                by_reason[reason] = by_reason.get(reason, 0) + 1
+    return {
+        **result.data_summary.get("privacy", {}),
+        "candidates_by_verdict": by_status,
+        "rejected_by_reason": by_reason,
     }
 
 

@@ -1,0 +1,94 @@
+"""The noise ledger: every noisy count of a release, drawn once and reused on every run.
+
+OpenDP's samplers cannot be seeded, so instead of re-deriving noise from a seed the ledger stores
+each draw, keyed by the release key (a hash of the campaign secret, the data files' fingerprints
+and the privacy settings) and the count's key. Re-running on the same data therefore publishes the
+same numbers and cannot average the noise away; new data, a new secret or new settings are a new
+release, which spends new budget. The ledger also keeps each published fact's raw cohort size, so
+a later release can tell that a fact differs from one already published by a few people: it holds
+raw counts and must be kept like the data itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from campaign.config import CampaignConfig
+from campaign.errors import InputError
+
+LEDGER_FILE = "ledger.json"
+SECRET_FILE = ".secret"
+
+
+def ledger_dir(config: CampaignConfig) -> Path:
+    """`privacy.ledger` (relative to campaign.toml), else `<output>/.privacy/`, which outlives
+    the per-run swap of `<output>/<name>/`."""
+    if config.privacy.ledger:
+        return config.root / config.privacy.ledger
+    return config.output / ".privacy"
+
+
+def _secret(folder: Path) -> str:
+    path = folder / SECRET_FILE
+    if not path.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text(encoding="utf-8").strip()
+
+
+def fingerprint(files: dict[str, list[Path]]) -> list[str]:
+    """Each data file by table, name, size and modification time: a change is a new release."""
+    out = []
+    for table in sorted(files):
+        for path in sorted(files[table]):
+            st = path.stat()
+            out.append(f"{table}|{path.resolve()}|{st.st_size}|{st.st_mtime_ns}")
+    return out
+
+
+class Ledger:
+    """The stored draws of every release made from one ledger folder."""
+
+    def __init__(self, folder: Path, config: CampaignConfig, files: dict[str, list[Path]]):
+        self.path = folder / LEDGER_FILE
+        settings = json.dumps(asdict(config.privacy) | {"ledger": ""}, sort_keys=True)
+        material = "\n".join([_secret(folder), settings, *fingerprint(files)])
+        self.release = hashlib.sha256(material.encode()).hexdigest()[:16]
+        self._all = self._read()
+        self.items: dict[str, dict[str, Any]] = self._all.setdefault(self.release, {})
+
+    def _read(self) -> dict[str, dict[str, dict[str, Any]]]:
+        if not self.path.is_file():
+            return {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(
+                f"cannot read the noise ledger ({exc}); restore it", self.path
+            ) from None
+        if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+            raise InputError("the noise ledger is not a table of releases; restore it", self.path)
+        return data
+
+    def other_cohorts(self, fact_id: str) -> dict[str, int]:
+        """The raw cohort size the same fact had in every other release of this ledger."""
+        found = {}
+        for release, items in self._all.items():
+            entry = items.get(f"raw_cohort:{fact_id}")
+            if release != self.release and entry and entry.get("raw") is not None:
+                found[release] = int(entry["raw"])
+        return found
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        aside = self.path.with_suffix(".tmp")
+        aside.write_text(json.dumps(self._all, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(aside, self.path)
