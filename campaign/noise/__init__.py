@@ -118,7 +118,9 @@ class PrivateRelease:
             cohort_size=None if fact.cohort_size is None else values.get("cohort_size", value),
             baseline=values.get("baseline"),
             population=values.get("population"),
-            detail={k: v for k, v in fact.detail.items() if not _is_statistic(v)}
+            # raw statistics are blanked, not removed, so copy that reads them takes its
+            # number-free wording
+            detail={k: None if _is_statistic(v) else v for k, v in fact.detail.items()}
             | {
                 "noise": f"discrete Gaussian (OpenDP), rho {spent:.3g}",
                 "dp_rho": round(spent, 8),

@@ -9,6 +9,7 @@ Nothing written here holds a user id, an exact timestamp or a raw row: only fact
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -138,7 +139,8 @@ def privacy_summary(result: FactsResult) -> dict[str, Any]:
         by_status[verdict.status] = by_status.get(verdict.status, 0) + 1
         if not verdict.passed:
             for reason in verdict.reasons:
-                by_reason[reason] = by_reason.get(reason, 0) + 1
+                kind = re.sub(r"\d[\d,.]*", "N", reason)  # by kind: "cohort of N listeners …"
+                by_reason[kind] = by_reason.get(kind, 0) + 1
     return {
         **result.data_summary.get("privacy", {}),
         "candidates_by_verdict": by_status,
