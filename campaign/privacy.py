@@ -41,8 +41,10 @@ def judge(fact: Fact, settings: PrivacySettings, market_population: int | None) 
     blocked = [f"title withheld: holds {describe(kind)}" for kind in fact.detail.get("pii") or ()]
     if fact.detail.get("sensitive"):
         blocked.append("sensitive subject: needs legal review")
+    if fact.detail.get("differencing"):  # noise/differencing.py: a near twin of a stronger fact
+        blocked.append(str(fact.detail["differencing"]))
     if blocked:
-        review = bool(fact.detail.get("sensitive")) and not fact.detail.get("pii")
+        review = len(blocked) == 1 and bool(fact.detail.get("sensitive"))
         return PrivacyVerdict(False, 0.0, tuple(blocked), inputs, review=review)
     if fact.audience == "individual":
         floor = settings.individual_min_population

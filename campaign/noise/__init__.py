@@ -147,9 +147,16 @@ class PrivateRelease:
         kept, dropped = drop_differencing(
             private, self.config.privacy.k_min, (lambda f: earlier(f.id)) if earlier else None
         )
-        for reason in dropped.values():
-            self.withheld[reason.split(" (")[0]] += 1
-        published: dict[str, Fact] = {f.id: f for f in public}
+        published: dict[str, Fact] = {}
+        for fact in private:
+            if fact.id not in dropped:
+                continue
+            if self.dp:  # withheld before it costs budget; without DP the gate shows why
+                self.withheld[dropped[fact.id].split(" (")[0]] += 1
+            else:
+                published[fact.id] = replace(
+                    fact, detail=fact.detail | {"differencing": dropped[fact.id]}
+                )
         for fact in public:
             published[fact.id] = replace(fact, detail=fact.detail | {"noise": PUBLIC_SOURCE})
         for fact in kept:
