@@ -34,14 +34,16 @@ def ledger_dir(config: CampaignConfig) -> Path:
     return config.output / ".privacy"
 
 
-def _secret(folder: Path) -> str:
+def _read_secret(folder: Path) -> str | None:
     path = folder / SECRET_FILE
-    if not path.is_file():
-        folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text(encoding="utf-8").strip()
+    return path.read_text(encoding="utf-8").strip() if path.is_file() else None
+
+
+def _write_secret(folder: Path, secret: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / SECRET_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secret)
 
 
 def fingerprint(files: dict[str, list[Path]]) -> list[str]:
@@ -59,8 +61,13 @@ class Ledger:
 
     def __init__(self, folder: Path, config: CampaignConfig, files: dict[str, list[Path]]):
         self.path = folder / LEDGER_FILE
+        existing = _read_secret(folder)
+        # a new secret is written with the first draw (save), so a run that draws nothing
+        # (public charts only) leaves nothing behind
+        self._new_secret = None if existing else secrets.token_hex(32)
         settings = json.dumps(asdict(config.privacy) | {"ledger": ""}, sort_keys=True)
-        material = "\n".join([_secret(folder), settings, *fingerprint(files)])
+        secret = existing or self._new_secret
+        material = "\n".join([str(secret), settings, *fingerprint(files)])
         self.release = hashlib.sha256(material.encode()).hexdigest()[:16]
         self._all = self._read()
         self.items: dict[str, dict[str, Any]] = self._all.setdefault(self.release, {})
@@ -88,6 +95,12 @@ class Ledger:
         return found
 
     def save(self) -> None:
+        """Write the ledger (and a new secret) when this release drew anything."""
+        if not self.items:
+            return
+        if self._new_secret:
+            _write_secret(self.path.parent, self._new_secret)
+            self._new_secret = None
         self.path.parent.mkdir(parents=True, exist_ok=True)
         aside = self.path.with_suffix(".tmp")
         aside.write_text(json.dumps(self._all, indent=1, sort_keys=True) + "\n", encoding="utf-8")
