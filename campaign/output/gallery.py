@@ -20,6 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from campaign.errors import TemplateError
+from campaign.output.chart import chart_legend, chart_svg
 from campaign.output.review import load_decisions
 from campaign.resources import template_search_path
 
@@ -241,6 +242,8 @@ def _environment(search_path: list[Path]) -> SandboxedEnvironment:
         score_rows=score_rows,
         thumbnail=thumbnail,
         copy_locales=copy_locales,
+        chart_svg=chart_svg,
+        chart_legend=chart_legend,
     )
     return env
 
