@@ -232,6 +232,7 @@ def _environment(search_path: list[Path]) -> SandboxedEnvironment:
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.do"],
     )
     env.filters["emphasised"] = emphasised_html
     env.filters["number"] = format_number
