@@ -20,7 +20,7 @@ from campaign.billboard_copy import BillboardCopy
 from campaign.errors import InputError
 from campaign.output.folder import drop_stale_billboards, staged
 from campaign.output.manifest import Manifest, load_manifest
-from campaign.output.review import load_decisions
+from campaign.output.review import REVIEW_FILE, load_decisions
 from campaign.render import Theme, load_theme, render_all
 
 SHEET_COLUMNS = (
@@ -105,6 +105,7 @@ def export_approved(out_dir: Path, dest: Path, workers: int = 2) -> ExportResult
             raise InputError(f"an approved billboard cannot be drawn: {failed[0].error}", out_dir)
         drop_stale_billboards(stage, keep)
         _write_sheet(stage / "copy-sheet.csv", approved, decisions)
+        shutil.copyfile(out_dir / REVIEW_FILE, stage / REVIEW_FILE)  # decisions and their log
         (stage / "approved.json").write_text(
             json.dumps({"campaign": manifest.campaign, "candidates": approved}, indent=2,
                        ensure_ascii=False) + "\n",

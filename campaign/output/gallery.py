@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from campaign.errors import TemplateError
 from campaign.output.chart import chart_legend, chart_svg
-from campaign.output.review import load_decisions
+from campaign.output.review import load_decisions, stale_decisions
 from campaign.resources import template_search_path
 
 GALLERY_TEMPLATE = "gallery/index.html.j2"
@@ -259,6 +259,7 @@ def write_gallery(stage: Path, manifest: dict[str, Any], search_path: list[Path]
             candidates=manifest["candidates"],
             packs=manifest["packs"],
             review_json=_script_json(decisions),
+            stale=stale_decisions(decisions, {str(c["id"]) for c in manifest["candidates"]}),
         )
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(

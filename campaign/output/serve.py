@@ -4,7 +4,8 @@ It serves the folder's files (the gallery, billboards, manifest, review.json) an
 the gallery uses when it is opened from here instead of from disk:
 
     GET  /api/review           review.json: {"campaign": name, "decisions": {id: {...}}}
-    PUT  /api/review/<fact id> {"decision": "approved" | "rejected" | null, "note": str}
+    PUT  /api/review/<fact id> {"decision": "approved" | "rejected" | null, "note": str,
+                                "reviewer": str}  (who decided; logged in review.json "log")
 
 A PUT records (or, for null, clears) one decision with the server's UTC time and rewrites
 review.json atomically (written aside, then swapped in) under a lock. The fact id must be in
@@ -36,7 +37,13 @@ from urllib.parse import unquote, urlsplit
 
 from campaign.errors import ConfigError, InputError
 from campaign.output.manifest import ManifestWatch
-from campaign.output.review import DECISIONS, REVIEW_FILE, load_decisions, read_review
+from campaign.output.review import (
+    DECISIONS,
+    REVIEW_FILE,
+    load_decisions,
+    read_review,
+    record_decision,
+)
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -106,9 +113,9 @@ class ReviewServer(ThreadingHTTPServer):
             ) from None
 
     def review(self) -> dict[str, Any]:
-        """What GET /api/review answers: the campaign and every well-formed decision."""
+        """What GET /api/review answers: the campaign, every well-formed decision, the log."""
         self.manifest.refresh()
-        self.read_review()  # refuses an unreadable file with the server's error
+        log = self.read_review().get("log")  # refuses an unreadable file with the server's error
         return {
             "campaign": self.manifest.name,
             "decisions": {
@@ -116,12 +123,16 @@ class ReviewServer(ThreadingHTTPServer):
                     "decision": v["decision"],
                     "note": v.get("note") if isinstance(v.get("note"), str) else "",
                     "time": v.get("time"),
+                    "reviewer": v.get("reviewer") if isinstance(v.get("reviewer"), str) else "",
                 }
                 for fact_id, v in sorted(load_decisions(self.out_dir).items())
             },
+            "log": log if isinstance(log, list) else [],
         }
 
-    def record(self, fact_id: str, decision: str | None, note: str) -> dict[str, Any] | None:
+    def record(
+        self, fact_id: str, decision: str | None, note: str, reviewer: str = ""
+    ) -> dict[str, Any] | None:
         """Record (or clear, for None) one decision; returns the entry written."""
         self.manifest.refresh()
         if fact_id not in self.manifest.passed:
@@ -135,15 +146,8 @@ class ReviewServer(ThreadingHTTPServer):
             )
         with self.lock:
             review = self.read_review()
-            decisions = dict(review.get("decisions", {}))
-            entry = None
-            if decision is None:
-                decisions.pop(fact_id, None)
-            else:
-                entry = {"decision": decision, "note": note, "time": utc_now()}
-                decisions[fact_id] = entry
+            entry = record_decision(review, fact_id, decision, note, reviewer, utc_now())
             review["campaign"] = self.manifest.name
-            review["decisions"] = dict(sorted(decisions.items()))
             self._write_review(review)
         return entry
 
@@ -302,8 +306,8 @@ class ReviewHandler(BaseHTTPRequestHandler):
             if not path.startswith(prefix):
                 raise RequestError(HTTPStatus.METHOD_NOT_ALLOWED, "only decisions can be saved")
             fact_id = unquote(path[len(prefix) :])
-            decision, note = self._decision(raw)
-            entry = self.server.record(fact_id, decision, note)
+            decision, note, reviewer = self._decision(raw)
+            entry = self.server.record(fact_id, decision, note, reviewer)
             self._json(HTTPStatus.OK, {"id": fact_id, "saved": entry})
         except RequestError as exc:
             extra = {"Allow": "GET, HEAD"} if exc.status == HTTPStatus.METHOD_NOT_ALLOWED else None
@@ -348,7 +352,7 @@ class ReviewHandler(BaseHTTPRequestHandler):
             )
         return self.rfile.read(length)
 
-    def _decision(self, raw: bytes) -> tuple[str | None, str]:
+    def _decision(self, raw: bytes) -> tuple[str | None, str, str]:
         try:
             body = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
@@ -360,7 +364,7 @@ class ReviewHandler(BaseHTTPRequestHandler):
                 HTTPStatus.BAD_REQUEST,
                 'send a JSON object like {"decision": "approved", "note": ""}',
             )
-        unknown = sorted(set(body) - {"decision", "note"})
+        unknown = sorted(set(body) - {"decision", "note", "reviewer"})
         if unknown:
             raise RequestError(HTTPStatus.BAD_REQUEST, f"unknown field '{unknown[0]}'")
         decision = body["decision"]
@@ -374,7 +378,10 @@ class ReviewHandler(BaseHTTPRequestHandler):
             note = ""
         if not isinstance(note, str):
             raise RequestError(HTTPStatus.BAD_REQUEST, "the note must be a string")
-        return decision, note
+        reviewer = body.get("reviewer") or ""
+        if not isinstance(reviewer, str):
+            raise RequestError(HTTPStatus.BAD_REQUEST, "the reviewer must be a string")
+        return decision, note, reviewer
 
     def _file(self, path: Path) -> None:
         content_type = _CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
