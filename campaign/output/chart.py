@@ -7,6 +7,7 @@ browser tests, can check the picture against the manifest.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -83,13 +84,19 @@ def daily_svg(series: dict[str, Any]) -> Markup:
 
 
 def distribution_svg(series: dict[str, Any]) -> Markup:
-    """The market's quantiles as bars on a linear scale, the fact's value as a marker."""
+    """The market's quantiles as bars on a log scale, the fact's value as the last, bright bar."""
     quantiles = series["quantiles"]
     value = series["value"]
     high = max([q["value"] for q in quantiles] + [value, 1.0])
     slots = len(quantiles) + 1
     slot = (WIDTH - PAD_LEFT - PAD_RIGHT) / slots
-    y = _scale(0, high, HEIGHT - PAD_TOP - PAD_BOTTOM, PAD_TOP, True)
+    # a log scale: a one-listener record is often dozens of times the market's p99.9, and on a
+    # linear scale the market's bars would vanish
+    linear = _scale(0, math.log10(1 + high), HEIGHT - PAD_TOP - PAD_BOTTOM, PAD_TOP, True)
+
+    def y(number: float) -> float:
+        return linear(math.log10(1 + max(number, 0.0)))
+
     body: list[str] = []
     bars = [(f"p{q['q'] * 100:g}", q["value"], q["q"], "q") for q in quantiles]
     bars.append(("this", value, None, "q fact"))
@@ -113,7 +120,7 @@ def chart_legend(series: dict[str, Any]) -> str:
     """What the chart shows, in words (its caption and its accessible name)."""
     if series.get("kind") == "distribution":
         legend = f"{series['measure']} per {series['per']} in the market, quantiles of "
-        legend += f"{series['cells']:,}; the bright bar is this fact"
+        legend += f"{series['cells']:,} (log scale); the bright bar is this fact"
         share = series.get("tail_share")
         if isinstance(share, int | float):
             legend += f" (top {share:.3%})"
