@@ -70,3 +70,26 @@ def test_under_dp_only_public_chart_numbers_are_charted(results) -> None:
     for c in results["dp"].candidates:
         if c.series is not None:
             assert c.series["kind"] == "daily" and c.series["measure"] == "streams"
+
+
+@pytest.fixture(scope="module")
+def charts_only(tmp_path_factory):
+    """A campaign on synthetic top-50 charts only: public numbers with censored days."""
+    from campaign.config import CampaignConfig
+    from campaign.synth import SynthSpec, generate
+    from tests.conftest import SMALL
+
+    root = tmp_path_factory.mktemp("charts")
+    made = generate(SynthSpec(seed=11, charts=50, **SMALL), root / "listens.parquet")
+    charts = tuple(p for p in made.data_files if p.parent.name == "listens.charts")
+    config = CampaignConfig(name="c", year=2024, data=charts, output=root / "out", root=root)
+    return find_facts(config)
+
+
+def test_chart_days_below_the_floor_are_marked(charts_only) -> None:
+    daily = [c for c in charts_only.candidates if c.series]
+    assert daily, "no chart spike got a series"
+    assert all(c.series["kind"] == "daily" and c.series["measure"] == "streams" for c in daily)
+    floors = [p for c in daily for p in c.series["points"] if p["floor"] is not None]
+    assert floors, "no chart day below the floor was marked"
+    assert all(p["value"] is None and p["floor"] > 0 for p in floors)
