@@ -27,6 +27,7 @@ from campaign.render import BILLBOARD_FORMATS, Theme, layout_billboard, load_the
 from campaign.render.textfit import RenderError
 from campaign.resources import find_template_files, template_search_path
 from campaign.scoring import Candidate, FactsResult, fit_score, load_themes, score_candidates
+from campaign.series import attach_series
 from campaign.tone import mark_tone
 from campaign.unexplained import unexplained_days
 from campaign.workspace import Workspace, open_workspace
@@ -75,6 +76,7 @@ def find_facts(
         reporter.stage("Scoring candidates", None)
         withheld = apply_noise(runs, config)
         candidates = rank_candidates(ws, config, runs)
+        attach_series(ws, candidates, config.privacy.noise)
         summary = summarise(ws, noisy=config.privacy.noise == "dp", epsilon=config.privacy.epsilon)
         summary["withheld_by_noise"] = withheld
         summary["unexplained_days"] = [d.to_json() for d in unexplained_days(candidates)]

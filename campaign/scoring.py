@@ -253,6 +253,7 @@ class Candidate:
     copy: dict[str, BillboardCopy] = field(default_factory=dict)
     missing_copy: list[str] = field(default_factory=list)  # locales without a template
     images: dict[str, dict[str, str]] = field(default_factory=dict)  # format → locale → path
+    series: dict[str, Any] | None = None  # the card's chart (campaign.series), aggregates only
 
     @property
     def id(self) -> str:

@@ -59,6 +59,9 @@ def test_export_writes_every_approved_billboard_and_the_copy_sheet(run, tmp_path
     assert rows[0]["headline"] and rows[0]["reviewer_note"].startswith("note ")
     approved = json.loads((tmp_path / "print" / "approved.json").read_text())
     assert len(approved["candidates"]) == 2
+    # the decisions and their log travel with the export, as the reviewers saved them
+    saved = (run.out_dir / "review.json").read_text(encoding="utf-8")
+    assert (tmp_path / "print" / "review.json").read_text(encoding="utf-8") == saved
 
 
 def test_export_refuses_what_cannot_be_printed(run, tmp_path: Path) -> None:

@@ -490,9 +490,10 @@ def test_download_review_json(open_page, gallery: Path, tmp_path: Path) -> None:
         "decision": "rejected",
         "note": "",
         "time": review["decisions"][PASSED]["time"],
+        "reviewer": "",
     }
     for d in review["decisions"].values():
-        assert set(d) == {"decision", "note", "time"}
+        assert set(d) == {"decision", "note", "time", "reviewer"}
         assert datetime.fromisoformat(d["time"].replace("Z", "+00:00")).tzinfo is not None
     assert g.errors == []
 
@@ -526,17 +527,19 @@ def test_existing_review_json_is_shown(open_page, tmp_path: Path) -> None:
 @pytest.mark.browser
 def test_emphasis_is_in_mark(open_page, gallery: Path) -> None:
     g = open_page(gallery)
-    marks = g.card(SHORT).locator(".headline mark").all_text_contents()
+    marks = g.card(SHORT).locator(".copy .one:not(.hidden) .headline mark").all_text_contents()
     assert marks == [SHORT_HEADLINE[s:e] for s, e in SHORT_EMPHASIS]
-    assert g.card(SHORT).locator(".headline").text_content() == SHORT_HEADLINE
-    assert g.card(SHORT).locator('.alt[lang="nl"] mark').count() == 2
+    assert (
+        g.card(SHORT).locator(".copy .one:not(.hidden) .headline").text_content() == SHORT_HEADLINE
+    )
+    assert g.card(SHORT).locator('.copies td[lang="nl"] mark').count() == 2
 
 
 @pytest.mark.browser
 def test_html_in_a_title_is_text(open_page, gallery: Path) -> None:
     g = open_page(gallery)
     card = g.card(HOSTILE)
-    assert XSS_TITLE in (card.locator(".headline").text_content() or "")
+    assert XSS_TITLE in (card.locator(".copy .one:not(.hidden) .headline").text_content() or "")
     assert XSS_SIGNOFF in (card.locator(".signoff").first.text_content() or "")
     assert XSS_TITLE in (card.locator(".fact").text_content() or "")
     assert card.locator(".body script, .body img").count() == 0
@@ -553,7 +556,7 @@ def test_html_in_a_title_is_text(open_page, gallery: Path) -> None:
 def test_why_section_is_readable(open_page, gallery: Path) -> None:
     g = open_page(gallery)
     card = g.card(SHORT)
-    card.locator("details summary").click()
+    card.locator("details.scores-why summary").click()
     why = card.locator(".why").inner_text()
     assert "Times expected" in why and "3.3×" in why
     assert "#545 of 1,643 in the market" in why

@@ -287,7 +287,7 @@ def test_binds_to_loopback_only(out: Path) -> None:
 def test_get_review_when_nobody_has_reviewed(port: int) -> None:
     status, headers, body = request(port, "GET", "/api/review")
     assert status == 200 and headers["Content-Type"].startswith("application/json")
-    assert json.loads(body) == {"campaign": CAMPAIGN, "decisions": {}}
+    assert json.loads(body) == {"campaign": CAMPAIGN, "decisions": {}, "log": []}
 
 
 def test_put_approve_writes_review_json(out: Path, port: int) -> None:
@@ -297,7 +297,7 @@ def test_put_approve_writes_review_json(out: Path, port: int) -> None:
     review = on_disk(out)
     assert review["campaign"] == CAMPAIGN
     entry = review["decisions"][SHORT]
-    assert set(entry) == {"decision", "note", "time"}
+    assert set(entry) == {"decision", "note", "time", "reviewer"}
     assert (entry["decision"], entry["note"]) == ("approved", "Lead visual ✓")
     time = datetime.fromisoformat(entry["time"].replace("Z", "+00:00"))
     assert before <= time <= datetime.now(UTC) + timedelta(seconds=1)  # the server's UTC time

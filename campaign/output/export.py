@@ -25,7 +25,7 @@ from campaign.output.folder import (
     staged,
 )
 from campaign.output.manifest import Manifest, load_manifest
-from campaign.output.review import load_decisions
+from campaign.output.review import REVIEW_FILE, load_decisions
 from campaign.output.safe_text import sheet_cell
 from campaign.render import Theme, load_theme, render_all
 
@@ -112,6 +112,7 @@ def export_approved(out_dir: Path, dest: Path, workers: int = 2) -> ExportResult
             raise InputError(f"an approved billboard cannot be drawn: {failed[0].error}", out_dir)
         drop_stale_billboards(stage, keep)
         _write_sheet(stage / "copy-sheet.csv", approved, decisions)
+        shutil.copyfile(out_dir / REVIEW_FILE, stage / REVIEW_FILE)  # decisions and their log
         (stage / "approved.json").write_text(
             json.dumps({"campaign": manifest.campaign, "candidates": approved}, indent=2,
                        ensure_ascii=False) + "\n",

@@ -20,7 +20,8 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from campaign.errors import TemplateError
-from campaign.output.review import load_decisions
+from campaign.output.chart import chart_legend, chart_svg
+from campaign.output.review import load_decisions, stale_decisions
 from campaign.resources import template_search_path
 
 GALLERY_TEMPLATE = "gallery/index.html.j2"
@@ -231,6 +232,7 @@ def _environment(search_path: list[Path]) -> SandboxedEnvironment:
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.do"],
     )
     env.filters["emphasised"] = emphasised_html
     env.filters["number"] = format_number
@@ -241,6 +243,8 @@ def _environment(search_path: list[Path]) -> SandboxedEnvironment:
         score_rows=score_rows,
         thumbnail=thumbnail,
         copy_locales=copy_locales,
+        chart_svg=chart_svg,
+        chart_legend=chart_legend,
     )
     return env
 
@@ -255,6 +259,7 @@ def write_gallery(stage: Path, manifest: dict[str, Any], search_path: list[Path]
             candidates=manifest["candidates"],
             packs=manifest["packs"],
             review_json=_script_json(decisions),
+            stale=stale_decisions(decisions, {str(c["id"]) for c in manifest["candidates"]}),
         )
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(

@@ -69,6 +69,7 @@ def candidate_record(candidate: Candidate) -> dict[str, Any]:
         },
         "missing_copy": list(candidate.missing_copy),
         "images": candidate.images,
+        "series": candidate.series,
     }
 
 
@@ -145,7 +146,7 @@ def write_facts_parquet(stage: Path, manifest: dict[str, Any]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    nested = ("detail", "event", "scores", "privacy", "copy", "images", "params")
+    nested = ("detail", "event", "scores", "privacy", "copy", "images", "params", "series")
     rows = []
     for record in manifest["candidates"]:
         row = {k: v for k, v in record.items() if k not in nested}

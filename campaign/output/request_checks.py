@@ -74,8 +74,8 @@ def json_depth_exceeds(text: str, limit: int) -> bool:
     return False
 
 
-def parse_decision(raw: bytes) -> tuple[str | None, str]:
-    """A PUT body's decision and note, checked; refused with a 400 and one sentence."""
+def parse_decision(raw: bytes) -> tuple[str | None, str, str]:
+    """A PUT body's decision, note and reviewer, checked; refused with a 400 and one sentence."""
     try:
         text = raw.decode("utf-8")
         if json_depth_exceeds(text, MAX_JSON_DEPTH):
@@ -91,7 +91,7 @@ def parse_decision(raw: bytes) -> tuple[str | None, str]:
             HTTPStatus.BAD_REQUEST,
             'send a JSON object like {"decision": "approved", "note": ""}',
         )
-    unknown = sorted(set(body) - {"decision", "note"})
+    unknown = sorted(set(body) - {"decision", "note", "reviewer"})
     if unknown:
         raise RequestError(HTTPStatus.BAD_REQUEST, f"unknown field '{unknown[0]}'")
     decision = body["decision"]
@@ -105,4 +105,7 @@ def parse_decision(raw: bytes) -> tuple[str | None, str]:
         note = ""
     if not isinstance(note, str):
         raise RequestError(HTTPStatus.BAD_REQUEST, "the note must be a string")
-    return decision, note
+    reviewer = body.get("reviewer") or ""
+    if not isinstance(reviewer, str):
+        raise RequestError(HTTPStatus.BAD_REQUEST, "the reviewer must be a string")
+    return decision, note, reviewer

@@ -4,7 +4,8 @@ It serves the folder's files (the gallery, billboards, manifest, review.json) an
 the gallery uses when it is opened from here instead of from disk:
 
     GET  /api/review           review.json: {"campaign": name, "decisions": {id: {...}}}
-    PUT  /api/review/<fact id> {"decision": "approved" | "rejected" | null, "note": str}
+    PUT  /api/review/<fact id> {"decision": "approved" | "rejected" | null, "note": str,
+                                "reviewer": str}  (who decided; logged in review.json "log")
 
 A PUT records (or, for null, clears) one decision with the server's UTC time and rewrites
 review.json atomically (written aside, then swapped in) under a lock. The fact id must be in
@@ -49,7 +50,7 @@ from campaign.output.request_checks import (
     local_hosts,
     parse_decision,
 )
-from campaign.output.review import REVIEW_FILE, load_decisions, read_review
+from campaign.output.review import REVIEW_FILE, load_decisions, read_review, record_decision
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -118,9 +119,9 @@ class ReviewServer(ThreadingHTTPServer):
             ) from None
 
     def review(self) -> dict[str, Any]:
-        """What GET /api/review answers: the campaign and every well-formed decision."""
+        """What GET /api/review answers: the campaign, every well-formed decision, the log."""
         self.manifest.refresh()
-        self.read_review()  # refuses an unreadable file with the server's error
+        log = self.read_review().get("log")  # refuses an unreadable file with the server's error
         return {
             "campaign": self.manifest.name,
             "decisions": {
@@ -128,12 +129,16 @@ class ReviewServer(ThreadingHTTPServer):
                     "decision": v["decision"],
                     "note": v.get("note") if isinstance(v.get("note"), str) else "",
                     "time": v.get("time"),
+                    "reviewer": v.get("reviewer") if isinstance(v.get("reviewer"), str) else "",
                 }
                 for fact_id, v in sorted(load_decisions(self.out_dir).items())
             },
+            "log": log if isinstance(log, list) else [],
         }
 
-    def record(self, fact_id: str, decision: str | None, note: str) -> dict[str, Any] | None:
+    def record(
+        self, fact_id: str, decision: str | None, note: str, reviewer: str = ""
+    ) -> dict[str, Any] | None:
         """Record (or clear, for None) one decision; returns the entry written."""
         self.manifest.refresh()
         if fact_id not in self.manifest.passed:
@@ -147,15 +152,8 @@ class ReviewServer(ThreadingHTTPServer):
             )
         with self.lock:
             review = self.read_review()
-            decisions = dict(review.get("decisions", {}))
-            entry = None
-            if decision is None:
-                decisions.pop(fact_id, None)
-            else:
-                entry = {"decision": decision, "note": note, "time": utc_now()}
-                decisions[fact_id] = entry
+            entry = record_decision(review, fact_id, decision, note, reviewer, utc_now())
             review["campaign"] = self.manifest.name
-            review["decisions"] = dict(sorted(decisions.items()))
             self._write_review(review)
         return entry
 
@@ -317,8 +315,8 @@ class ReviewHandler(BaseHTTPRequestHandler):
             if not path.startswith(prefix):
                 raise RequestError(HTTPStatus.METHOD_NOT_ALLOWED, "only decisions can be saved")
             fact_id = unquote(path[len(prefix) :])
-            decision, note = parse_decision(raw)
-            entry = self.server.record(fact_id, decision, note)
+            decision, note, reviewer = parse_decision(raw)
+            entry = self.server.record(fact_id, decision, note, reviewer)
             self._json(HTTPStatus.OK, {"id": fact_id, "saved": entry})
         except RequestError as exc:
             extra = {"Allow": "GET, HEAD"} if exc.status == HTTPStatus.METHOD_NOT_ALLOWED else None
