@@ -226,6 +226,8 @@ class Candidate:
     copy: dict[str, BillboardCopy] = field(default_factory=dict)
     missing_copy: list[str] = field(default_factory=list)  # locales without a template
     images: dict[str, dict[str, str]] = field(default_factory=dict)  # format → locale → path
+    thumbs: dict[str, dict[str, str]] = field(default_factory=dict)  # format → locale → WebP
+    theme: str | None = None  # the theme its billboards were drawn in
 
     @property
     def id(self) -> str:
