@@ -67,6 +67,11 @@ def _existing_key(path: Path) -> str | None:
         return None
 
 
+def _pixels(fmt: str | Format) -> int:
+    width, height = get_format(fmt).size
+    return width * height
+
+
 def _render_job(job: RenderJob) -> RenderResult:
     copy, fmt, theme, path = job
     started = time.perf_counter()
@@ -107,6 +112,8 @@ def render_all(
         for i, job in todo:
             results[i] = _render_job(job)
     else:
+        # the largest first, so a 48-sheet does not start last and leave the other core idle
+        todo.sort(key=lambda item: -_pixels(item[1][1]))
         context = get_context("spawn")  # never fork a parent that may hold DuckDB threads
         with ProcessPoolExecutor(min(workers, len(todo)), mp_context=context) as pool:
             for (i, _), result in zip(
