@@ -72,6 +72,8 @@ class CampaignConfig:
     packs: tuple[str, ...] = ("core",)
     formats: tuple[str, ...] = ("dooh-landscape", "48-sheet")
     theme: str = "default"
+    market_themes: dict[str, str] = field(default_factory=dict)  # [themes] GB = "coral"
+    pack_themes: dict[str, str] = field(default_factory=dict)  # [themes.packs] event_spike = …
     shortlist: int = 12
     candidates_per_pack: int = 200
     output: Path = Path("output")
@@ -192,6 +194,27 @@ def _check_output(output: Path, path: Path) -> None:
         ) from None
 
 
+def _theme_choices(raw: Any, path: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """[themes]: a theme per market (GB = "coral") and, in [themes.packs], per pack. Whether the
+    named themes exist is checked when the run loads them, against the campaign's theme folders."""
+    shape = '[themes] holds MARKET = "theme" and a [themes.packs] table of pack = "theme"'
+    if not isinstance(raw, dict):
+        raise ConfigError(shape, path)
+    packs = raw.get("packs", {})
+    markets = {k: v for k, v in raw.items() if k != "packs"}
+    if not isinstance(packs, dict):
+        raise ConfigError(shape, path)
+    for where, table in (("themes", markets), ("themes.packs", packs)):
+        for key, value in table.items():
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"[{where}] {key} must be a theme name, not {value!r}", path)
+    try:
+        by_market = {normalise_market(k): v for k, v in markets.items()}
+    except ConfigError as exc:
+        raise ConfigError(f"[themes] {exc.message}", path) from None
+    return by_market, dict(packs)
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError("the campaign file does not exist", path)
@@ -210,11 +233,18 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def load_config(path: Path) -> CampaignConfig:
     """Read and validate a campaign.toml."""
     raw = _read_toml(path)
-    _check_keys(raw, {"campaign", "privacy", "timezones", "params"}, "top level", path)
+    _check_keys(raw, {"campaign", "privacy", "timezones", "params", "themes"}, "top level", path)
     root = path.resolve().parent
     defaults = CampaignConfig()
     main = raw.get("campaign", {})
-    simple = {f.name for f in fields(CampaignConfig)} - {"privacy", "timezones", "params", "root"}
+    simple = {f.name for f in fields(CampaignConfig)} - {
+        "privacy",
+        "timezones",
+        "params",
+        "root",
+        "market_themes",
+        "pack_themes",
+    }
     _check_keys(main, simple, "campaign", path)
     values: dict[str, Any] = {"root": root, "output": root / "output"}
     for key, value in main.items():
@@ -260,7 +290,16 @@ def load_config(path: Path) -> CampaignConfig:
     params = raw.get("params", {})
     if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
         raise ConfigError("[params] holds one table per pack, e.g. [params.event_spike]", path)
-    config = replace(defaults, **values, privacy=privacy, timezones=timezones, params=dict(params))
+    market_themes, pack_themes = _theme_choices(raw.get("themes", {}), path)
+    config = replace(
+        defaults,
+        **values,
+        privacy=privacy,
+        timezones=timezones,
+        params=dict(params),
+        market_themes=market_themes,
+        pack_themes=pack_themes,
+    )
     for market in timezones:
         config.timezone(market)  # validates the zone name
     return config
@@ -281,7 +320,7 @@ data = ["data"]                      # folders written by `campaign ingest`, Par
 events = []                          # your own events: CSV files with date,name,markets[,kind]
 packs = ["core"]                     # built-in pack folders by name, or paths to your own
 formats = ["dooh-landscape", "48-sheet"]   # 48-sheet 6-sheet dooh-landscape dooh-portrait square
-theme = "default"                    # a theme name or a path to a theme TOML
+theme = "default"                    # default coral sunflower mint grape magenta night; or a path
 shortlist = 12                       # how many top candidates get billboards
 candidates_per_pack = 200            # the best N of each pack are kept for review
 output = "output"
@@ -300,6 +339,11 @@ acknowledge_below_policy = false
 
 [timezones]                          # the zone whose calendar day is a market's day
 # US = "America/Chicago"
+
+[themes]                             # a theme per market; the market's wins over the pack's
+# GB = "coral"
+# [themes.packs]                     # a theme per kind of fact (pack name)
+# event_spike = "night"
 
 # Pack parameters override the pack's own defaults; `--param pack.name=value` overrides these.
 # [params.event_spike]

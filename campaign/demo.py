@@ -6,10 +6,15 @@ from pathlib import Path
 
 from campaign.config import CampaignConfig
 from campaign.progress import Reporter, Silent
+from campaign.render import BILLBOARD_FORMATS
 from campaign.run import RunResult, run_campaign
 
 DEMO_YEAR = 2024
 DEMO_MARKETS = ("GB", "US", "JP")
+#: Every billboard of the demo in two scripts, so a new user sees the font fallback at work.
+DEMO_LOCALES = ("en", "ja")
+#: Fewer than a campaign's default 12: five formats × two locales × 6 = 60 billboards.
+DEMO_SHORTLIST = 6
 
 
 def demo_data(folder: Path, plays: int, users: int, seed: int, reporter: Reporter) -> list[Path]:
@@ -32,7 +37,8 @@ def run_demo(
     seed: int = 0,
     reporter: Reporter | None = None,
 ) -> RunResult:
-    """Generate (or reuse) the demo data, run the pipeline into `out/demo`, return the result."""
+    """Generate (or reuse) the demo data, run the pipeline into `out/demo`, return the result:
+    every format in two locales, so the demo shows the whole range of billboards."""
     reporter = reporter or Silent()
     files = demo_data(out / "demo-data", plays, users, seed, reporter)
     config = CampaignConfig(
@@ -40,6 +46,9 @@ def run_demo(
         title=f"Thanks, {DEMO_YEAR}. It's been weird.",
         year=DEMO_YEAR,
         data=tuple(files),
+        locales=DEMO_LOCALES,
+        formats=tuple(BILLBOARD_FORMATS),
+        shortlist=DEMO_SHORTLIST,
         output=out,
         root=Path.cwd(),
         privacy=CampaignConfig().privacy,

@@ -23,7 +23,15 @@ from campaign.output.gallery import write_gallery
 from campaign.output.manifest import build_manifest, write_facts_parquet, write_manifest
 from campaign.packs import discover_packs, pack_dirs, resolve_params
 from campaign.progress import Reporter, Silent
-from campaign.render import BILLBOARD_FORMATS, Theme, layout_billboard, load_theme, render_all
+from campaign.render import (
+    BILLBOARD_FORMATS,
+    Theme,
+    layout_billboard,
+    load_theme,
+    render_all,
+    theme_name_for,
+    thumb_path,
+)
 from campaign.render.textfit import RenderError
 from campaign.resources import find_template_files, template_search_path
 from campaign.scoring import Candidate, FactsResult, fit_score, load_themes, score_candidates
@@ -148,7 +156,45 @@ def write_copy(result: FactsResult) -> None:
         )
 
 
-def fit_shortlist(shortlist: list[Candidate], formats: Sequence[str], theme: Theme) -> None:
+def load_run_themes(config: CampaignConfig) -> dict[str, Theme]:
+    """Every theme the campaign names (`theme`, `[themes]`, `[themes.packs]`), loaded up front so
+    a misspelt name stops the run before any query, with the setting that names it."""
+    search_path = template_search_path(config.root)
+    named = [("theme", config.theme)]
+    named += [(f"[themes] {m}", name) for m, name in config.market_themes.items()]
+    named += [(f"[themes.packs] {p}", name) for p, name in config.pack_themes.items()]
+    themes: dict[str, Theme] = {}
+    for setting, name in named:
+        if name not in themes:
+            try:
+                themes[name] = load_theme(name, search_path, root=config.root)
+            except ConfigError as exc:
+                raise ConfigError(f"{setting}: {exc.describe()}", "campaign.toml") from None
+    return themes
+
+
+def assign_themes(result: FactsResult, themes: dict[str, Theme]) -> None:
+    """Name each candidate's theme (its market's, its pack's or the campaign's); a pack named
+    in [themes.packs] that the campaign does not run is a setting error, not silently unused."""
+    config = result.config
+    packs = {run.pack.name for run in result.runs}
+    unknown = sorted(set(config.pack_themes) - packs)
+    if unknown:
+        raise ConfigError(
+            f"[themes.packs] names pack '{unknown[0]}', which is not among the packs "
+            f"({', '.join(sorted(packs))})",
+            "campaign.toml",
+        )
+    for candidate in result.candidates:
+        fact = candidate.fact
+        candidate.theme = theme_name_for(
+            config.theme, config.market_themes, config.pack_themes, fact.market, fact.pack
+        )
+
+
+def fit_shortlist(
+    shortlist: list[Candidate], formats: Sequence[str], themes: dict[str, Theme]
+) -> None:
     """Measure how comfortably each shortlisted billboard's copy fits its formats.
 
     The fit of a format is 1 when the headline is set at the theme's largest size and 0 when it
@@ -158,6 +204,7 @@ def fit_shortlist(shortlist: list[Candidate], formats: Sequence[str], theme: The
         fits: dict[str, float] = {}
         for locale, copy in candidate.copy.items():
             for fmt in formats:
+                theme = themes[candidate.theme or ""]
                 try:
                     fits[f"{fmt} {locale}"] = round(layout_billboard(copy, fmt, theme).fit, 3)
                 except RenderError:
@@ -181,12 +228,13 @@ def run_campaign(
         )
     check_replaceable(config.out_dir, RUN_FOLDER)  # refused before any work, not after it
     search_path = template_search_path(config.root)
-    theme = load_theme(config.theme, search_path, root=config.root)
+    themes = load_run_themes(config)
     result = find_facts(config, data, cli_params, reporter)
+    assign_themes(result, themes)
     reporter.stage("Writing copy", None)
     write_copy(result)
     shortlist = result.shortlist()
-    fit_shortlist(shortlist, config.formats, theme)
+    fit_shortlist(shortlist, config.formats, themes)
     failed: list[str] = []
     with staged(config.out_dir, RUN_FOLDER) as stage:
         jobs, owners = [], []
@@ -194,6 +242,7 @@ def run_campaign(
             for fmt in config.formats:
                 for locale, words in candidate.copy.items():
                     relative = f"billboards/{candidate.id}-{fmt}-{locale}.png"
+                    theme = themes[candidate.theme or ""]
                     jobs.append((words, fmt, theme, stage / relative))
                     owners.append((candidate, fmt, locale, relative))
         reporter.stage("Rendering billboards", len(jobs))
@@ -204,9 +253,11 @@ def run_campaign(
                 failed.append(f"{Path(relative).name}: {outcome.error}")
             else:
                 candidate.images.setdefault(fmt, {})[locale] = relative
+                thumb = thumb_path(Path(relative)).as_posix()
+                candidate.thumbs.setdefault(fmt, {})[locale] = thumb
         drop_stale_billboards(stage, {job[3].name for job in jobs})
         reporter.stage("Writing manifest and gallery", None)
-        manifest = build_manifest(result, theme.source)
+        manifest = build_manifest(result, {name: t.source for name, t in themes.items()})
         write_manifest(stage, manifest)
         write_facts_parquet(stage, manifest)
         write_gallery(stage, manifest, search_path)

@@ -254,6 +254,8 @@ class Candidate:
     missing_copy: list[str] = field(default_factory=list)  # locales without a template
     images: dict[str, dict[str, str]] = field(default_factory=dict)  # format → locale → path
     series: dict[str, Any] | None = None  # the card's chart (campaign.series), aggregates only
+    thumbs: dict[str, dict[str, str]] = field(default_factory=dict)  # format → locale → WebP
+    theme: str | None = None  # the theme its billboards were drawn in
 
     @property
     def id(self) -> str:

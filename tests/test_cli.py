@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from campaign.cli import app
+from campaign.render import BILLBOARD_FORMATS
 
 runner = CliRunner()
 COMMANDS = [
@@ -171,3 +172,13 @@ def test_demo_small(tmp_path: Path) -> None:
     assert gallery.is_file()
     manifest = json.loads((gallery.parent / "manifest.json").read_text())
     assert any(c["images"] for c in manifest["candidates"])
+    # the whole range: every format, in two locales, each with its gallery thumbnail
+    shown = {
+        (f, loc) for c in manifest["candidates"] for f, by in c["images"].items() for loc in by
+    }
+    assert {f for f, _ in shown} == set(BILLBOARD_FORMATS)
+    assert len({loc for _, loc in shown}) >= 2
+    for c in manifest["candidates"]:
+        for fmt, by_locale in c["thumbs"].items():
+            for locale, thumb in by_locale.items():
+                assert (gallery.parent / thumb).is_file(), (fmt, locale)

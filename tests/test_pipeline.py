@@ -77,7 +77,7 @@ def readable_text(path: Path) -> str:
         with duckdb.connect() as con:
             rows = con.execute("SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
         return "\n".join(" ".join(map(str, row)) for row in rows)
-    if path.suffix == ".png":
+    if path.suffix in {".png", ".webp"}:  # the text chunks, not the pixels
         with Image.open(path) as image:
             return " ".join(f"{k}={v}" for k, v in image.info.items() if isinstance(v, str))
     return path.read_text(encoding="utf-8")

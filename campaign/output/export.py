@@ -50,20 +50,25 @@ def _copy_of(record: dict[str, Any], locale: str) -> BillboardCopy:
     return BillboardCopy(words["headline"], words["signoff"], locale, spans, words["variant"])
 
 
-def run_theme(manifest: Manifest) -> Theme:
-    """The theme the run drew with: the file it recorded, so a campaign's own theme is kept.
+def run_theme(manifest: Manifest, name: str | None = None) -> Theme:
+    """The theme the run drew a candidate with (`name`, default the campaign's): the file it
+    recorded, so a campaign's own theme is kept.
 
     A manifest written before the path was recorded names only the theme, looked up as a built-in.
     """
-    if manifest.theme_path is None:
-        return load_theme(manifest.theme)
-    if not manifest.theme_path.is_file():
+    name = name or manifest.theme
+    path = manifest.theme_paths.get(name) or (
+        manifest.theme_path if name == manifest.theme else None
+    )
+    if path is None:
+        return load_theme(name)
+    if not path.is_file():
         raise InputError(
-            f"the theme file this run was drawn with, {manifest.theme_path}, is gone; "
+            f"the theme file this run was drawn with, {path}, is gone; "
             "restore it or re-run the campaign",
             manifest.path,
         )
-    return load_theme(manifest.theme_path)
+    return load_theme(path)
 
 
 def export_approved(out_dir: Path, dest: Path, workers: int = 2) -> ExportResult:
@@ -89,7 +94,7 @@ def export_approved(out_dir: Path, dest: Path, workers: int = 2) -> ExportResult
             "exported",
             out_dir / "review.json",
         )
-    theme = run_theme(manifest)
+    themes = {name: run_theme(manifest, name) for name in {c.get("theme") for c in approved}}
     formats = manifest.formats
     with staged(dest, EXPORT_FOLDER) as stage:
         (stage / "billboards").mkdir(exist_ok=True)
@@ -105,7 +110,12 @@ def export_approved(out_dir: Path, dest: Path, workers: int = 2) -> ExportResult
                         copied += 1
                     else:
                         jobs.append(
-                            (_copy_of(record, locale), fmt, theme, stage / "billboards" / name)
+                            (
+                                _copy_of(record, locale),
+                                fmt,
+                                themes[record.get("theme")],
+                                stage / "billboards" / name,
+                            )
                         )
         failed = [r for r in render_all(jobs, workers=workers) if r.status == "failed"]
         if failed:

@@ -127,9 +127,13 @@ def replace_folder(stage: Path, dest: Path) -> None:
 
 
 def drop_stale_billboards(stage: Path, keep: set[str]) -> None:
-    """Billboards carried over from the last run that are no longer wanted: drop them."""
+    """Billboards (and their thumbnails) carried over from the last run that are no longer
+    wanted: drop them. `keep` names the PNGs; a thumbnail is kept with its PNG."""
     folder = stage / "billboards"
     if folder.is_dir():
         for path in folder.glob("*.png"):
             if path.name not in keep:
+                path.unlink()
+        for path in folder.glob("thumbs/*.webp"):
+            if f"{path.stem}.png" not in keep:
                 path.unlink()

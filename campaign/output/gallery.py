@@ -200,14 +200,18 @@ def _primary(mapping: dict[str, Any], preferred: list[str] | tuple[str, ...]) ->
     return next(iter(mapping), None)
 
 
-def thumbnail(c: dict[str, Any], locales: list[str] | None = None) -> str | None:
-    """The relative path of the image the card shows (a landscape format when there is one)."""
+def thumbnail(
+    c: dict[str, Any], locales: list[str] | None = None, kind: str = "images"
+) -> str | None:
+    """The relative path of the billboard the card shows (a landscape format when there is one):
+    its full PNG (`kind="images"`) or its small WebP (`kind="thumbs"`, None when it has none)."""
     images = c.get("images") or {}
     fmt = _primary(images, THUMBNAIL_FORMATS)
     if fmt is None or not images[fmt]:
         return None
     locale = _primary(images[fmt], locales or [])
-    return images[fmt][locale]
+    chosen: str | None = ((c.get(kind) or {}).get(fmt) or {}).get(locale)
+    return chosen
 
 
 def copy_locales(c: dict[str, Any], locales: list[str] | None = None) -> list[str]:

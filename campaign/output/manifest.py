@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,6 +70,8 @@ def candidate_record(candidate: Candidate) -> dict[str, Any]:
         "missing_copy": list(candidate.missing_copy),
         "images": candidate.images,
         "series": candidate.series,
+        "thumbs": candidate.thumbs,
+        "theme": candidate.theme,
     }
 
 
@@ -100,9 +102,12 @@ def missing_translations(candidates: Sequence[Candidate]) -> list[dict[str, str]
 
 
 def build_manifest(
-    result: FactsResult, theme_path: Path | None = None, extra: dict[str, Any] | None = None
+    result: FactsResult,
+    theme_paths: dict[str, Path | None] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The manifest of a run; `theme_path` is the theme file the billboards were drawn with."""
+    """The manifest of a run; `theme_paths` maps each theme the run drew with (the campaign's
+    `theme` among them) to its file; each candidate names its own in `theme`."""
     from campaign.scoring import WEIGHTS
 
     config = result.config
@@ -123,7 +128,8 @@ def build_manifest(
             "missing_translations": missing_translations(result.candidates),
             "formats": list(config.formats),
             "theme": config.theme,
-            "theme_path": None if theme_path is None else str(theme_path.resolve()),
+            "theme_path": _path_text((theme_paths or {}).get(config.theme)),
+            "themes": {name: _path_text(p) for name, p in (theme_paths or {}).items()},
             "weights": dict(WEIGHTS),
             "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
             "tool_version": __version__,
@@ -136,6 +142,10 @@ def build_manifest(
     }
 
 
+def _path_text(path: Path | None) -> str | None:
+    return None if path is None else str(path.resolve())
+
+
 def write_manifest(stage: Path, manifest: dict[str, Any]) -> None:
     text = json.dumps(manifest, indent=2, ensure_ascii=False, default=_json_default)
     (stage / MANIFEST_FILE).write_text(text + "\n", encoding="utf-8")
@@ -146,7 +156,17 @@ def write_facts_parquet(stage: Path, manifest: dict[str, Any]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    nested = ("detail", "event", "scores", "privacy", "copy", "images", "params", "series")
+    nested = (
+        "detail",
+        "event",
+        "scores",
+        "privacy",
+        "copy",
+        "images",
+        "thumbs",
+        "params",
+        "series",
+    )
     rows = []
     for record in manifest["candidates"]:
         row = {k: v for k, v in record.items() if k not in nested}
@@ -189,6 +209,7 @@ class Manifest:
     theme: str
     theme_path: Path | None
     candidates: list[dict[str, Any]]
+    theme_paths: dict[str, Path] = field(default_factory=dict)  # every theme the run drew with
 
     @property
     def campaign(self) -> dict[str, Any]:
@@ -235,6 +256,9 @@ def load_manifest(out_dir: Path) -> Manifest:
             theme=str(campaign.get("theme", "default")),
             theme_path=None if theme_path is None else Path(theme_path),
             candidates=candidates,
+            theme_paths={
+                str(k): Path(v) for k, v in (campaign.get("themes") or {}).items() if v is not None
+            },
         )
     except (KeyError, TypeError, AttributeError):
         raise InputError("the manifest has no campaign name or candidate list", path) from None

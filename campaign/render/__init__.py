@@ -5,12 +5,12 @@ to a box) · layout.py (placing the copy: pure geometry) · draw.py (Pillow, ato
 batch.py (many billboards in a process pool, unchanged ones skipped).
 """
 
-from campaign.render.batch import RenderResult, render_all, render_key
-from campaign.render.draw import draw_layout, render_billboard, save_billboard
+from campaign.render.batch import RenderResult, render_all, render_key, thumb_path
+from campaign.render.draw import draw_layout, render_billboard, save_billboard, save_thumbnail
 from campaign.render.formats import BILLBOARD_FORMATS, Format, get_format
 from campaign.render.layout import Layout, PlacedLine, layout_billboard
 from campaign.render.textfit import RenderError
-from campaign.render.theme import Theme, list_themes, load_theme
+from campaign.render.theme import Theme, list_themes, load_theme, theme_name_for
 
 __all__ = [
     "BILLBOARD_FORMATS",
@@ -29,4 +29,7 @@ __all__ = [
     "render_billboard",
     "render_key",
     "save_billboard",
+    "save_thumbnail",
+    "theme_name_for",
+    "thumb_path",
 ]

@@ -15,12 +15,12 @@ from PIL import Image
 
 from campaign.billboard_copy import BillboardCopy
 from campaign.fontchain import FALLBACK_FILE
-from campaign.render.draw import render_billboard, save_billboard
+from campaign.render.draw import render_billboard, save_billboard, save_thumbnail
 from campaign.render.formats import Format, get_format
 from campaign.render.textfit import RenderError
 from campaign.render.theme import Theme
 
-RENDER_VERSION = "2"  # bump when a layout rule changes, so cached billboards are redrawn
+RENDER_VERSION = "3"  # bump when a layout rule changes, so cached billboards are redrawn
 
 
 @lru_cache(maxsize=32)
@@ -39,6 +39,11 @@ def render_key(copy: BillboardCopy, fmt: str | Format, theme: Theme) -> str:
     ]
     parts += sorted(_file_digest(p) for p in {*fonts, FALLBACK_FILE})
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def thumb_path(path: Path) -> Path:
+    """Where a billboard's gallery thumbnail goes: billboards/thumbs/<name>.webp."""
+    return Path(path).parent / "thumbs" / f"{Path(path).stem}.webp"
 
 
 @dataclass(frozen=True)
@@ -62,12 +67,19 @@ def _existing_key(path: Path) -> str | None:
         return None
 
 
+def _pixels(fmt: str | Format) -> int:
+    width, height = get_format(fmt).size
+    return width * height
+
+
 def _render_job(job: RenderJob) -> RenderResult:
     copy, fmt, theme, path = job
     started = time.perf_counter()
     key = render_key(copy, fmt, theme)
     try:
-        save_billboard(render_billboard(copy, fmt, theme), Path(path), key=key)
+        image = render_billboard(copy, fmt, theme)
+        save_billboard(image, Path(path), key=key, fmt=fmt)
+        save_thumbnail(image, thumb_path(path))
     except RenderError as exc:
         return RenderResult(Path(path), "failed", exc.describe(), time.perf_counter() - started)
     return RenderResult(Path(path), "written", None, time.perf_counter() - started)
@@ -79,8 +91,9 @@ def render_all(
     """Render and save many billboards, in a process pool (PNG encoding is CPU-bound).
 
     Two workers give about 1.8× on two cores; more workers than cores give nothing. A billboard
-    whose file already carries the same render key is skipped. Copy that does not fit is reported
-    as `failed` with the reason instead of stopping the batch; results follow the order of `jobs`.
+    whose file already carries the same render key (and has its thumbnail) is skipped. Copy
+    that does not fit is reported as `failed` with the reason instead of stopping the batch;
+    results follow the order of `jobs`.
     """
     results: dict[int, RenderResult] = {}
     todo: list[tuple[int, RenderJob]] = []
@@ -89,6 +102,7 @@ def render_all(
         if (
             skip_unchanged
             and Path(path).is_file()
+            and thumb_path(path).is_file()
             and _existing_key(Path(path)) == render_key(copy, fmt, theme)
         ):
             results[i] = RenderResult(Path(path), "unchanged")
@@ -98,6 +112,8 @@ def render_all(
         for i, job in todo:
             results[i] = _render_job(job)
     else:
+        # the largest first, so a 48-sheet does not start last and leave the other core idle
+        todo.sort(key=lambda item: -_pixels(item[1][1]))
         context = get_context("spawn")  # never fork a parent that may hold DuckDB threads
         with ProcessPoolExecutor(min(workers, len(todo)), mp_context=context) as pool:
             for (i, _), result in zip(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from PIL import Image, ImageDraw, PngImagePlugin
+from PIL import Image, ImageCms, ImageDraw, PngImagePlugin
 
 from campaign.billboard_copy import BillboardCopy
-from campaign.render.formats import Format
+from campaign.render.formats import Format, get_format
 from campaign.render.layout import Layout, layout_billboard
 from campaign.render.theme import Theme
 
@@ -58,24 +60,55 @@ def _draw_debug(draw: ImageDraw.ImageDraw, layout: Layout) -> None:
         )
 
 
+THUMB_WIDTH = 480
+THUMB_QUALITY = 75
+
+
+@lru_cache(maxsize=1)
+def srgb_profile() -> bytes:
+    """The sRGB ICC profile embedded in every file, so print and screens read the colours as
+    meant; built by LittleCMS, once per process."""
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()  # type: ignore[no-any-return]
+
+
+def _atomic_save(image: Image.Image, path: Path, **params: Any) -> Path:
+    """Write aside, then rename, so an interrupted run leaves no half file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        image.save(tmp, icc_profile=srgb_profile(), **params)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
 def save_billboard(
-    image: Image.Image, path: Path, compress_level: int = 1, key: str | None = None
+    image: Image.Image,
+    path: Path,
+    compress_level: int = 1,
+    key: str | None = None,
+    fmt: str | Format | None = None,
 ) -> Path:
-    """Write a PNG atomically (write aside, then rename), so an interrupted run leaves no half file.
+    """Write a PNG atomically with the sRGB profile and, given its format, the format's DPI.
 
     Level 1, not Pillow's default 6: at 6000×3000 it saves about a third of the encode time for
     slightly larger files (PERFORMANCE.md), and encoding is most of a billboard's cost. `key`
     (see `render_key`) is stored in a text chunk so an unchanged billboard can be skipped later.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     info = PngImagePlugin.PngInfo()
     if key is not None:
         info.add_text("campaign-render-key", key)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        image.save(tmp, format="PNG", compress_level=compress_level, pnginfo=info)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    params: dict[str, Any] = {"compress_level": compress_level, "pnginfo": info}
+    if fmt is not None:
+        dpi = get_format(fmt).dpi
+        params["dpi"] = (dpi, dpi)
+    return _atomic_save(image, path, format="PNG", **params)
+
+
+def save_thumbnail(image: Image.Image, path: Path, width: int = THUMB_WIDTH) -> Path:
+    """A small WebP for the gallery's cards (a 6000 px PNG is megabytes; this is kilobytes)."""
+    height = max(1, round(image.height * width / image.width))
+    small = image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return _atomic_save(small, path, format="WEBP", quality=THUMB_QUALITY, method=4)

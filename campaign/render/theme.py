@@ -116,6 +116,14 @@ def load_theme(
     return _parse_theme(data, path)
 
 
+def theme_name_for(
+    default: str, by_market: dict[str, str], by_pack: dict[str, str], market: str, pack: str
+) -> str:
+    """The theme a fact's billboards are drawn in: its market's, else its pack's, else the
+    campaign's. The market's wins because a market's theme is usually a brand or legal choice."""
+    return by_market.get(market) or by_pack.get(pack) or default
+
+
 def _parse_theme(data: dict[str, Any], path: Path) -> Theme:
     allowed = {f.name for f in fields(Theme)} - {"name", "source"}
     unknown = sorted(set(data) - allowed - {"name"})
