@@ -139,7 +139,7 @@ def _distribution(ws: Workspace, candidate: Candidate) -> dict[str, Any] | None:
     return {
         "kind": "distribution",
         "measure": fact.measure,
-        "per": f"listener-track-{span}",
+        "per": span,  # one listener's plays of one track in a day, or in the year
         "cells": int(row[0]),
         "quantiles": [{"q": q, "value": float(v)} for q, v in zip(QUANTILES, row[1:], strict=True)],
         "value": float(fact.value),

@@ -32,7 +32,7 @@ DAILY = {
 DISTRIBUTION = {
     "kind": "distribution",
     "measure": "plays",
-    "per": "listener-track-day",
+    "per": "day",
     "cells": 65086,
     "quantiles": [
         {"q": 0.5, "value": 1.0},

@@ -119,8 +119,8 @@ def distribution_svg(series: dict[str, Any]) -> Markup:
 def chart_legend(series: dict[str, Any]) -> str:
     """What the chart shows, in words (its caption and its accessible name)."""
     if series.get("kind") == "distribution":
-        legend = f"{series['measure']} per {series['per']} in the market, quantiles of "
-        legend += f"{series['cells']:,} (log scale); the bright bar is this fact"
+        legend = f"{series['measure']} of a track by one listener in a {series['per']}: "
+        legend += f"quantiles of {series['cells']:,} (log scale); the bright bar is this fact"
         share = series.get("tail_share")
         if isinstance(share, int | float):
             legend += f" (top {share:.3%})"
