@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from campaign.engine_settings import EngineSettings, read_engine
 from campaign.errors import ConfigError
 from campaign.locales import check_locales
 from campaign.markets import market_timezone, normalise_market
@@ -78,6 +79,7 @@ class CampaignConfig:
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     timezones: dict[str, str] = field(default_factory=dict)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    engine: EngineSettings = field(default_factory=EngineSettings)
     root: Path = Path(".")  # the folder of campaign.toml: relative paths start here
 
     @property
@@ -210,11 +212,17 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def load_config(path: Path) -> CampaignConfig:
     """Read and validate a campaign.toml."""
     raw = _read_toml(path)
-    _check_keys(raw, {"campaign", "privacy", "timezones", "params"}, "top level", path)
+    _check_keys(raw, {"campaign", "privacy", "timezones", "params", "engine"}, "top level", path)
     root = path.resolve().parent
     defaults = CampaignConfig()
     main = raw.get("campaign", {})
-    simple = {f.name for f in fields(CampaignConfig)} - {"privacy", "timezones", "params", "root"}
+    simple = {f.name for f in fields(CampaignConfig)} - {
+        "privacy",
+        "timezones",
+        "params",
+        "engine",
+        "root",
+    }
     _check_keys(main, simple, "campaign", path)
     values: dict[str, Any] = {"root": root, "output": root / "output"}
     for key, value in main.items():
@@ -260,7 +268,10 @@ def load_config(path: Path) -> CampaignConfig:
     params = raw.get("params", {})
     if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
         raise ConfigError("[params] holds one table per pack, e.g. [params.event_spike]", path)
-    config = replace(defaults, **values, privacy=privacy, timezones=timezones, params=dict(params))
+    engine = read_engine(raw.get("engine", {}), root, path)
+    config = replace(
+        defaults, **values, privacy=privacy, timezones=timezones, params=dict(params), engine=engine
+    )
     for market in timezones:
         config.timezone(market)  # validates the zone name
     return config
@@ -297,6 +308,13 @@ epsilon = 1.0                        # the privacy budget of "dp", above 0 and a
 # Settings weaker than the above (k_min < 50, individual_min_population < 1000, min_age < 18,
 # epsilon > 1) are refused unless acknowledged; the manifest and gallery then list them.
 acknowledge_below_policy = false
+
+[engine]
+memory_limit = "3GB"                 # DuckDB spills to disk beyond this instead of growing
+# temp_directory = "spill"           # where it spills (default: a folder of its own, removed after)
+# cache_dir = "cache"                # the workspace cache (default: <dataset>/.workspace/); it
+#                                    # holds listener ids: keep it beside the data, never in output
+workspace_cache = true               # keep the rollups between runs; `--fresh` rebuilds them
 
 [timezones]                          # the zone whose calendar day is a market's day
 # US = "America/Chicago"

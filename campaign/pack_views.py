@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import duckdb
 
+from campaign.events import KIND_PRIORITY, Event
+
 SHARED_VIEWS = ("market_track_names", "listener_track_years")
 # Table macros: the first argument names the table (a view or one of the pack's own CTEs) read.
 SHARED_MACROS = ("tail_rank",)
@@ -100,5 +102,41 @@ def create_chart_floors(con: duckdb.DuckDBPyConnection, period_filter: str) -> N
                CAST(depth AS INTEGER) AS depth, cadence
         FROM floors
         WHERE market IN (SELECT market FROM market_tz) AND {period_filter}
+        """
+    )
+
+
+def create_event_tables(con: duckdb.DuckDBPyConnection, events: list[Event]) -> None:
+    """The calendar as the packs read it: `events`, and `event_days` (each day's first event
+    by kind priority). Rebuilt every run: it is small and follows the events files."""
+    con.execute(
+        """
+        CREATE TEMP TABLE events (
+            event_id VARCHAR, day DATE, market VARCHAR, kind VARCHAR, name VARCHAR,
+            names MAP(VARCHAR, VARCHAR), source VARCHAR, priority INTEGER
+        )
+        """
+    )
+    con.executemany(
+        "INSERT INTO events VALUES (?, ?, ?, ?, ?, MAP(?, ?), ?, ?)",
+        [
+            (
+                e.event_id,
+                e.day,
+                e.market,
+                e.kind,
+                e.name("en"),
+                list(e.names.keys()),
+                list(e.names.values()),
+                e.source,
+                KIND_PRIORITY[e.kind],
+            )
+            for e in events
+        ],
+    )
+    con.execute(
+        """
+        CREATE VIEW event_days AS
+        SELECT day, market, arg_min(event_id, priority) AS event_id FROM events GROUP BY ALL
         """
     )

@@ -49,8 +49,10 @@ def find_facts(
     data: Sequence[Path | str] | None = None,
     cli_params: dict[str, dict[str, Any]] | None = None,
     reporter: Reporter | None = None,
+    fresh: bool = False,
 ) -> FactsResult:
-    """Run every pack on the data, judge privacy, score and rank the candidates."""
+    """Run every pack on the data, judge privacy, score and rank the candidates (`fresh`:
+    rebuild the workspace cache rather than read it)."""
     reporter = reporter or Silent()
     packs = discover_packs(pack_dirs(config.packs, config.root))
     params = {
@@ -65,7 +67,7 @@ def find_facts(
             f"--param names pack '{unknown[0]}', which is not among the packs", "--param"
         )
     reporter.stage("Reading the data", None)
-    ws = open_workspace(config, list(data or config.data))
+    ws = open_workspace(config, list(data or config.data), fresh=fresh)
     try:
         reporter.stage("Running query packs", len(packs))
         runs = []
@@ -169,6 +171,7 @@ def run_campaign(
     cli_params: dict[str, dict[str, Any]] | None = None,
     reporter: Reporter | None = None,
     workers: int = 2,
+    fresh: bool = False,
 ) -> RunResult:
     """The whole pipeline: facts, copy, billboards for the shortlist, manifest and gallery."""
     reporter = reporter or Silent()
@@ -179,7 +182,7 @@ def run_campaign(
         )
     search_path = template_search_path(config.root)
     theme = load_theme(config.theme, search_path, root=config.root)
-    result = find_facts(config, data, cli_params, reporter)
+    result = find_facts(config, data, cli_params, reporter, fresh)
     reporter.stage("Writing copy", None)
     write_copy(result)
     shortlist = result.shortlist()

@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
         "campaign.typography",
         "campaign.safetext",
     ),
-    ("campaign.markets", "campaign.grammar", "campaign.locales"),
+    ("campaign.markets", "campaign.grammar", "campaign.locales", "campaign.engine_settings"),
     ("campaign.config", "campaign.events"),
     ("campaign.pack_views", "campaign.datafiles"),
     (
@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, ...]] = [
         "campaign.packs",
         "campaign.workspace",
         "campaign.packguard",
+        "campaign.workspace_cache",
     ),
     ("campaign.facts",),
     ("campaign.packlint", "campaign.privacy", "campaign.noise"),
