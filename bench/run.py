@@ -120,7 +120,7 @@ def child_facts(folder: Path, memory_limit: str | None, fresh: bool, dump: Path)
         "seconds": time.perf_counter() - started,
         "stages": clock.marks,
         "candidates": len(result.candidates),
-        "rows": result.summary["rows"].get("listens", 0),
+        "rows": result.data_summary["rows"].get("listens", 0),
     }
 
 
@@ -128,11 +128,12 @@ def in_child(*argv: str) -> dict:
     """Run one measurement in a fresh interpreter and read its JSON line and peak RSS."""
     out = subprocess.run(
         [sys.executable, __file__, "--child", *argv],
-        check=True,
         capture_output=True,
         text=True,
         cwd=ROOT,
     )
+    if out.returncode != 0:
+        sys.exit(f"bench child {' '.join(argv[:1])} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
