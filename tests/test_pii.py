@@ -516,7 +516,10 @@ _MOBILE_PREFIXES = [
 ]  # fmt: skip
 _OBFUSCATED_PHONES = st.tuples(
     st.sampled_from(_MOBILE_PREFIXES),
-    st.lists(st.text(alphabet=string.digits, min_size=2, max_size=4), min_size=3, max_size=4),
+    # the subscriber part of a mobile number has 7 digits or more ("+31 6" then 00 00 00 is none)
+    st.lists(
+        st.text(alphabet=string.digits, min_size=2, max_size=4), min_size=3, max_size=4
+    ).filter(lambda groups: sum(map(len, groups)) >= 7),
     st.sampled_from([" ", "-", ".", "_", "/", " - ", "  ", "__", " . "]),
     st.booleans(),
 ).map(lambda t: (f"({t[0]})" if t[3] else t[0]) + t[2] + t[2].join(t[1]))
