@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import duckdb
 
+from campaign.floors import floor_sql
+
 SHARED_VIEWS = ("market_track_names", "listener_track_years")
 # Table macros: the first argument names the table (a view or one of the pack's own CTEs) read.
 SHARED_MACROS = ("tail_rank",)
@@ -71,34 +73,18 @@ def create_chart_floors(con: duckdb.DuckDBPyConnection, period_filter: str) -> N
     one, else derived from the chart rows themselves (older datasets), so an absent track is known
     to have had at most the floor. Rows with listener counts are complete data: no floor there.
     `period_filter` is the SQL condition on `day` that keeps the campaign's period."""
+    derived = floor_sql(
+        "SELECT day, market, track_id, streams FROM raw_daily_streams WHERE listeners IS NULL "
+        "AND market NOT IN (SELECT DISTINCT market FROM raw_chart_floors)"
+    )
     con.execute(
         f"""
         CREATE TEMP TABLE chart_floors AS
-        WITH derived AS (
-            SELECT day, market, min(streams) AS floor_streams, count(*) AS depth
-            FROM raw_daily_streams
-            WHERE listeners IS NULL
-              AND market NOT IN (SELECT DISTINCT market FROM raw_chart_floors)
-            GROUP BY day, market
-        ),
-        gaps AS (
-            SELECT market, day - lag(day) OVER (PARTITION BY market ORDER BY day) AS gap
-            FROM derived
-        ),
-        cadences AS (
-            -- one snapshot a week when the usual spacing of the chart days is a week or more
-            SELECT market, CASE WHEN median(gap) >= 5 THEN 'weekly' ELSE 'daily' END AS cadence
-            FROM gaps GROUP BY market
-        ),
-        floors AS (
+        SELECT * FROM (
             SELECT day, market, floor_streams, depth, cadence FROM raw_chart_floors
-            UNION ALL
-            SELECT d.day, d.market, d.floor_streams, d.depth, c.cadence
-            FROM derived d JOIN cadences c USING (market)
+            UNION ALL BY NAME
+            SELECT * FROM ({derived})
         )
-        SELECT day, market, CAST(floor_streams AS BIGINT) AS floor_streams,
-               CAST(depth AS INTEGER) AS depth, cadence
-        FROM floors
         WHERE market IN (SELECT market FROM market_tz) AND {period_filter}
         """
     )

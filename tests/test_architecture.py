@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
         "campaign.billboard_copy",
         "campaign.typography",
         "campaign.safetext",
+        "campaign.floors",
     ),
     ("campaign.markets", "campaign.grammar", "campaign.locales"),
     ("campaign.config", "campaign.events"),

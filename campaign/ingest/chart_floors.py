@@ -4,8 +4,8 @@ A public chart lists only its top N, so a track absent on a market-day had at mo
 floor (the lowest count listed), not zero. The floors are a property of the whole dataset, not of
 one source file (two downloads may cover the same days), so they are rebuilt after every ingest
 from the loaded rows of every chart source in the log: one row per market-day, the rows rejected
-at ingest (duplicates, shifted or broken rows) never counted. `floor_sql` is the one definition,
-shared with `campaign synth --charts`.
+at ingest (duplicates, shifted or broken rows) never counted. `campaign.floors.floor_sql` is the one
+definition, shared with `campaign synth --charts` and the workspace.
 """
 
 from __future__ import annotations
@@ -15,49 +15,13 @@ from typing import Any
 
 import duckdb
 
+from campaign.floors import floor_sql
 from campaign.ingest.dataset_layout import publish, temp_name
-from campaign.ingest.engine import ident, lit
+from campaign.ingest.engine import lit
 from campaign.schema import CHART_FLOORS
 
 TABLE_NAME = CHART_FLOORS.name
 FILE_NAME = "chart_floors.parquet"
-# A market whose chart days lie this many days apart or more (median) is sampled weekly.
-WEEKLY_MIN_GAP_DAYS = 6
-
-
-def floor_sql(rows: str) -> str:
-    """SQL over a relation of chart rows (day, market, track_id, streams) → chart_floors.
-
-    A track listed twice on one market-day (two sources) counts once, at its larger count, as
-    the ingest's own de-duplication does. Cadence comes from the median spacing of a market's
-    chart days: one snapshot a week is 'weekly', anything denser 'daily'.
-    """
-    cols = ", ".join(
-        f"CAST({ident(c.name)} AS {c.type}) AS {ident(c.name)}" for c in CHART_FLOORS.columns
-    )
-    return f"""
-    WITH listed AS (
-        SELECT day, market, track_id, max(streams) AS streams
-        FROM ({rows}) GROUP BY day, market, track_id
-    ),
-    per_day AS (
-        SELECT day, market, min(streams) AS floor_streams, count(*) AS depth
-        FROM listed GROUP BY day, market
-    ),
-    gaps AS (
-        SELECT market, day - lag(day) OVER (PARTITION BY market ORDER BY day) AS gap
-        FROM per_day
-    ),
-    cadence AS (
-        SELECT market,
-            CASE WHEN coalesce(quantile_disc(gap, 0.5), 1) >= {WEEKLY_MIN_GAP_DAYS}
-                THEN 'weekly' ELSE 'daily' END AS cadence
-        FROM gaps GROUP BY market
-    )
-    SELECT {cols}
-    FROM per_day JOIN cadence USING (market)
-    ORDER BY market, day
-    """
 
 
 def chart_files(out: Path, log: dict[str, Any]) -> list[Path]:

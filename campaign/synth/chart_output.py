@@ -3,7 +3,7 @@ their truth entries, each value measured on the written chart by its kind's SQL.
 
 `FILE.charts/` beside `--out FILE.parquet` is a dataset `--data` reads as it is (each file is
 told apart by its columns). The floors come from the same SQL chart ingest uses
-(`ingest.chart_floors.floor_sql`), so a synthetic chart and a real one are described alike.
+(`campaign.floors.floor_sql`), so a synthetic chart and a real one are described alike.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from campaign.ingest.chart_floors import floor_sql
+from campaign.floors import floor_sql
 from campaign.ingest.engine import lit
 from campaign.schema import DAILY_STREAMS, TRACKS
 from campaign.synth.chart_plants import CHART_MEASURES, ChartContext, ChartPlant, plant_charts
