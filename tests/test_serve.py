@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -124,9 +125,12 @@ def out(tmp_path: Path) -> Path:
     return build(tmp_path / "output")
 
 
-@pytest.fixture
-def port(out: Path) -> Iterator[int]:
+@contextmanager
+def running(out: Path, **limits: float) -> Iterator[int]:
+    """A review server on a free port (with the given time limits), stopped afterwards."""
     server = make_server(out, 0)
+    for name, value in limits.items():
+        setattr(server, name, value)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -135,6 +139,12 @@ def port(out: Path) -> Iterator[int]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@pytest.fixture
+def port(out: Path) -> Iterator[int]:
+    with running(out) as number:
+        yield number
 
 
 def request(
@@ -577,17 +587,8 @@ def test_a_body_of_nested_brackets_is_400_not_a_crash(out: Path, port: int) -> N
 
 @pytest.fixture
 def quick_server(out: Path) -> Iterator[int]:
-    server = make_server(out, 0)
-    server.request_timeout = 1.0
-    server.request_deadline = 2.0
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with running(out, request_timeout=1.0, request_deadline=2.0) as number:
+        yield number
 
 
 def test_a_half_sent_request_is_dropped(out: Path, quick_server: int) -> None:

@@ -6,6 +6,7 @@ queries/core/event_spike.test.toml covers re-entry, release, artist moment and a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -253,25 +254,7 @@ def test_respectful_copy_only_and_always_for_respectful_facts(
     value: int, respectful: bool, kind: str, locale: str
 ) -> None:
     detail = {"novelty": "re-entry"} | ({"tone": "respectful"} if respectful else {})
-    f = Fact(
-        "event_spike",
-        "cohort",
-        "event_spike",
-        "US",
-        date(2024, 3, 5),
-        date(2024, 3, 5),
-        None,
-        kind,
-        "t1",
-        "Song",
-        "Artist",
-        "streams",
-        value,
-        10.0,
-        None,
-        None,
-        detail,
-    )
+    f = replace(fact(detail, kind), value=value, baseline=10.0)
     copy = Copywriter().write(f, None, locale)
     assert (copy.variant == "respectful") == respectful
     if respectful:
