@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from campaign.output.folder import RUN_FOLDER, write_marker
 from campaign.output.gallery import write_gallery
-from campaign.output.serve import make_server
 from tests.test_gallery import FAILED, HOSTILE, PASSED, SHORT, Page, build, make_manifest
+from tests.test_serve import running
 
 DAILY = {
     "kind": "daily",
@@ -252,15 +252,9 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     out = tmp_path / "output"
     out.mkdir()
     write(out, review_manifest())
-    server = make_server(out, 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield out, f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    write_marker(out, RUN_FOLDER)
+    with running(out) as port:
+        yield out, f"http://127.0.0.1:{port}/"
 
 
 def _reviewer(browser, url: str, name: str):
