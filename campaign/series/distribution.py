@@ -1,0 +1,138 @@
+"""`distribution`: where a fact stands among everything of its kind in its market.
+
+The market's quantiles of what the pack ranks (one listener's plays of one track in a day or a
+year, the longest run of days in a row a listener kept to one track, the tracks of a playlist),
+with the fact's value beside them. Quantiles stop below the maximum: the maximum is one listener.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from campaign.scoring import Candidate
+from campaign.series.query import SeriesQuery, as_date
+
+QUANTILES = (0.5, 0.75, 0.9, 0.99, 0.999)
+
+
+def _quantiles(query: SeriesQuery, key: tuple[Any, ...], cells: str, args: list[Any]) -> Any:
+    """(count, quantiles) of the column `n` of the `cells` query, once per market and kind."""
+    wanted = ", ".join(f"quantile_disc(n, {q})" for q in QUANTILES)
+
+    def compute() -> tuple[Any, ...] | None:
+        rows = query.rows(f"WITH cells AS ({cells}) SELECT count(*), {wanted} FROM cells", args)
+        return rows[0] if rows and rows[0][0] else None
+
+    return query.cached(key, compute)
+
+
+def _series(
+    row: tuple[Any, ...] | None, candidate: Candidate, unit: str, value: Any, value_label: str
+) -> dict[str, Any] | None:
+    if row is None or not isinstance(value, int | float):
+        return None
+    return {
+        "kind": "distribution",
+        "measure": candidate.fact.measure,
+        "unit": unit,  # what one counted cell is
+        "cells": int(row[0]),
+        "quantiles": [{"q": q, "value": float(v)} for q, v in zip(QUANTILES, row[1:], strict=True)],
+        "value": float(value),
+        "value_label": value_label,
+        "tail_share": candidate.fact.detail.get("tail_share"),
+    }
+
+
+def _year(start: date) -> tuple[date, date]:
+    return date(start.year, 1, 1), date(start.year, 12, 31)
+
+
+def plays_distribution(query: SeriesQuery, candidate: Candidate) -> dict[str, Any] | None:
+    """One listener's plays of one track, against every listener-track-day (or -year) of the
+    market, as the repeat packs rank them."""
+    fact = candidate.fact
+    start, end = as_date(fact.period_start), as_date(fact.period_end)
+    if (
+        query.public_only
+        or fact.audience != "individual"
+        or fact.measure != "plays"
+        or start is None
+        or end is None
+        or not query.has("listener_track_days")
+    ):
+        return None
+    span = "day" if start == end else "year"
+    first, last = (
+        (query.ws.first_day or start, query.ws.last_day or end) if span == "day" else (_year(start))
+    )
+    per_day = ", day" if span == "day" else ""
+    row = _quantiles(
+        query,
+        ("plays", fact.audience, fact.market, span, first, last),
+        "SELECT sum(plays) AS n FROM listener_track_days WHERE market = ? AND day BETWEEN ? AND ? "
+        f"GROUP BY user_id, track_id{per_day}",
+        [fact.market, first, last],
+    )
+    unit = f"a listener's plays of one track in a {span}"
+    return _series(row, candidate, unit, fact.value, "this listener")
+
+
+def streak_distribution(query: SeriesQuery, candidate: Candidate) -> dict[str, Any] | None:
+    """The shortest streak of the fact's listeners against every listener-track's longest run of
+    days in a row in the market: how rare a streak that long is."""
+    fact = candidate.fact
+    if query.public_only or not query.has("listener_track_days"):
+        return None
+    row = _quantiles(
+        query,
+        ("streak", fact.market),
+        """
+        SELECT max(days) AS n FROM (
+            SELECT user_id, track_id, count(*) AS days
+            FROM (SELECT user_id, track_id,
+                         day - CAST(row_number() OVER (PARTITION BY user_id, track_id ORDER BY day)
+                                    AS INTEGER) AS island
+                  FROM listener_track_days WHERE market = ?)
+            GROUP BY user_id, track_id, island
+        ) GROUP BY user_id, track_id
+        """,
+        [fact.market],
+    )
+    days = fact.detail.get("days")
+    return _series(
+        row,
+        candidate,
+        "a listener's longest run of days in a row with one track",
+        days,
+        f"each of these {fact.value:,.0f} listeners",
+    )
+
+
+def playlist_distribution(query: SeriesQuery, candidate: Candidate) -> dict[str, Any] | None:
+    """The playlist's tracks against every playlist of the market's owners."""
+    fact = candidate.fact
+    if query.public_only or not query.has("playlists", "playlist_tracks", "user_markets"):
+        return None
+    row = _quantiles(
+        query,
+        ("playlist", fact.audience, fact.market),
+        """
+        SELECT count(DISTINCT t.track_id) AS n
+        FROM playlists p JOIN user_markets m USING (user_id)
+        LEFT JOIN playlist_tracks t USING (playlist_id)
+        WHERE m.market = ?
+        GROUP BY p.playlist_id
+        """,
+        [fact.market],
+    )
+    return _series(row, candidate, "the tracks of a playlist", fact.value, "this playlist")
+
+
+DISTRIBUTIONS: dict[str, Callable[[SeriesQuery, Candidate], dict[str, Any] | None]] = {
+    "repeat_on_day": plays_distribution,
+    "repeat_in_year": plays_distribution,
+    "streak": streak_distribution,
+    "playlist_title": playlist_distribution,
+}
