@@ -299,36 +299,3 @@ def test_two_reviewers_lose_nothing(browser, served) -> None:
     finally:
         ana_context.close()
         ben_context.close()
-
-
-@pytest.mark.browser
-def test_a_thousand_candidates_stay_smooth(browser, tmp_path: Path) -> None:
-    """1,000 cards: lazy images, fixed-size thumbnails (no layout shift), quick filtering."""
-    manifest = review_manifest()
-    template = next(c for c in manifest["candidates"] if c["id"] == SHORT)
-    manifest["candidates"] = [
-        {**copy.deepcopy(template), "id": f"{i:016x}", "rank": i + 1} for i in range(1000)
-    ]
-    p = Page(browser, write(tmp_path, manifest))
-    try:
-        g = p.page
-        g.evaluate(
-            """() => { window.__shift = 0; new PerformanceObserver(list => {
-                for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value;
-            }).observe({ type: "layout-shift", buffered: true }); }"""
-        )
-        assert g.locator(".card").count() == 1000
-        assert g.eval_on_selector_all(
-            ".shot img", "els => els.every(e => e.loading === 'lazy' && e.width && e.height)"
-        )
-        for _ in range(5):
-            g.mouse.wheel(0, 4000)
-            g.wait_for_timeout(100)
-        started = g.evaluate("performance.now()")
-        g.fill("#search", "silver")
-        g.select_option("#sort", "date")
-        assert g.evaluate("performance.now()") - started < 2000
-        assert g.evaluate("window.__shift") < 0.1
-        assert not p.errors
-    finally:
-        p.context.close()

@@ -126,7 +126,7 @@ def market_share_bars(query: SeriesQuery, candidate: Candidate) -> dict[str, Any
             SELECT market, sum(streams) AS streams FROM daily_streams
             WHERE track_id = ? AND day BETWEEN ? AND ? GROUP BY ALL
         )
-        SELECT market, 100 * coalesce(o.streams, 0) / t.total AS share
+        SELECT market, round(100 * coalesce(o.streams, 0) / t.total, 4) AS share
         FROM totals t LEFT JOIN own o USING (market)
         ORDER BY market = ? DESC, share DESC, market LIMIT ?
         """,

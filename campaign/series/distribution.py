@@ -17,31 +17,48 @@ from campaign.series.query import SeriesQuery, as_date
 QUANTILES = (0.5, 0.75, 0.9, 0.99, 0.999)
 
 
-def _quantiles(query: SeriesQuery, key: tuple[Any, ...], cells: str, args: list[Any]) -> Any:
-    """(count, quantiles) of the column `n` of the `cells` query, once per market and kind."""
-    wanted = ", ".join(f"quantile_disc(n, {q})" for q in QUANTILES)
+def _histogram(query: SeriesQuery, key: tuple[Any, ...], cells: str, args: list[Any]) -> Any:
+    """How many cells hold each value of the column `n` of `cells`, once per market and kind:
+    small (one row per distinct count), and every fact of the market reads its place from it."""
+    return query.cached(
+        key,
+        lambda: query.rows(
+            f"WITH cells AS ({cells}) SELECT n, count(*) FROM cells WHERE n IS NOT NULL "
+            "GROUP BY n ORDER BY n",
+            args,
+        ),
+    )
 
-    def compute() -> tuple[Any, ...] | None:
-        rows = query.rows(f"WITH cells AS ({cells}) SELECT count(*), {wanted} FROM cells", args)
-        return rows[0] if rows and rows[0][0] else None
 
-    return query.cached(key, compute)
+def _quantile(histogram: list[tuple[Any, int]], total: int, q: float) -> float:
+    """The smallest value with at least a share `q` of the cells at or below it
+    (DuckDB's `quantile_disc`)."""
+    seen = 0
+    for value, count in histogram:
+        seen += count
+        if seen >= q * total:
+            return float(value)
+    return float(histogram[-1][0])
 
 
 def _series(
-    row: tuple[Any, ...] | None, candidate: Candidate, unit: str, value: Any, value_label: str
+    histogram: list[tuple[Any, int]], candidate: Candidate, unit: str, value: Any, label: str
 ) -> dict[str, Any] | None:
-    if row is None or not isinstance(value, int | float):
+    total = sum(count for _, count in histogram)
+    if not total or not isinstance(value, int | float):
         return None
+    share = candidate.fact.detail.get("tail_share")
+    if not isinstance(share, int | float):  # the share of cells at least this high
+        share = sum(count for n, count in histogram if n >= value) / total
     return {
         "kind": "distribution",
         "measure": candidate.fact.measure,
         "unit": unit,  # what one counted cell is
-        "cells": int(row[0]),
-        "quantiles": [{"q": q, "value": float(v)} for q, v in zip(QUANTILES, row[1:], strict=True)],
+        "cells": total,
+        "quantiles": [{"q": q, "value": _quantile(histogram, total, q)} for q in QUANTILES],
         "value": float(value),
-        "value_label": value_label,
-        "tail_share": candidate.fact.detail.get("tail_share"),
+        "value_label": label,
+        "tail_share": share,
     }
 
 
@@ -68,7 +85,7 @@ def plays_distribution(query: SeriesQuery, candidate: Candidate) -> dict[str, An
         (query.ws.first_day or start, query.ws.last_day or end) if span == "day" else (_year(start))
     )
     per_day = ", day" if span == "day" else ""
-    row = _quantiles(
+    histogram = _histogram(
         query,
         ("plays", fact.audience, fact.market, span, first, last),
         "SELECT sum(plays) AS n FROM listener_track_days WHERE market = ? AND day BETWEEN ? AND ? "
@@ -76,7 +93,7 @@ def plays_distribution(query: SeriesQuery, candidate: Candidate) -> dict[str, An
         [fact.market, first, last],
     )
     unit = f"a listener's plays of one track in a {span}"
-    return _series(row, candidate, unit, fact.value, "this listener")
+    return _series(histogram, candidate, unit, fact.value, "this listener")
 
 
 def streak_distribution(query: SeriesQuery, candidate: Candidate) -> dict[str, Any] | None:
@@ -85,7 +102,7 @@ def streak_distribution(query: SeriesQuery, candidate: Candidate) -> dict[str, A
     fact = candidate.fact
     if query.public_only or not query.has("listener_track_days"):
         return None
-    row = _quantiles(
+    histogram = _histogram(
         query,
         ("streak", fact.market),
         """
@@ -102,7 +119,7 @@ def streak_distribution(query: SeriesQuery, candidate: Candidate) -> dict[str, A
     )
     days = fact.detail.get("days")
     return _series(
-        row,
+        histogram,
         candidate,
         "a listener's longest run of days in a row with one track",
         days,
@@ -115,7 +132,7 @@ def playlist_distribution(query: SeriesQuery, candidate: Candidate) -> dict[str,
     fact = candidate.fact
     if query.public_only or not query.has("playlists", "playlist_tracks", "user_markets"):
         return None
-    row = _quantiles(
+    histogram = _histogram(
         query,
         ("playlist", fact.audience, fact.market),
         """
@@ -127,7 +144,7 @@ def playlist_distribution(query: SeriesQuery, candidate: Candidate) -> dict[str,
         """,
         [fact.market],
     )
-    return _series(row, candidate, "the tracks of a playlist", fact.value, "this playlist")
+    return _series(histogram, candidate, "the tracks of a playlist", fact.value, "this playlist")
 
 
 DISTRIBUTIONS: dict[str, Callable[[SeriesQuery, Candidate], dict[str, Any] | None]] = {
