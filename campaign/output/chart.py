@@ -14,9 +14,12 @@ from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 360, 120
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 6, 6, 14, 18
+MAX_SLOT = 56  # the widest a bar's slot gets
 
 
 def _number(value: float) -> str:
+    if 0 < abs(value) < 0.01:  # a small share: two significant digits, not a rounded zero
+        return f"{value:.2g}"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
@@ -139,14 +142,16 @@ def bars_svg(series: dict[str, Any]) -> Markup:
     high = max(
         [b["value"] for b in bars] + [e for e in expected if e is not None] + [baseline or 0, 1.0]
     )
-    slot = (WIDTH - PAD_LEFT - PAD_RIGHT) / len(bars)
+    # a few bars keep a bar's width and stand in the middle, not stretched over the chart
+    slot = min((WIDTH - PAD_LEFT - PAD_RIGHT) / len(bars), MAX_SLOT)
+    start = PAD_LEFT + (WIDTH - PAD_LEFT - PAD_RIGHT - slot * len(bars)) / 2
     y = _scale(0, high, HEIGHT - PAD_TOP - PAD_BOTTOM, PAD_TOP, True)
     # label every bar while they fit, else every n-th one and the fact's
     every = max(1, math.ceil((max(len(str(b["label"])) for b in bars) * 5 + 4) / slot))
     highlight = next((i for i, b in enumerate(bars) if b["label"] == series.get("highlight")), -1)
     body: list[str] = []
     for i, bar in enumerate(bars):
-        left, width = round(PAD_LEFT + i * slot + slot * 0.1, 2), round(slot * 0.8, 2)
+        left, width = round(start + i * slot + slot * 0.1, 2), round(slot * 0.8, 2)
         top = y(bar["value"])
         fact = i == highlight
         tip = f"{bar['label']}: {_number(bar['value'])}"

@@ -144,8 +144,8 @@ def market_share_bars(query: SeriesQuery, candidate: Candidate) -> dict[str, Any
 
 
 def month_bars(query: SeriesQuery, candidate: Candidate) -> dict[str, Any] | None:
-    """The theme's listeners in each month of the year; the months of its season are marked
-    `expected` None and the dashed line is the off-season level the pack expected."""
+    """The theme's listeners in each month of the year, the season's months named in the unit;
+    the dashed line is the off-season level the pack expected."""
     fact, start = candidate.fact, as_date(candidate.fact.period_start)
     if query.public_only or start is None or not query.has("listener_track_days", "track_names"):
         return None
@@ -163,9 +163,15 @@ def month_bars(query: SeriesQuery, candidate: Candidate) -> dict[str, Any] | Non
         [pattern, fact.market, start.year],
     )
     bars = [_bar(MONTHS[m - 1], n) for m, n in rows]
+    first, last = fact.detail.get("season_start_month"), fact.detail.get("season_end_month")
+    season = (
+        f" (its season: {MONTHS[first - 1]}–{MONTHS[last - 1]})"
+        if isinstance(first, int) and isinstance(last, int) and 1 <= first <= 12 and 1 <= last <= 12
+        else ""
+    )
     return _bars(
         candidate,
-        "listeners of the theme in each month of the year",
+        f"listeners of the theme in each month of the year{season}",
         bars,
         MONTHS[start.month - 1],
         None if fact.baseline is None else float(fact.baseline),

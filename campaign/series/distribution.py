@@ -123,7 +123,7 @@ def streak_distribution(query: SeriesQuery, candidate: Candidate) -> dict[str, A
         candidate,
         "a listener's longest run of days in a row with one track",
         days,
-        f"each of these {fact.value:,.0f} listeners",
+        f"the shortest streak of these {fact.value:,.0f} listeners",
     )
 
 
