@@ -56,7 +56,9 @@ def _of(result, pack: str, kind: str) -> list:
 
 
 @pytest.mark.parametrize("seed", [1, 5])
-@pytest.mark.parametrize("pack", ["repeat_on_day", "repeat_in_year", "streak", "playlist_title"])
+@pytest.mark.parametrize(
+    "pack", ["repeat_on_day", "repeat_in_year", "streak", "playlist_title", "long_session"]
+)
 def test_a_distribution_places_the_fact_in_its_market(results, seed, pack) -> None:
     for c in _of(results[seed], pack, "distribution"):
         s = c.series
@@ -64,7 +66,7 @@ def test_a_distribution_places_the_fact_in_its_market(results, seed, pack) -> No
         assert values == sorted(values) and s["cells"] > 0
         placed = c.fact.detail["days"] if pack == "streak" else c.fact.value
         assert s["value"] == float(placed)
-        if pack in ("repeat_on_day", "repeat_in_year"):  # the pack's baseline is its p99.9
+        if pack in ("repeat_on_day", "repeat_in_year", "long_session"):  # baseline: its p99.9
             assert values[-1] == pytest.approx(float(c.fact.baseline))
         if pack == "playlist_title":  # the pack's baseline is the market's median playlist
             assert values[0] == pytest.approx(float(c.fact.baseline), abs=1)
@@ -110,11 +112,13 @@ def test_a_trending_titles_weeks_hold_its_owners(results, seed) -> None:
         assert _highlighted(c.series)["value"] == max(weeks)
 
 
-def test_packs_without_a_picture_have_no_series(results) -> None:
-    """long_session and playlist_context: see campaign/series/__init__.py for why."""
-    for c in results[1].candidates:
-        if c.fact.pack in ("long_session", "playlist_context"):
-            assert c.series is None
+@pytest.mark.parametrize("seed", [1, 5])
+def test_a_playlist_context_stands_above_its_expected_tick(results, seed) -> None:
+    for c in _of(results[seed], "playlist_context", "bars"):
+        bar = _highlighted(c.series)
+        assert bar["label"] == c.fact.detail["context"]
+        assert bar["value"] == pytest.approx(float(c.fact.value))  # its owners, as the pack counts
+        assert bar["expected"] == pytest.approx(float(c.fact.baseline), abs=0.01)
 
 
 def test_no_listener_id_or_raw_row_in_a_series(results) -> None:

@@ -5,9 +5,11 @@ Three kinds, all aggregates only (never a listener id, an exact time or a raw ro
 - `daily` (campaign.series.daily): a track's or an artist's daily count around a one-day fact,
   with the baseline, the day, and each chart day's floor where the subject was not listed;
 - `distribution` (campaign.series.distribution): where a fact stands in its market: the quantiles
-  of what the pack ranks (plays per listener-track, streak lengths, playlist sizes) and the value;
+  of what the pack ranks (plays per listener-track, streak lengths, playlist sizes, session
+  minutes) and the value;
 - `bars` (campaign.series.bars): the fact's value beside the values it was judged against (the
-  weekdays, the months, the markets, the year's top tracks, a song's skip windows, hook plays).
+  weekdays, the months, the markets, the year's top tracks, a song's skip windows, hook plays,
+  a title's weeks, a track's playlist contexts).
 
 Under differential privacy (`noise = "dp"`) only numbers already public are charted: series made
 only of chart rows (published top-N counts); anything read from listening data is left out.

@@ -2,7 +2,8 @@
 
 The weekdays of a weekday affinity, the months of an off-season theme, the markets of a market
 contrast, the year's leading tracks of a market total, the skip windows of a skip point, the hook
-plays of a hook point, the weeks of a playlist title that trended. `highlight` names the fact's
+plays of a hook point, the weeks of a playlist title that trended, the contexts of a track's
+playlists. Counts of listeners come from the same views the pack read; no bar names a listener. `highlight` names the fact's
 bar; `expected` (per bar) and `baseline` (one level) are what the pack expected.
 """
 
@@ -19,6 +20,7 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 TOP_TRACKS = 5  # a market total: the leader and the tracks behind it
 MAX_MARKETS = 12  # a market contrast: the markets with the largest shares, the fact's among them
+MAX_BARS = 8  # a playlist context: the contexts with the most owners, the fact's among them
 
 
 def _bars(
@@ -276,6 +278,58 @@ def title_week_bars(query: SeriesQuery, candidate: Candidate) -> dict[str, Any] 
     return _bars(candidate, "owners who made a playlist of the title, per week", bars, peak)
 
 
+def context_bars(query: SeriesQuery, candidate: Candidate) -> dict[str, Any] | None:
+    """The track's owners per playlist context in the year, each against what the context's
+    share of the market's playlists predicts (ticks): one context far above its tick is the fact,
+    many are a track that is simply on many playlists."""
+    fact, start = candidate.fact, as_date(candidate.fact.period_start)
+    context = fact.detail.get("context")
+    contexts = query.param(fact.pack, "contexts", None)
+    if query.public_only or start is None or not isinstance(contexts, str):
+        return None
+    if not query.has("playlists", "playlist_tracks", "user_markets", "market_tz"):
+        return None
+    rows = query.rows(
+        r"""
+        WITH owned AS (
+            SELECT p.playlist_id, p.user_id, p.created_at, tz.tz,
+                   nullif(regexp_extract(lower(p.name),
+                                         '(^|[^\pL\pN])(' || ? || ')($|[^\pL\pN])', 2), '')
+                       AS context
+            FROM playlists p JOIN user_markets m USING (user_id)
+            JOIN market_tz tz ON tz.market = m.market
+            WHERE m.market = ?
+        ),
+        adds AS (
+            SELECT DISTINCT o.playlist_id, o.user_id, o.context, t.track_id
+            FROM playlist_tracks t JOIN owned o USING (playlist_id)
+            WHERE year(CAST(timezone(o.tz, coalesce(t.added_at, o.created_at)) AS DATE)) = ?
+        ),
+        shares AS (
+            SELECT context,
+                   count(DISTINCT playlist_id) / (SELECT count(DISTINCT playlist_id) FROM adds)
+                       AS share
+            FROM adds WHERE context IS NOT NULL GROUP BY context
+        ),
+        owners AS (
+            SELECT context, count(DISTINCT user_id) AS owners FROM adds
+            WHERE track_id = ? AND context IS NOT NULL GROUP BY context
+        )
+        SELECT s.context, coalesce(o.owners, 0) AS owners,
+               s.share * (SELECT count(DISTINCT user_id) FROM adds WHERE track_id = ?)
+        FROM shares s LEFT JOIN owners o USING (context)
+        ORDER BY s.context = ? DESC, owners DESC, s.context LIMIT ?
+        """,
+        [contexts, fact.market, start.year, fact.subject_id, fact.subject_id, context, MAX_BARS],
+    )
+    bars = sorted(
+        (_bar(name, owners, expected) for name, owners, expected in rows),
+        key=lambda b: (-b["value"], b["label"]),
+    )
+    unit = "the track's owners on playlists of each context, in the year"
+    return _bars(candidate, unit, bars, context)
+
+
 BARS: dict[str, Callable[[SeriesQuery, Candidate], dict[str, Any] | None]] = {
     "weekday_affinity": weekday_bars,
     "market_total": top_tracks_bars,
@@ -284,4 +338,5 @@ BARS: dict[str, Callable[[SeriesQuery, Candidate], dict[str, Any] | None]] = {
     "skip_point": skip_bars,
     "hook_point": hook_bars,
     "playlist_title_count": title_week_bars,
+    "playlist_context": context_bars,
 }

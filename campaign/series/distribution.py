@@ -1,7 +1,8 @@
 """`distribution`: where a fact stands among everything of its kind in its market.
 
 The market's quantiles of what the pack ranks (one listener's plays of one track in a day or a
-year, the longest run of days in a row a listener kept to one track, the tracks of a playlist),
+year, the longest run of days in a row a listener kept to one track, the tracks of a playlist,
+the minutes of a listening session),
 with the fact's value beside them. Quantiles stop below the maximum: the maximum is one listener.
 """
 
@@ -147,9 +148,43 @@ def playlist_distribution(query: SeriesQuery, candidate: Candidate) -> dict[str,
     return _series(histogram, candidate, "the tracks of a playlist", fact.value, "this playlist")
 
 
+def session_distribution(query: SeriesQuery, candidate: Candidate) -> dict[str, Any] | None:
+    """The session's minutes against every listening session of the market, cut as
+    `long_session` cuts them (a new session after `max_gap_minutes` of silence)."""
+    fact = candidate.fact
+    if query.public_only or not query.has("streams"):
+        return None
+    gap = query.param(fact.pack, "max_gap_minutes", 30)
+    histogram = _histogram(
+        query,
+        ("session", fact.audience, fact.market, gap),
+        """
+        WITH ordered AS (
+            SELECT user_id, played_at, coalesce(ms_played, 0) AS ms,
+                   played_at - lag(played_at + to_milliseconds(coalesce(ms_played, 0)))
+                       OVER (PARTITION BY user_id ORDER BY played_at) AS silence
+            FROM streams WHERE market = ?
+        ),
+        numbered AS (
+            SELECT user_id, ms,
+                   sum(CASE WHEN silence IS NULL OR silence >= to_minutes(?) THEN 1 ELSE 0 END)
+                       OVER (PARTITION BY user_id ORDER BY played_at
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS session
+            FROM ordered
+        )
+        SELECT CAST(floor(sum(ms) / 60000) AS INTEGER) AS n FROM numbered
+        GROUP BY user_id, session
+        """,
+        [fact.market, gap],
+    )
+    unit = "the minutes of a listening session"
+    return _series(histogram, candidate, unit, fact.value, "this session")
+
+
 DISTRIBUTIONS: dict[str, Callable[[SeriesQuery, Candidate], dict[str, Any] | None]] = {
     "repeat_on_day": plays_distribution,
     "repeat_in_year": plays_distribution,
     "streak": streak_distribution,
     "playlist_title": playlist_distribution,
+    "long_session": session_distribution,
 }
