@@ -3,8 +3,8 @@
 The weekdays of a weekday affinity, the months of an off-season theme, the markets of a market
 contrast, the year's leading tracks of a market total, the skip windows of a skip point, the hook
 plays of a hook point, the weeks of a playlist title that trended, the contexts of a track's
-playlists. Counts of listeners come from the same views the pack read; no bar names a listener. `highlight` names the fact's
-bar; `expected` (per bar) and `baseline` (one level) are what the pack expected.
+playlists. `highlight` names the fact's bar; `expected` (per bar) and `baseline` (one level) are
+what the pack expected. Counts come from the views the pack read; no bar names a listener.
 """
 
 from __future__ import annotations

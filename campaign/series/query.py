@@ -49,7 +49,11 @@ class SeriesQuery:
     def is_public(self, market: str | None) -> bool:
         """Whether the market's daily counts (every market's, for None) are all chart rows."""
         where, args = ("WHERE market = ?", [market]) if market else ("", [])
-        (public,) = self.ws.con.execute(
-            f"SELECT coalesce(bool_and(listeners IS NULL), false) FROM daily_streams {where}", args
-        ).fetchone() or (False,)
-        return bool(public)
+        rows = self.cached(
+            ("public", market),
+            lambda: self.rows(
+                f"SELECT coalesce(bool_and(listeners IS NULL), false) FROM daily_streams {where}",
+                args,
+            ),
+        )
+        return bool(rows and rows[0][0])
