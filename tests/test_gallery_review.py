@@ -65,7 +65,17 @@ def review_manifest() -> dict[str, Any]:
             "day": "2017-03-08",
             "strength": 0.9,
             "looks_like": "release",
-            "subjects": [{"kind": "track", "name": HOSTILE_TEXT, "artist": "X", "ratio": 12.5}],
+            "subjects": [
+                {"kind": "track", "name": HOSTILE_TEXT, "artist": "X", "ratio_lower": 12.5},
+                # as campaign.unexplained writes a subject without a bound or an artist
+                {
+                    "kind": "artist",
+                    "name": "Y",
+                    "artist": None,
+                    "novelty": "spike",
+                    "ratio_lower": None,
+                },
+            ],
             "events_line": "2017-03-08,<name this day>,NL,release",
         }
     ]
@@ -201,6 +211,7 @@ def test_panels_say_what_to_do(page: Page) -> None:
     panel = page.page.locator("#unexplained")
     assert "2017-03-08,<name this day>,NL,release" in panel.locator(".events-line").text_content()
     assert "events file" in panel.locator(".action").text_content()
+    assert "by X (at least 12.5×), Y" in panel.text_content()
     held = page.page.locator("#held")
     assert "tone: a day of mourning" in held.text_content()
     held.locator(f'[data-goto="{PASSED}"]').click()  # shows the card whatever the filter
