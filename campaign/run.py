@@ -84,7 +84,7 @@ def find_facts(
         reporter.stage("Scoring candidates", None)
         withheld = apply_noise(runs, config)
         candidates = rank_candidates(ws, config, runs)
-        attach_series(ws, candidates, config.privacy.noise)
+        attach_series(ws, candidates, config.privacy.noise, {r.pack.name: r.params for r in runs})
         summary = summarise(ws, noisy=config.privacy.noise == "dp", epsilon=config.privacy.epsilon)
         summary["withheld_by_noise"] = withheld
         summary["unexplained_days"] = [d.to_json() for d in unexplained_days(candidates)]

@@ -65,7 +65,17 @@ def review_manifest() -> dict[str, Any]:
             "day": "2017-03-08",
             "strength": 0.9,
             "looks_like": "release",
-            "subjects": [{"kind": "track", "name": HOSTILE_TEXT, "artist": "X", "ratio": 12.5}],
+            "subjects": [
+                {"kind": "track", "name": HOSTILE_TEXT, "artist": "X", "ratio_lower": 12.5},
+                # as campaign.unexplained writes a subject without a bound or an artist
+                {
+                    "kind": "artist",
+                    "name": "Y",
+                    "artist": None,
+                    "novelty": "spike",
+                    "ratio_lower": None,
+                },
+            ],
             "events_line": "2017-03-08,<name this day>,NL,release",
         }
     ]
@@ -201,6 +211,7 @@ def test_panels_say_what_to_do(page: Page) -> None:
     panel = page.page.locator("#unexplained")
     assert "2017-03-08,<name this day>,NL,release" in panel.locator(".events-line").text_content()
     assert "events file" in panel.locator(".action").text_content()
+    assert "by X (at least 12.5×), Y" in panel.text_content()
     held = page.page.locator("#held")
     assert "tone: a day of mourning" in held.text_content()
     held.locator(f'[data-goto="{PASSED}"]').click()  # shows the card whatever the filter
@@ -299,36 +310,3 @@ def test_two_reviewers_lose_nothing(browser, served) -> None:
     finally:
         ana_context.close()
         ben_context.close()
-
-
-@pytest.mark.browser
-def test_a_thousand_candidates_stay_smooth(browser, tmp_path: Path) -> None:
-    """1,000 cards: lazy images, fixed-size thumbnails (no layout shift), quick filtering."""
-    manifest = review_manifest()
-    template = next(c for c in manifest["candidates"] if c["id"] == SHORT)
-    manifest["candidates"] = [
-        {**copy.deepcopy(template), "id": f"{i:016x}", "rank": i + 1} for i in range(1000)
-    ]
-    p = Page(browser, write(tmp_path, manifest))
-    try:
-        g = p.page
-        g.evaluate(
-            """() => { window.__shift = 0; new PerformanceObserver(list => {
-                for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value;
-            }).observe({ type: "layout-shift", buffered: true }); }"""
-        )
-        assert g.locator(".card").count() == 1000
-        assert g.eval_on_selector_all(
-            ".shot img", "els => els.every(e => e.loading === 'lazy' && e.width && e.height)"
-        )
-        for _ in range(5):
-            g.mouse.wheel(0, 4000)
-            g.wait_for_timeout(100)
-        started = g.evaluate("performance.now()")
-        g.fill("#search", "silver")
-        g.select_option("#sort", "date")
-        assert g.evaluate("performance.now()") - started < 2000
-        assert g.evaluate("window.__shift") < 0.1
-        assert not p.errors
-    finally:
-        p.context.close()

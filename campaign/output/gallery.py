@@ -26,6 +26,8 @@ from campaign.resources import template_search_path
 
 GALLERY_TEMPLATE = "gallery/index.html.j2"
 
+PANEL_OPEN = 5  # a panel of more items than this starts closed
+
 # The card shows one billboard; prefer a landscape format (it matches the card), then the rest.
 THUMBNAIL_FORMATS = ("dooh-landscape", "48-sheet", "square", "6-sheet", "dooh-portrait")
 
@@ -249,6 +251,7 @@ def _environment(search_path: list[Path]) -> SandboxedEnvironment:
         copy_locales=copy_locales,
         chart_svg=chart_svg,
         chart_legend=chart_legend,
+        PANEL_OPEN=PANEL_OPEN,
     )
     return env
 
