@@ -878,6 +878,6 @@ def test_plant_kinds_are_a_registry():
 
 @pytest.mark.slow
 def test_default_size_is_a_million_plays(tmp_path: Path):
-    """The default spec is the size the README promises; its speed is measured in bench/, not here."""
+    """The default spec is the size the README promises; its speed is measured in bench/."""
     result = generate(SynthSpec(), tmp_path / "listens.parquet")
     assert result.plays >= 1_000_000
