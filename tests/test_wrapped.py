@@ -199,3 +199,14 @@ def test_the_year_told_is_the_last_full_one_else_the_latest_with_enough(days) ->
             choose_year(con, None, "UTC", 30000)
         return
     assert choose_year(con, None, "UTC", 30000) == (max(full) if full else max(enough))
+
+
+def test_a_market_without_copy_says_so_and_is_told_in_english(export, tmp_path: Path) -> None:
+    """Poland's language has no wrapped template yet: a warning and the record say so."""
+    folder, _ = export
+    out = tmp_path / "pl"
+    result = runner.invoke(app, ["wrapped", str(folder), "--out", str(out), "--market", "PL"])
+    assert result.exit_code == 0, result.output
+    assert "no wrapped copy in 'pl'" in result.output
+    record = json.loads((out / "wrapped.json").read_text())
+    assert record["locale"] == "en" and record["missing_translation"] == "pl"
