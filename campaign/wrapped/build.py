@@ -19,7 +19,7 @@ from campaign.wrapped.cards import recap_cards
 from campaign.wrapped.copy import WrappedCopy, locale_for
 from campaign.wrapped.draw import draw_card
 from campaign.wrapped.market import market_share_card
-from campaign.wrapped.plays import PLAYS_VIEW, create_plays_view, view_params
+from campaign.wrapped.plays import MIN_MS, PLAYS_VIEW, create_plays_view, view_params
 from campaign.wrapped.select import (
     Dataset,
     Listener,
@@ -28,8 +28,6 @@ from campaign.wrapped.select import (
     select_listener,
 )
 from campaign.wrapped.story import story_html
-
-MIN_MS = 30000  # a stream, as the billboards count it (DESIGN.md)
 
 
 @dataclass
