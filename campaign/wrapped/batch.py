@@ -1,10 +1,10 @@
 """`campaign wrapped --data DATASET --all`: every listener's story, in parallel, memory bounded.
 
 One pass over the plays: they are copied once, sorted by listener, into a scratch Parquet file
-(DuckDB sorts out of core under `MEMORY_LIMIT`), and the market counts every listener's market
-card compares with (`market.CROWD_SQL`) are made from that copy once. Each worker then reads one
-listener's row groups only, never the whole dataset. Python holds listener ids, never rows.
-Listeners who opted out are left out of the copy itself.
+(DuckDB sorts out of core under `select.MEMORY_LIMIT`), and the market counts every listener's
+market card compares with (`market.CROWD_SQL`) are made from that copy once. Each worker then
+reads one listener's row groups only, never the whole dataset. Python holds listener ids, never
+rows. Listeners who opted out are left out of the copy itself.
 
 The per-listener SQL lives in `cards`, `market` and the packs, over the views `my_plays`,
 `others` and the workspace: another engine (Spark) can be handed those queries as they are.
@@ -21,15 +21,12 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
 from campaign.errors import CampaignError, ConfigError
 from campaign.output.folder import WRAPPED_FOLDER, check_replaceable, staged
 from campaign.wrapped.market import CROWD_TABLE, crowd_table
 from campaign.wrapped.plays import MIN_MS
-from campaign.wrapped.select import Dataset, listens_files, read_dataset, sql_list
+from campaign.wrapped.select import Dataset, connect, listens_files, read_dataset, sql_list
 
-MEMORY_LIMIT = "1GB"  # per DuckDB connection: the sort of the batch, each worker's queries
 ROW_GROUP_SIZE = 20_000
 
 
@@ -51,9 +48,8 @@ def _sorted_copy(dataset: Dataset, scratch: Path, min_ms: int) -> tuple[Dataset,
     once; the listeners' ids; how many opted out."""
     copy = scratch / "sorted"
     (copy / "listens").mkdir(parents=True)
-    con = duckdb.connect()
+    con = connect()
     try:
-        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute(f"SET temp_directory = '{scratch / 'spill'}'")
         con.execute(
             f"CREATE VIEW listens AS SELECT * FROM read_parquet("

@@ -23,6 +23,7 @@ from campaign.wrapped.plays import MIN_MS, PLAYS_VIEW, create_plays_view, view_p
 from campaign.wrapped.select import (
     Dataset,
     Listener,
+    connect,
     dataset_for,
     is_canonical,
     select_listener,
@@ -63,7 +64,7 @@ def tell(
     which language of the market had no template (`missing_translation`), if one had none."""
     choice = locale_for(listener.market, locale)
     locale = choice.locale
-    con = duckdb.connect()
+    con = connect()
     try:
         create_plays_view(con, listener, min_ms)
         cards = recap_cards(con, listener.year, min_ms)

@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 from babel.dates import format_date, format_skeleton
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from jinja2.sandbox import SandboxedEnvironment
 
 from campaign.copywriter import display_title
@@ -92,6 +92,7 @@ class WrappedCopy:
         )
         self.env.filters.update(
             number=self.number,
+            percent=self.percent,
             day=self.day,
             month=self.month,
             quote=self.quote,
@@ -108,6 +109,10 @@ class WrappedCopy:
 
     def number(self, value: float, digits: int = 0) -> str:
         return format_decimal(round(float(value), digits), locale=self.babel)
+
+    def percent(self, share: float) -> str:
+        """A share as the locale writes a whole percentage: 29%, 29 % (no-break), %29."""
+        return format_percent(share, locale=self.babel)
 
     def day(self, value: date) -> str:
         return format_skeleton("MMMMd", value, locale=self.babel)
