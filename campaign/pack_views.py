@@ -59,6 +59,12 @@ _STATEMENTS = (
                OVER (PARTITION BY tail_part) AS p999
     FROM tail
     """,
+    # Whether calendar month `m` (1-12) falls in a season from month `first` to month `last`,
+    # which may wrap over New Year (11 to 1: November, December, January).
+    """
+    CREATE MACRO in_season(m, first, last) AS
+    CASE WHEN first <= last THEN m BETWEEN first AND last ELSE m >= first OR m <= last END
+    """,
 )
 
 

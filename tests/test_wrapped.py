@@ -176,6 +176,8 @@ def test_own_time_zone_moves_the_days(export, tmp_path: Path) -> None:
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.dates(date(2021, 1, 1), date(2024, 12, 31)), min_size=1, max_size=600))
 def test_the_year_told_is_the_last_full_one_else_the_latest_with_enough(days) -> None:
+    """Full: the history spans the year (a quiet first week of January does not make it
+    partial; a history that ends in May does)."""
     import duckdb
 
     from campaign.wrapped.select import FULL_YEAR_SLACK_DAYS, MIN_YEAR_STREAMS, choose_year
@@ -191,11 +193,22 @@ def test_the_year_told_is_the_last_full_one_else_the_latest_with_enough(days) ->
     full = [
         y
         for y in enough
-        if (min(d for d in days if d.year == y) - date(y, 1, 1)).days < FULL_YEAR_SLACK_DAYS
-        and (date(y, 12, 31) - max(d for d in days if d.year == y)).days < FULL_YEAR_SLACK_DAYS
+        if (min(days) - date(y, 1, 1)).days < FULL_YEAR_SLACK_DAYS
+        and (date(y, 12, 31) - max(days)).days < FULL_YEAR_SLACK_DAYS
     ]
     if not enough:
         with pytest.raises(InputError, match="no year holds"):
             choose_year(con, None, "UTC", 30000)
         return
     assert choose_year(con, None, "UTC", 30000) == (max(full) if full else max(enough))
+
+
+def test_a_market_without_copy_says_so_and_is_told_in_english(export, tmp_path: Path) -> None:
+    """Poland's language has no wrapped template yet: a warning and the record say so."""
+    folder, _ = export
+    out = tmp_path / "pl"
+    result = runner.invoke(app, ["wrapped", str(folder), "--out", str(out), "--market", "PL"])
+    assert result.exit_code == 0, result.output
+    assert "no wrapped copy in 'pl'" in result.output
+    record = json.loads((out / "wrapped.json").read_text())
+    assert record["locale"] == "en" and record["missing_translation"] == "pl"

@@ -12,8 +12,15 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from campaign.errors import ConfigError, TemplateError
+from campaign.locales import template_locales
 from campaign.wrapped.card import Card
-from campaign.wrapped.copy import WrappedCopy, locale_for, shipped_locales, short_title
+from campaign.wrapped.copy import (
+    LocaleChoice,
+    WrappedCopy,
+    locale_for,
+    shipped_locales,
+    short_title,
+)
 from campaign.wrapped.draw import SAFE_AREA, SIZE, draw_card
 
 GOLDEN = Path(__file__).parent / "golden" / "wrapped"
@@ -192,32 +199,52 @@ CASES += [
 ]
 
 
-def render_all() -> str:
+def render_locale(locale: str) -> str:
+    """Every card kind in `locale`, then the first card with the other zones and scrobbles."""
+    copy = WrappedCopy(locale)
     lines = []
-    for locale in shipped_locales():
-        copy = WrappedCopy(locale)
-        variants = ({**STORY, "tz_source": "--tz"}, {**STORY, "market": "*", "timed": False})
-        for story in (STORY, *variants):
-            for card in CASES if story is STORY else CASES[:1]:
-                words = copy.write(card, story)
-                lines.append(f"[{locale}] {card.kind}/{card.counted}")
-                lines += [f"  {k}: {v}" for k, v in words.items()]
+    variants = ({**STORY, "tz_source": "--tz"}, {**STORY, "market": "*", "timed": False})
+    for story in (STORY, *variants):
+        for card in CASES if story is STORY else CASES[:1]:
+            words = copy.write(card, story)
+            lines.append(f"[{locale}] {card.kind}/{card.counted}")
+            lines += [f"  {k}: {v}" for k, v in words.items()]
     return "\n".join(lines) + "\n"
 
 
-def test_at_least_the_six_locales_ship() -> None:
-    assert {"en", "nl", "fr", "fi", "de", "es"} <= set(shipped_locales())
+def test_every_billboard_locale_has_wrapped_copy() -> None:
+    """The story speaks every language the billboards do (campaign/locales.py)."""
+    assert set(template_locales()) <= set(shipped_locales())
+    assert len(shipped_locales()) >= 20
 
 
-def test_golden_copy_in_every_locale() -> None:
-    """Every card kind in every shipped locale. After an intended change, regenerate with
+def test_every_shipped_locale_has_a_golden_file() -> None:
+    assert sorted(p.stem for p in GOLDEN.glob("*.txt")) == shipped_locales()
+
+
+@pytest.mark.parametrize("locale", shipped_locales())
+def test_golden_copy(locale: str) -> None:
+    """Every card kind in the locale. After an intended change, regenerate with
     UPDATE_GOLDEN=1 and review the diff."""
-    actual = render_all()
-    path = GOLDEN / "copy.txt"
+    actual = render_locale(locale)
+    path = GOLDEN / f"{locale}.txt"
     if os.environ.get("UPDATE_GOLDEN"):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(actual, encoding="utf-8")
     assert actual == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("locale", shipped_locales())
+def test_copy_never_falls_back_to_english_words(locale: str) -> None:
+    """A locale's cards are its own: no English sentence of en.j2 survives in another locale."""
+    if locale == "en":
+        return
+    english = {line for line in render_locale("en").splitlines() if line.startswith("  ")}
+    own = {line for line in render_locale(locale).splitlines() if line.startswith("  ")}
+    # a sentence, not a list row ("1. Sorry · Justin Bieber · 1,234") nor a short line whose
+    # one word is a loan ("Valentine's Day: 52 streams." in Danish)
+    sentences = {line for line in own & english if " · " not in line and len(line.split()) > 5}
+    assert not sentences
 
 
 def test_locale_numbers_plurals_and_quotes() -> None:
@@ -230,15 +257,26 @@ def test_locale_numbers_plurals_and_quotes() -> None:
     single = WrappedCopy("en").write(CASES[1], STORY)["headline"]
     assert single == "You pressed play 1 time in 2024."
     assert WrappedCopy("de").write(CASES[3], STORY)["headline"] == "Dein Song 2024: „Sorry“."
+    ja = WrappedCopy("ja").write(CASES[3], STORY)["headline"]
+    assert ja == "あなたの2024年の一曲は「Sorry」。"
+    assert "29,685 分钟" in WrappedCopy("zh-Hans").write(card, STORY)["headline"]
+    assert "29.685 menit" in WrappedCopy("id").write(card, STORY)["headline"]
 
 
-def test_the_market_picks_the_locale_and_unknown_ones_fall_back() -> None:
-    assert locale_for("NL", None) == "nl"
-    assert locale_for("MX", None) == "es"
-    assert locale_for("JP", None) == "en"
-    assert locale_for("*", None) == "en"
+def test_the_market_picks_the_locale_as_the_billboards_do() -> None:
+    assert locale_for("NL", None) == LocaleChoice("nl")
+    assert locale_for("MX", None) == LocaleChoice("es")
+    assert locale_for("JP", None) == LocaleChoice("ja")
+    assert locale_for("TW", None) == LocaleChoice("zh-Hant")
+    assert locale_for("BR", None) == LocaleChoice("pt")
+    assert locale_for("*", None) == LocaleChoice("en")
     with pytest.raises(ConfigError, match="has no wrapped template"):
         locale_for("NL", "tlh")
+
+
+def test_a_market_without_copy_is_told_in_english_and_says_which_language_lacks() -> None:
+    assert locale_for("PL", None) == LocaleChoice("en", "pl")
+    assert locale_for("PL", "de") == LocaleChoice("de")  # asked for: nothing is missing
 
 
 def test_a_template_is_sandboxed(tmp_path: Path) -> None:

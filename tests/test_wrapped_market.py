@@ -9,7 +9,17 @@ import duckdb
 
 from campaign.markets import market_timezone
 from campaign.wrapped.build import make_wrapped
-from campaign.wrapped.market import MIN_RATIO
+from campaign.wrapped.card import Card
+from campaign.wrapped.market import CROWD_TABLE, MIN_RATIO, crowd_table, market_share_card
+from campaign.wrapped.plays import MIN_MS, create_plays_view
+from campaign.wrapped.select import (
+    Dataset,
+    connect,
+    listens_files,
+    read_dataset,
+    select_listener,
+    sql_list,
+)
 
 
 def _heaviest_listener(files: tuple[Path, ...]) -> tuple[str, str]:
@@ -65,3 +75,33 @@ def test_no_market_card_without_a_crowd(synth_data, tmp_path: Path) -> None:
     make_wrapped([alone], tmp_path / "story")
     record = json.loads((tmp_path / "story" / "wrapped.json").read_text())
     assert "market_share" not in {c["kind"] for c in record["cards"]}
+
+
+def test_the_crowd_counted_once_for_a_batch_gives_the_same_card(synth_data, tmp_path: Path) -> None:
+    """The batch counts the market once (CROWD_SQL) and hands it to every listener: their card
+    is the one counted from the whole dataset for them alone."""
+    files, _ = synth_data(0)
+    user, _ = _heaviest_listener(files)
+    dataset = read_dataset(list(files))
+    listener = select_listener(dataset, tmp_path / "scratch", user=user)
+
+    def card(data: Dataset) -> Card | None:
+        con = connect()
+        try:
+            create_plays_view(con, listener, MIN_MS)
+            return market_share_card(con, data, listener, MIN_MS)
+        finally:
+            con.close()
+
+    with connect() as con:
+        con.execute(
+            f"CREATE VIEW others AS FROM read_parquet("
+            f"{sql_list(listens_files(dataset))}, union_by_name = true)"
+        )
+        crowd_table(con, None, MIN_MS, "crowd")
+        counted = tmp_path / "crowd.parquet"
+        con.execute(f"COPY crowd TO '{counted}' (FORMAT parquet)")
+    alone = card(dataset)
+    once = card(Dataset({**dataset.tables, CROWD_TABLE: [counted]}, dataset.secret))
+    assert alone is not None and once is not None
+    assert once.facts == alone.facts and once.surprise == alone.surprise

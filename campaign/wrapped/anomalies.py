@@ -68,7 +68,8 @@ SELECT avg(days) AS mean, var_samp(days) AS variance FROM runs
 """
 
 
-# The theme's plays in the month off_season found, against the other off-season months.
+# The theme's plays in the month off_season found, against the other off-season months; the
+# season is the pack's own test (the workspace's `in_season` macro).
 OFF_SEASON_PLAYS_SQL = """
 WITH theme AS (
     SELECT track_id, track_name FROM track_names
@@ -78,9 +79,7 @@ months AS (
     SELECT date_trunc('month', s.day)::DATE AS month, count(t.track_id) AS plays
     FROM streams s LEFT JOIN theme t USING (track_id)
     WHERE year(s.day) = year($month)
-      AND CASE WHEN $season_start_month <= $season_end_month
-               THEN month(s.day) NOT BETWEEN $season_start_month AND $season_end_month
-               ELSE month(s.day) < $season_start_month AND month(s.day) > $season_end_month END
+      AND NOT in_season(month(s.day), $season_start_month, $season_end_month)
     GROUP BY ALL
 ),
 tracks AS (

@@ -1,8 +1,13 @@
 """`campaign wrapped --data DATASET --all`: every listener's story, in parallel, memory bounded.
 
-The plays are first copied once, sorted by listener, into a scratch Parquet file (DuckDB sorts
-out of core under `MEMORY_LIMIT`); each worker then reads one listener's row groups only. Python
-holds listener ids, never rows. Listeners who opted out are left out of the copy itself.
+One pass over the plays: they are copied once, sorted by listener, into a scratch Parquet file
+(DuckDB sorts out of core under `select.MEMORY_LIMIT`), and the market counts every listener's
+market card compares with (`market.CROWD_SQL`) are made from that copy once. Each worker then
+reads one listener's row groups only, never the whole dataset. Python holds listener ids, never
+rows. Listeners who opted out are left out of the copy itself.
+
+The per-listener SQL lives in `cards`, `market` and the packs, over the views `my_plays`,
+`others` and the workspace: another engine (Spark) can be handed those queries as they are.
 """
 
 from __future__ import annotations
@@ -16,13 +21,12 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
 from campaign.errors import CampaignError, ConfigError
 from campaign.output.folder import WRAPPED_FOLDER, check_replaceable, staged
-from campaign.wrapped.select import Dataset, listens_files, read_dataset, sql_list
+from campaign.wrapped.market import CROWD_TABLE, crowd_table
+from campaign.wrapped.plays import MIN_MS
+from campaign.wrapped.select import Dataset, connect, listens_files, read_dataset, sql_list
 
-MEMORY_LIMIT = "1GB"  # per DuckDB connection: the sort of the batch, each worker's queries
 ROW_GROUP_SIZE = 20_000
 
 
@@ -39,13 +43,13 @@ def story_folder(user_id: str) -> str:
     return "wrapped-" + hashlib.sha256(f"wrapped|{user_id}".encode()).hexdigest()[:16]
 
 
-def _sorted_copy(dataset: Dataset, scratch: Path) -> tuple[Dataset, list[str], int]:
-    """The opted-in listeners' plays sorted by listener; their ids; how many opted out."""
+def _sorted_copy(dataset: Dataset, scratch: Path, min_ms: int) -> tuple[Dataset, list[str], int]:
+    """The opted-in listeners' plays sorted by listener, with the market counts made from them
+    once; the listeners' ids; how many opted out."""
     copy = scratch / "sorted"
     (copy / "listens").mkdir(parents=True)
-    con = duckdb.connect()
+    con = connect()
     try:
-        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute(f"SET temp_directory = '{scratch / 'spill'}'")
         con.execute(
             f"CREATE VIEW listens AS SELECT * FROM read_parquet("
@@ -72,16 +76,22 @@ def _sorted_copy(dataset: Dataset, scratch: Path) -> tuple[Dataset, list[str], i
             f"TO '{copy / 'listens' / 'plays.parquet'}' "
             f"(FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
         )
+        plays = copy / "listens" / "plays.parquet"
         ids = [
             row[0]
             for row in con.execute(
-                f"SELECT DISTINCT user_id FROM read_parquet('{copy / 'listens' / 'plays.parquet'}')"
-                " ORDER BY user_id"
+                f"SELECT DISTINCT user_id FROM read_parquet('{plays}') ORDER BY user_id"
             ).fetchall()
         ]
+        con.execute(f"CREATE VIEW others AS FROM read_parquet('{plays}')")
+        crowd_table(con, None, min_ms, "crowd")
+        crowd = scratch / "crowd.parquet"
+        con.execute(f"COPY crowd TO '{crowd}' (FORMAT parquet)")
     finally:
         con.close()
-    return read_dataset([copy]), ids, int(opted_out)
+    sorted_data = read_dataset([copy])
+    tables = {**sorted_data.tables, CROWD_TABLE: [crowd]}
+    return Dataset(tables, sorted_data.secret), ids, int(opted_out)
 
 
 def _one(
@@ -119,7 +129,7 @@ def make_all(
     check_replaceable(out, WRAPPED_FOLDER)
     summary = BatchSummary(out)
     with tempfile.TemporaryDirectory(prefix="campaign-wrapped-all-") as tmp:
-        copy, ids, summary.opted_out = _sorted_copy(read_dataset(data), Path(tmp))
+        copy, ids, summary.opted_out = _sorted_copy(read_dataset(data), Path(tmp), MIN_MS)
         with (
             staged(out, WRAPPED_FOLDER) as stage,
             ProcessPoolExecutor(

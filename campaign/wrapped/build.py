@@ -19,17 +19,16 @@ from campaign.wrapped.cards import recap_cards
 from campaign.wrapped.copy import WrappedCopy, locale_for
 from campaign.wrapped.draw import draw_card
 from campaign.wrapped.market import market_share_card
-from campaign.wrapped.plays import PLAYS_VIEW, create_plays_view, view_params
+from campaign.wrapped.plays import MIN_MS, PLAYS_VIEW, create_plays_view, view_params
 from campaign.wrapped.select import (
     Dataset,
     Listener,
+    connect,
     dataset_for,
     is_canonical,
     select_listener,
 )
 from campaign.wrapped.story import story_html
-
-MIN_MS = 30000  # a stream, as the billboards count it (DESIGN.md)
 
 
 @dataclass
@@ -39,6 +38,7 @@ class WrappedResult:
     locale: str
     cards: list[Card]
     missing_glyphs: dict[str, list[str]]
+    missing_translation: str | None = None  # the market's language, told in English instead
 
 
 def _json_default(value: Any) -> Any:
@@ -60,9 +60,11 @@ def _history(con: duckdb.DuckDBPyConnection, year: int) -> tuple[date, date, boo
 def tell(
     listener: Listener, dataset: Dataset, locale: str | None, min_ms: int = MIN_MS
 ) -> tuple[str, dict, list]:
-    """The listener's cards, worded: (locale, story settings, cards)."""
-    locale = locale_for(listener.market, locale)
-    con = duckdb.connect()
+    """The listener's cards, worded: (locale, story settings, cards). The story settings say
+    which language of the market had no template (`missing_translation`), if one had none."""
+    choice = locale_for(listener.market, locale)
+    locale = choice.locale
+    con = connect()
     try:
         create_plays_view(con, listener, min_ms)
         cards = recap_cards(con, listener.year, min_ms)
@@ -80,6 +82,7 @@ def tell(
         "last_day": last,
         "min_s": min_ms // 1000,
         "timed": timed,
+        "missing_translation": choice.missing,
     }
     copy = WrappedCopy(locale)
     for card in cards:
@@ -103,6 +106,7 @@ def write_story(
         "tool": f"campaign wrapped {__version__}",
         "year": listener.year,
         "locale": locale,
+        "missing_translation": story["missing_translation"],
         "market": listener.market,
         "time_zone": {"zone": listener.tz, "from": listener.tz_source},
         "history": {"first_day": story["first_day"], "last_day": story["last_day"]},
@@ -131,7 +135,9 @@ def story_into(
     listener = select_listener(dataset, scratch, user=user, year=year, tz=tz, market=market)
     chosen, story, cards = tell(listener, dataset, locale)
     missing = write_story(folder, listener, chosen, story, cards)
-    return WrappedResult(folder, listener.year, chosen, cards, missing)
+    return WrappedResult(
+        folder, listener.year, chosen, cards, missing, story["missing_translation"]
+    )
 
 
 def make_wrapped(

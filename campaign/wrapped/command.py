@@ -65,6 +65,13 @@ def wrapped(
         raise ConfigError("give the listener's export (SRC...) or a dataset with --user", "SRC")
     result = make_wrapped(given, out, user=user, year=year, locale=locale, tz=tz, market=market)
     typer.echo(f"{len(result.cards)} cards for {result.year} ({result.locale})", err=True)
+    if result.missing_translation:
+        typer.secho(
+            f"Warning: no wrapped copy in '{result.missing_translation}' (the market's language) "
+            f"yet: the story is in '{result.locale}'",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
     for image, chars in result.missing_glyphs.items():
         typer.secho(
             f"Warning: {image} shows boxes for {''.join(chars)}: the bundled font lacks them",

@@ -2,29 +2,33 @@
 
 A locale is one file of macros: one per card kind (its first line is the headline, the rest the
 body) and one per way of counting (`counted_<key>`), so adding a language is adding one file.
-Numbers, days, months, plurals and quotation marks follow the locale (CLDR, via babel).
+Numbers, days, months, plurals and quotation marks follow the locale (CLDR, via babel); a
+preposition before an event's name goes through the billboards' grammar (`contract`,
+`german_on`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from jinja2.sandbox import SandboxedEnvironment
 
 from campaign.copywriter import display_title
 from campaign.errors import ConfigError, TemplateError
+from campaign.grammar import contract, german_on
+from campaign.locales import FALLBACK, country_locales
+from campaign.markets import GLOBAL_MARKET
 from campaign.resources import bundled_dir
-from campaign.typography import quote
+from campaign.typography import parse_locale, quote
 from campaign.wrapped.card import Card
 
-DEFAULT_LOCALE = "en"
 # A title's tail after the name: "(From ...)", "[Original ... Soundtrack]", "| Coke Studio".
 _BRACKETED_TAIL = re.compile(r"\s+(?:[(\[]|\|\s).*$")
 
@@ -37,8 +41,18 @@ def shipped_locales() -> list[str]:
     return sorted(p.stem for p in template_dir().glob("*.j2"))
 
 
-def locale_for(market: str, requested: str | None) -> str:
-    """`--locale`, else the market's main language where a template exists, else English."""
+@dataclass(frozen=True)
+class LocaleChoice:
+    """The language the story is written in, and the market's language it lacks, if any."""
+
+    locale: str
+    missing: str | None = None  # a language of the market with no wrapped template yet
+
+
+def locale_for(market: str, requested: str | None) -> LocaleChoice:
+    """`--locale`, else the market's first language with a template, as the billboards choose
+    (campaign.locales); a market none of whose languages has one is told in English and its
+    own language is reported missing, never silently."""
     shipped = shipped_locales()
     if requested is not None:
         if requested not in shipped:
@@ -46,12 +60,13 @@ def locale_for(market: str, requested: str | None) -> str:
                 f"--locale '{requested}' has no wrapped template (shipped: {', '.join(shipped)})",
                 "--locale",
             )
-        return requested
-    try:
-        language = Locale.parse(f"und_{market}").language
-    except (UnknownLocaleError, ValueError):
-        return DEFAULT_LOCALE
-    return language if language in shipped else DEFAULT_LOCALE
+        return LocaleChoice(requested)
+    if market == GLOBAL_MARKET:
+        return LocaleChoice(FALLBACK)
+    have, lack = country_locales(market, shipped)
+    if have:
+        return LocaleChoice(have[0])
+    return LocaleChoice(FALLBACK, lack[0] if lack else None)
 
 
 def short_title(text: str) -> str:
@@ -68,7 +83,7 @@ class WrappedCopy:
 
     def __init__(self, locale: str, folder: Path | None = None) -> None:
         self.locale = locale
-        self.babel = Locale.parse(locale)
+        self.babel = parse_locale(locale)
         self.env = SandboxedEnvironment(
             loader=jinja2.FileSystemLoader(str(folder or template_dir())),
             undefined=jinja2.StrictUndefined,
@@ -77,11 +92,14 @@ class WrappedCopy:
         )
         self.env.filters.update(
             number=self.number,
+            percent=self.percent,
             day=self.day,
             month=self.month,
             quote=self.quote,
             title=display_title,
             short=short_title,
+            contract=self.contract,
+            german_on=german_on,
         )
         self.env.globals.update(plural=self.plural)
         try:
@@ -90,13 +108,21 @@ class WrappedCopy:
             raise TemplateError(f"does not parse ({exc})", f"{locale}.j2") from None
 
     def number(self, value: float, digits: int = 0) -> str:
-        return format_decimal(round(float(value), digits), locale=self.locale)
+        return format_decimal(round(float(value), digits), locale=self.babel)
+
+    def percent(self, share: float) -> str:
+        """A share as the locale writes a whole percentage: 29%, 29 % (no-break), %29."""
+        return format_percent(share, locale=self.babel)
 
     def day(self, value: date) -> str:
-        return format_skeleton("MMMMd", value, locale=self.locale)
+        return format_skeleton("MMMMd", value, locale=self.babel)
 
     def month(self, value: date) -> str:
-        return format_date(value, "LLLL", locale=self.locale)
+        return format_date(value, "LLLL", locale=self.babel)
+
+    def contract(self, text: str) -> str:
+        """A preposition joined to a name, contracted as the language does (em o → no)."""
+        return contract(text, self.locale)
 
     def quote(self, text: str) -> str:
         return quote(text, self.locale)

@@ -17,17 +17,37 @@ from campaign.wrapped.select import Dataset, Listener, listens_files, sql_list
 
 MIN_STREAMS = 10  # the listener's own streams of the track, at least
 MIN_RATIO = 3.0  # their share of their streams over the market's share of its streams
+CROWD_TABLE = "wrapped_crowd"  # a Dataset table the batch adds: CROWD_SQL's counts, made once
+
+# Every market's streams per track and year, each play on its market's clock, and (the row
+# marked `is_total`) the market-year's streams and distinct listeners. With $user set, the
+# same count of that one listener's plays: the crowd minus it is "everyone else". The batch runs
+# it once for every listener (`crowd_table`); one listener's run, on the dataset it reads.
+CROWD_SQL = """
+SELECT l.market, year(timezone(z.tz, l.played_at)) AS year, l.track_id,
+       count(*) FILTER (WHERE l.ms_played >= $min_ms OR l.ms_played IS NULL) AS streams,
+       count(DISTINCT l.user_id) AS listeners, grouping(l.track_id) = 1 AS is_total
+FROM others l JOIN market_zones z USING (market)
+WHERE $user IS NULL OR l.user_id = $user
+GROUP BY GROUPING SETS ((l.market, year, l.track_id), (l.market, year))
+"""
 
 MARKET_TRACKS_SQL = """
 SELECT track_id, sum(streams) AS streams FROM (
-    SELECT track_id, count(*) AS streams FROM others
-    WHERE market = $market AND user_id <> $user
-      AND (ms_played >= $min_ms OR ms_played IS NULL)
-      AND year(timezone($market_tz, played_at)) = $year
-    GROUP BY track_id
+    SELECT c.track_id, c.streams - coalesce(o.streams, 0) AS streams
+    FROM crowd c LEFT JOIN own o USING (market, year, track_id)
+    WHERE c.market = $market AND c.year = $year AND NOT c.is_total
     UNION ALL
     SELECT track_id, streams FROM charts WHERE market = $market AND year(day) = $year
 ) GROUP BY track_id
+"""
+
+# The other listeners of the market that year: the crowd's, less the listener if they are in it.
+OTHER_LISTENERS_SQL = """
+SELECT (SELECT coalesce(sum(listeners), 0) FROM crowd
+        WHERE market = $market AND year = $year AND is_total)
+     - (SELECT coalesce(sum(listeners), 0) FROM own
+        WHERE market = $market AND year = $year AND is_total)
 """
 
 MARKET_SHARE_SQL = """
@@ -51,16 +71,30 @@ LIMIT 1
 """
 
 
-def _crowd(con: duckdb.DuckDBPyConnection, params: dict) -> bool:
+def create_market_zones(con: duckdb.DuckDBPyConnection) -> None:
+    """`market_zones`: each market of `others` with its time zone (a market's year is local)."""
+    markets = [row[0] for row in con.execute("SELECT DISTINCT market FROM others").fetchall()]
+    con.execute("CREATE OR REPLACE TEMP TABLE market_zones (market VARCHAR, tz VARCHAR)")
+    if markets:
+        con.executemany(
+            "INSERT INTO market_zones VALUES (?, ?)", [[m, market_timezone(m)] for m in markets]
+        )
+
+
+def crowd_table(con: duckdb.DuckDBPyConnection, user: str | None, min_ms: int, name: str) -> None:
+    """Table `name` with CROWD_SQL's counts over the connection's `others` view."""
+    create_market_zones(con)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS {CROWD_SQL}", {"user": user, "min_ms": min_ms}
+    )
+
+
+def _crowd(con: duckdb.DuckDBPyConnection, market: str, year: int) -> bool:
     """Enough other listeners in the market that year, or its charts."""
-    listeners = con.execute(
-        "SELECT count(DISTINCT user_id) FROM others WHERE market = $market AND user_id <> $user "
-        "AND year(timezone($market_tz, played_at)) = $year",
-        {k: params[k] for k in ("market", "user", "market_tz", "year")},
-    ).fetchone()[0]
+    where = {"market": market, "year": year}
+    listeners = con.execute(OTHER_LISTENERS_SQL, where).fetchone()[0]
     charted = con.execute(
-        "SELECT count(*) > 0 FROM charts WHERE market = $market AND year(day) = $year",
-        {k: params[k] for k in ("market", "year")},
+        "SELECT count(*) > 0 FROM charts WHERE market = $market AND year(day) = $year", where
     ).fetchone()[0]
     return listeners >= PrivacySettings().k_min or bool(charted)
 
@@ -83,16 +117,17 @@ def market_share_card(
         else "CREATE OR REPLACE VIEW charts AS SELECT NULL::VARCHAR AS market, NULL::DATE AS day, "
         "NULL::VARCHAR AS track_id, NULL::BIGINT AS streams LIMIT 0"
     )
-    params = {
-        "market": listener.market,
-        "user": listener.user_id,
-        "market_tz": market_timezone(listener.market),
-        "year": listener.year,
-        "min_ms": min_ms,
-    }
-    if not _crowd(con, params):
+    crowd = dataset.files(CROWD_TABLE)
+    if crowd:  # counted once for every listener by the batch
+        con.execute(f"CREATE OR REPLACE VIEW crowd AS FROM read_parquet({sql_list(crowd)})")
+    else:
+        crowd_table(con, None, min_ms, "crowd")
+    crowd_table(con, listener.user_id, min_ms, "own")
+    params = {"market": listener.market, "year": listener.year, "min_ms": min_ms}
+    if not _crowd(con, listener.market, listener.year):
         return None
-    con.execute(f"CREATE OR REPLACE TEMP TABLE market_tracks AS {MARKET_TRACKS_SQL}", params)
+    where = {"market": listener.market, "year": listener.year}
+    con.execute(f"CREATE OR REPLACE TEMP TABLE market_tracks AS {MARKET_TRACKS_SQL}", where)
     share_params = {"year": listener.year, "min_streams": MIN_STREAMS}
     row = con.execute(MARKET_SHARE_SQL, share_params).fetchone()
     if row is None or row[4] < MIN_RATIO:
@@ -106,7 +141,13 @@ def market_share_card(
         "times": int(ratio),
         "surprise_inputs": score.inputs,
     }
-    sql = MARKET_TRACKS_SQL.strip() + "\n\n-- market_tracks is the query above\n" + MARKET_SHARE_SQL
+    sql = (
+        CROWD_SQL.strip()
+        + "\n\n-- crowd is the query above with $user NULL, own with $user the listener\n"
+        + MARKET_TRACKS_SQL.strip()
+        + "\n\n-- market_tracks is the query above\n"
+        + MARKET_SHARE_SQL
+    )
     # the listener's pseudonym is a parameter of the query, never written out
-    shown = {k: v for k, v in {**params, **share_params}.items() if k != "user"}
+    shown = {**params, **share_params}
     return Card("market_share", facts, sql.strip(), shown, "market", "market", score.value)

@@ -6,6 +6,8 @@ import duckdb
 
 from campaign.wrapped.select import Listener
 
+MIN_MS = 30000  # a stream: a play of at least this long, as the billboards count it (DESIGN.md)
+
 # The view's definition as wrapped.json shows it; $tz and $min_ms are the listener's settings.
 PLAYS_VIEW = """
 SELECT track_id, track_name, artist_name, nullif(trim(album_name), '') AS album_name,

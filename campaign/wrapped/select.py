@@ -21,11 +21,19 @@ from campaign.ingest.dataset_layout import load_secret, pseudonym
 from campaign.markets import GLOBAL_MARKET, market_timezone, normalise_market
 from campaign.schema import TABLES
 
-# A year is "full" when the plays start within its first week and end within its last (and it
-# holds enough streams to tell).
+# A year is "full" when the listener's history starts by its first week and ends no earlier than
+# its last (and the year holds enough streams to tell).
 FULL_YEAR_SLACK_DAYS = 7
 # Without a full year, the latest year with at least this many streams is told.
 MIN_YEAR_STREAMS = 100
+# Each of Wrapped's DuckDB connections (and so each batch worker's) stays under this, spilling
+# to disk beyond it: the batch's memory target is workers × this.
+MEMORY_LIMIT = "1GB"
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection within Wrapped's memory target."""
+    return duckdb.connect(config={"memory_limit": MEMORY_LIMIT})
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,7 @@ def is_canonical(path: Path) -> bool:
 
 def read_dataset(sources: list[Path]) -> Dataset:
     """Sort canonical sources into tables, as a campaign's workspace does."""
-    with duckdb.connect() as con:
+    with connect() as con:
         tables = resolve_data(con, sources)
     secrets = [s / ".secret" for s in sources if (s / ".secret").is_file()]
     return Dataset(tables, secrets[0] if secrets else None)
@@ -171,12 +179,16 @@ def choose_year(con: duckdb.DuckDBPyConnection, year: int | None, tz: str, min_m
             known = ", ".join(str(y) for y in streams if streams[y]) or "none"
             raise ConfigError(f"--year {year} has no streams (years with streams: {known})")
         return year
+    # A year the history spans from its first week to its last: a quiet January (no plays in
+    # its first week) does not make the year partial, an export that ends in May does.
+    started = min(first for _, first, _, _ in rows) if rows else None
+    ended = max(last for _, _, last, _ in rows) if rows else None
     full = [
         int(y)
-        for y, first, last, n in rows
+        for y, _, _, n in rows
         if n >= MIN_YEAR_STREAMS
-        and (first - date(int(y), 1, 1)).days < FULL_YEAR_SLACK_DAYS
-        and (date(int(y), 12, 31) - last).days < FULL_YEAR_SLACK_DAYS
+        and (started - date(int(y), 1, 1)).days < FULL_YEAR_SLACK_DAYS
+        and (date(int(y), 12, 31) - ended).days < FULL_YEAR_SLACK_DAYS
     ]
     if full:
         return full[-1]
@@ -198,7 +210,7 @@ def select_listener(
     min_ms: int = 30000,
 ) -> Listener:
     """Pick the listener, copy their plays (all of them, for the history) into one file."""
-    con = duckdb.connect()
+    con = connect()
     try:
         con.execute(
             f"CREATE VIEW all_listens AS SELECT * FROM read_parquet("

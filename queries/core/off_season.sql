@@ -23,20 +23,13 @@
 WITH theme_tracks AS (
     SELECT track_id FROM track_names WHERE regexp_matches(track_name, $title_pattern, 'i')
 ),
-in_season AS (
-    SELECT m AS month,
-           CASE WHEN $season_start_month <= $season_end_month
-                THEN m BETWEEN $season_start_month AND $season_end_month
-                ELSE m >= $season_start_month OR m <= $season_end_month END AS in_season
-    FROM range(1, 13) AS months(m)
-),
 listener_months AS (
     -- one row per market, month and active listener outside the season: did they play the theme?
     SELECT s.market, date_trunc('month', s.day)::DATE AS month, s.user_id,
            bool_or(t.track_id IS NOT NULL) AS themed
     FROM listener_track_days s
     LEFT JOIN theme_tracks t USING (track_id)
-    WHERE month(s.day) IN (SELECT month FROM in_season WHERE NOT in_season)
+    WHERE NOT in_season(month(s.day), $season_start_month, $season_end_month)
     GROUP BY ALL
 ),
 grid AS (
