@@ -58,8 +58,10 @@ def find_facts(
     data: Sequence[Path | str] | None = None,
     cli_params: dict[str, dict[str, Any]] | None = None,
     reporter: Reporter | None = None,
+    fresh: bool = False,
 ) -> FactsResult:
-    """Run every pack on the data, judge privacy, score and rank the candidates."""
+    """Run every pack on the data, judge privacy, score and rank the candidates (`fresh`:
+    rebuild the workspace cache rather than read it)."""
     reporter = reporter or Silent()
     packs = discover_packs(pack_dirs(config.packs, config.root))
     params = {
@@ -74,7 +76,7 @@ def find_facts(
             f"--param names pack '{unknown[0]}', which is not among the packs", "--param"
         )
     reporter.stage("Reading the data", None)
-    ws = open_workspace(config, list(data or config.data))
+    ws = open_workspace(config, list(data or config.data), fresh=fresh)
     try:
         reporter.stage("Running query packs", len(packs))
         runs = []
@@ -218,6 +220,7 @@ def run_campaign(
     cli_params: dict[str, dict[str, Any]] | None = None,
     reporter: Reporter | None = None,
     workers: int = 2,
+    fresh: bool = False,
 ) -> RunResult:
     """The whole pipeline: facts, copy, billboards for the shortlist, manifest and gallery."""
     reporter = reporter or Silent()
@@ -229,7 +232,7 @@ def run_campaign(
     check_replaceable(config.out_dir, RUN_FOLDER)  # refused before any work, not after it
     search_path = template_search_path(config.root)
     themes = load_run_themes(config)
-    result = find_facts(config, data, cli_params, reporter)
+    result = find_facts(config, data, cli_params, reporter, fresh)
     assign_themes(result, themes)
     reporter.stage("Writing copy", None)
     write_copy(result)
