@@ -86,6 +86,9 @@ class StageClock:
         self._close(f"pack {self.pack_names[self._packs_done]}")
         self._packs_done += steps
 
+    def count(self, items: int, unit: str) -> None:
+        pass
+
     def finish(self) -> None:
         self._close(self._current)
 

@@ -32,8 +32,8 @@ _STATEMENTS = (
     # fact's cohort.
     """
     CREATE VIEW listener_track_years AS
-    SELECT market, year(day) AS year, track_id, count(DISTINCT user_id) AS listeners
-    FROM listener_track_days
+    SELECT market, year, track_id, count(*) AS listeners
+    FROM listener_track_years_plays
     GROUP BY ALL
     """,
     # The tail rank of each value in its part (a market, or a market-year): how many cells of the

@@ -78,10 +78,12 @@ def find_facts(
     reporter.stage("Reading the data", None)
     ws = open_workspace(config, list(data or config.data), fresh=fresh)
     try:
+        reporter.count(ws.plays, "plays")
         reporter.stage("Running query packs", len(packs))
         runs = []
         for pack in packs:
             runs.append(collect_facts(ws, pack, params[pack.name], config.year))
+            reporter.count(len(runs[-1].facts), "facts")
             reporter.advance()
         reporter.stage("Scoring candidates", None)
         withheld = apply_noise(runs, config)

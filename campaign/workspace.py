@@ -30,6 +30,7 @@ from campaign.pack_views import (
     create_pack_views,
 )
 from campaign.packguard import create_guard_tables
+from campaign.rollups import LISTENER_ROLLUPS, create_listener_rollups
 from campaign.workspace_cache import WorkspaceCache, cache_folder, cache_path, workspace_key
 
 # Listener-level views and tables (one row per listener or play): filtered by the allowed-listener
@@ -42,6 +43,7 @@ LISTENER_VIEWS = (
     "playlists",
     "playlist_tracks",
     "user_markets",
+    *LISTENER_ROLLUPS,
 )
 INDIVIDUAL_SCOPE = "individual"
 
@@ -61,6 +63,11 @@ class Workspace:
     files: dict[str, list[Path]] = field(default_factory=dict)
     cache: WorkspaceCache | None = None
     scratch: Path | None = None  # DuckDB's spill folder when this workspace made it
+
+    @property
+    def plays(self) -> int:
+        """The plays the data holds, all of them (Parquet keeps the count): progress's tally."""
+        return self.con.execute("SELECT count(*) FROM raw_listens").fetchone()[0]
 
     def close(self) -> None:
         release(self.con, self.scratch)
@@ -164,7 +171,7 @@ def _available_tables(files: dict[str, list[Path]]) -> set[str]:
     }
     tables |= set(SHARED_VIEWS)
     if "listens" in files:
-        tables |= {"listens", "streams", "listener_track_days", "market_years"}
+        tables |= {"listens", "streams", "listener_track_days", "market_years", *LISTENER_ROLLUPS}
     if "playlists" in files:
         tables |= {"user_markets"}
     return tables | (set(files) & {"users", "tracks", "playlists", "playlist_tracks"})
@@ -422,25 +429,4 @@ def _create_rollups(
         """,
         temp=True,
     )
-    # Distinct active listeners of each market-year: the population of the year-long facts.
-    cache.table(
-        "market_years",
-        """
-        SELECT market, year(day) AS year, count(DISTINCT user_id) AS listeners
-        FROM listener_track_days GROUP BY ALL
-        """,
-        temp=True,
-    )
-    cache.table(
-        "market_days",
-        """
-        WITH actives AS (
-            SELECT day, market, count(DISTINCT user_id) AS listeners
-            FROM listener_track_days GROUP BY ALL
-        )
-        SELECT d.day, d.market, sum(d.streams) AS streams, any_value(a.listeners) AS listeners
-        FROM daily_streams d LEFT JOIN actives a USING (day, market)
-        GROUP BY ALL
-        """,
-        temp=True,
-    )
+    create_listener_rollups(cache)

@@ -37,8 +37,8 @@ MARKER_NAME = ".campaign-workspace-cache"
 _CACHE_FILE = re.compile(r"ws-[0-9a-f]{32}\.duckdb(\.wal)?")
 # The modules whose SQL builds what the cache holds: a change to any of them is a new key.
 _CODE = (
-    "workspace.py", "pack_views.py", "datafiles.py", "safetext.py", "markets.py", "packs.py",
-    "packguard.py",
+    "workspace.py", "rollups.py", "pack_views.py", "datafiles.py", "safetext.py", "markets.py",
+    "packs.py", "packguard.py",
 )  # fmt: skip
 # What ingest leaves in a dataset folder (campaign.ingest.dataset_layout.SECRET_NAME): the mark
 # of a folder that already holds listener-level data of ours.

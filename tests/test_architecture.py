@@ -40,6 +40,7 @@ LAYERS: list[tuple[str, ...]] = [
         "campaign.workspace",
         "campaign.packguard",
         "campaign.workspace_cache",
+        "campaign.rollups",
     ),
     ("campaign.facts",),
     ("campaign.packlint", "campaign.privacy", "campaign.noise"),
