@@ -170,6 +170,7 @@ def main() -> None:
     parser.add_argument("--users", type=parse_count, help="default: one per 20 plays")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--memory-limit", default="", help="DuckDB memory_limit, e.g. 3GB")
+    parser.add_argument("--data", type=Path, help="a folder of canonical data to use instead")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -177,7 +178,7 @@ def main() -> None:
         return
 
     users = args.users or max(args.plays // 20, 1000)
-    folder = RESULTS / f"data-{args.plays}-{users}-s{args.seed}"
+    folder = args.data or RESULTS / f"data-{args.plays}-{users}-s{args.seed}"
     if not (folder / "listens.parquet").is_file():
         folder.mkdir(parents=True, exist_ok=True)
         made = in_child("synth", str(args.plays), str(users), str(args.seed), str(folder))
