@@ -35,6 +35,8 @@ FOLDER_NAME = ".workspace"
 # Left in a cache folder this module made: only there are stale caches removed.
 MARKER_NAME = ".campaign-workspace-cache"
 _CACHE_FILE = re.compile(r"ws-[0-9a-f]{32}\.duckdb(\.wal)?")
+# A build in progress (`WorkspaceCache.__init__`): left behind only when its process was killed.
+_BUILD_FILE = re.compile(r"\.ws-[0-9a-f]{32}\.duckdb\.tmp-(\d+)-[0-9a-f]{8}(\.wal)?")
 # The modules whose SQL builds what the cache holds: a change to any of them is a new key.
 _CODE = (
     "workspace.py", "rollups.py", "pack_views.py", "datafiles.py", "safetext.py", "markets.py",
@@ -192,8 +194,22 @@ def _prune(keep: Path) -> None:
     if not (folder / MARKER_NAME).is_file():
         return
     for path in folder.iterdir():
-        if _CACHE_FILE.fullmatch(path.name) and not path.name.startswith(keep.name):
+        build = _BUILD_FILE.fullmatch(path.name)
+        if (_CACHE_FILE.fullmatch(path.name) and not path.name.startswith(keep.name)) or (
+            build and _process_gone(int(build.group(1)))
+        ):
             path.unlink(missing_ok=True)
+
+
+def _process_gone(pid: int) -> bool:
+    """No process has this id: a build file it left is an interrupted build, not a running one."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError):
+        return False
+    return False
 
 
 def cache_path(folder: Path, key: str) -> Path:

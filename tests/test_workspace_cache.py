@@ -163,3 +163,23 @@ def test_editing_one_pack_reruns_that_pack_only(
     edited.write_text(edited.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
     find_facts(config)
     assert ran == ["streak"]
+
+
+def test_an_interrupted_build_is_removed_a_running_one_kept(small_campaign, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    folder = tmp_path / "cache"
+    config = _cached(small_campaign, folder)
+    find_facts(config)
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    key = "0" * 32
+    dead = folder / f".ws-{key}.duckdb.tmp-{int(gone.stdout)}-0123abcd"
+    alive = folder / f".ws-{key}.duckdb.tmp-{os.getpid()}-0123abcd"
+    dead.write_bytes(b"half a build")
+    alive.write_bytes(b"a build under way")
+    find_facts(replace(config, privacy=replace(config.privacy, min_ms_played=20_000)))
+    assert not dead.exists()
+    assert alive.exists()
