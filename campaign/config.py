@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from campaign.duckdb_settings import DuckDBSettings, read_duckdb_settings
+from campaign.duckdb_settings import DuckDBSettings, check_outside_output, read_duckdb_settings
 from campaign.errors import ConfigError
 from campaign.locales import check_locales
 from campaign.markets import market_timezone, normalise_market
@@ -306,6 +306,7 @@ def load_config(path: Path) -> CampaignConfig:
         pack_themes=pack_themes,
         duckdb=read_duckdb_settings(raw.get("duckdb", {}), root, path),
     )
+    check_outside_output(config.duckdb, config.output, path)
     for market in timezones:
         config.timezone(market)  # validates the zone name
     return config

@@ -104,7 +104,11 @@ def _daily(ws: Workspace, candidate: Candidate, public_only: bool) -> dict[str, 
     }
 
 
-def _distribution(ws: Workspace, candidate: Candidate) -> dict[str, Any] | None:
+def _distribution(
+    ws: Workspace, candidate: Candidate, cells_seen: dict[tuple[Any, ...], Any]
+) -> dict[str, Any] | None:
+    """The distribution the fact stands out of; `cells_seen` keeps each market-span's quantiles,
+    so the listener-track-days are read once per market and span, not once per candidate."""
     fact = candidate.fact
     start, end = _as_date(fact.period_start), _as_date(fact.period_end)
     if (
@@ -123,8 +127,10 @@ def _distribution(ws: Workspace, candidate: Candidate) -> dict[str, Any] | None:
         else (date(start.year, 1, 1), date(start.year, 12, 31))
     )
     quantiles = ", ".join(f"quantile_disc(plays, {q})" for q in QUANTILES)
-    row = ws.con.execute(
-        f"""
+    key = (fact.market, span, first, last)
+    if key not in cells_seen:
+        cells_seen[key] = ws.con.execute(
+            f"""
         WITH cells AS (
             SELECT sum(plays) AS plays FROM listener_track_days
             WHERE market = ? AND day BETWEEN ? AND ?
@@ -132,8 +138,9 @@ def _distribution(ws: Workspace, candidate: Candidate) -> dict[str, Any] | None:
         )
         SELECT count(*), {quantiles} FROM cells
         """,
-        [fact.market, first, last],
-    ).fetchone()
+            [fact.market, first, last],
+        ).fetchone()
+    row = cells_seen[key]
     if row is None or not row[0]:
         return None
     return {
@@ -150,7 +157,8 @@ def _distribution(ws: Workspace, candidate: Candidate) -> dict[str, Any] | None:
 def attach_series(ws: Workspace, candidates: Sequence[Candidate], noise: str) -> None:
     """Give each candidate whose fact has a picture its `series` (None otherwise)."""
     public_only = noise == "dp"
+    cells_seen: dict[tuple[Any, ...], Any] = {}
     for candidate in candidates:
         candidate.series = _daily(ws, candidate, public_only) or (
-            None if public_only else _distribution(ws, candidate)
+            None if public_only else _distribution(ws, candidate, cells_seen)
         )

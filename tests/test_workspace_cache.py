@@ -118,6 +118,8 @@ def test_the_cache_folder_is_private_and_marked(small_campaign, tmp_path: Path) 
         ('cache = "x"', "unknown setting 'cache'"),
         ('workspace_cache = "yes"', "workspace_cache"),
         ('cache_dir = ""', "cache_dir"),
+        ('cache_dir = "output/cache"', "inside the output folder"),
+        ('temp_directory = "output"', "inside the output folder"),
     ],
 )
 def test_bad_duckdb_settings_are_named(tmp_path: Path, text: str, message: str) -> None:
