@@ -103,7 +103,7 @@ def collect_facts(ws: Workspace, pack: Pack, params: dict[str, Any], year: int |
         if ws.cache is None:
             relation = run_pack(ws.con, pack, params)
         else:  # the rows of this query and these parameters, run once per workspace
-            key = pack_key(pack.sql, pack.audience, params)
+            key = pack_key(pack.sql, pack.audience, params, repr(ws.events))
             relation = ws.cache.pack_rows(key, lambda: run_pack(ws.con, pack, params))
         columns = relation.columns
         rows = relation.fetchall()

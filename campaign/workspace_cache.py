@@ -165,9 +165,10 @@ class WorkspaceCache:
         return self.con.table(table)
 
 
-def pack_key(sql: str, audience: str, params: dict[str, object]) -> str:
-    """What a pack's rows depend on beyond the workspace: its query, audience and parameters."""
-    text = json.dumps([sql, audience, sorted(params.items())], default=str)
+def pack_key(sql: str, audience: str, params: dict[str, object], calendar: str) -> str:
+    """What a pack's rows depend on beyond the workspace: its query, audience and parameters,
+    and the calendar (`events`, rebuilt every run from the events files the packs join)."""
+    text = json.dumps([sql, audience, sorted(params.items()), calendar], default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 

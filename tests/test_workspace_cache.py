@@ -185,3 +185,14 @@ def test_an_interrupted_build_is_removed_a_running_one_kept(small_campaign, tmp_
     find_facts(replace(config, privacy=replace(config.privacy, min_ms_played=20_000)))
     assert not dead.exists()
     assert alive.exists()
+
+
+def test_a_changed_calendar_is_a_new_pack_key() -> None:
+    """Packs join `events`, rebuilt each run from the events files: new events, new rows."""
+    from campaign.workspace_cache import pack_key
+
+    base = pack_key("SELECT 1", "cohort", {"n": 1}, "[]")
+    assert pack_key("SELECT 1", "cohort", {"n": 1}, "[]") == base
+    assert pack_key("SELECT 1", "cohort", {"n": 1}, "[Event(day=...)]") != base
+    assert pack_key("SELECT 1", "cohort", {"n": 2}, "[]") != base
+    assert pack_key("SELECT 2", "cohort", {"n": 1}, "[]") != base
