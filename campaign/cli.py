@@ -102,6 +102,10 @@ ParamOption = Annotated[
     list[str] | None,
     typer.Option("--param", help="Override a pack parameter: pack.name=value; repeatable."),
 ]
+FreshOption = Annotated[
+    bool,
+    typer.Option("--fresh", help="Rebuild the workspace cache (rollups) instead of reusing it."),
+]
 
 
 @app.command()
@@ -272,6 +276,7 @@ def facts(
     ] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for other tools.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    fresh: FreshOption = False,
 ) -> None:
     """Print the ranked candidate facts (and, with --unexplained N, the days to name)."""
     from campaign.output.manifest import _json_default, candidate_record
@@ -281,7 +286,7 @@ def facts(
     config = _config(campaign_file)
     reporter = _reporter(quiet)
     with reporter.running():
-        result = find_facts(config, data or None, _parse_params(param), reporter)
+        result = find_facts(config, data or None, _parse_params(param), reporter, fresh)
     shown = result.candidates[:top]
     days = unexplained_days(result.candidates, limit=unexplained) if unexplained else []
     if as_json:
@@ -341,6 +346,7 @@ def run(
     ] = None,
     param: ParamOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    fresh: FreshOption = False,
 ) -> None:
     """Run the whole pipeline: facts, scores, copy, billboards, manifest and gallery."""
     from campaign.run import run_campaign
@@ -348,7 +354,7 @@ def run(
     config = _config(campaign_file, output=out)
     reporter = _reporter(quiet)
     with reporter.running():
-        result = run_campaign(config, data or None, _parse_params(param), reporter)
+        result = run_campaign(config, data or None, _parse_params(param), reporter, fresh=fresh)
     _print_run(result)
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from campaign.duckdb_settings import DuckDBSettings, check_outside_output, read_duckdb_settings
 from campaign.errors import ConfigError
 from campaign.locales import check_locales
 from campaign.markets import market_timezone, normalise_market
@@ -80,6 +81,7 @@ class CampaignConfig:
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     timezones: dict[str, str] = field(default_factory=dict)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    duckdb: DuckDBSettings = field(default_factory=DuckDBSettings)
     root: Path = Path(".")  # the folder of campaign.toml: relative paths start here
 
     @property
@@ -233,7 +235,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def load_config(path: Path) -> CampaignConfig:
     """Read and validate a campaign.toml."""
     raw = _read_toml(path)
-    _check_keys(raw, {"campaign", "privacy", "timezones", "params", "themes"}, "top level", path)
+    _check_keys(
+        raw, {"campaign", "privacy", "timezones", "params", "themes", "duckdb"}, "top level", path
+    )
     root = path.resolve().parent
     defaults = CampaignConfig()
     main = raw.get("campaign", {})
@@ -244,6 +248,7 @@ def load_config(path: Path) -> CampaignConfig:
         "root",
         "market_themes",
         "pack_themes",
+        "duckdb",
     }
     _check_keys(main, simple, "campaign", path)
     values: dict[str, Any] = {"root": root, "output": root / "output"}
@@ -299,7 +304,9 @@ def load_config(path: Path) -> CampaignConfig:
         params=dict(params),
         market_themes=market_themes,
         pack_themes=pack_themes,
+        duckdb=read_duckdb_settings(raw.get("duckdb", {}), root, path),
     )
+    check_outside_output(config.duckdb, config.output, path)
     for market in timezones:
         config.timezone(market)  # validates the zone name
     return config
@@ -336,6 +343,13 @@ epsilon = 1.0                        # the privacy budget of "dp", above 0 and a
 # Settings weaker than the above (k_min < 50, individual_min_population < 1000, min_age < 18,
 # epsilon > 1) are refused unless acknowledged; the manifest and gallery then list them.
 acknowledge_below_policy = false
+
+[duckdb]
+memory_limit = "3GB"                 # DuckDB spills to disk beyond this instead of growing
+# temp_directory = "spill"           # where it spills (default: a folder of its own, removed after)
+# cache_dir = "cache"                # the workspace cache (default: <dataset>/.workspace/); it
+#                                    # holds listener ids: keep it beside the data, never in output
+workspace_cache = true               # keep the rollups between runs; `--fresh` rebuilds them
 
 [timezones]                          # the zone whose calendar day is a market's day
 # US = "America/Chicago"

@@ -10,6 +10,7 @@ from typing import Any
 from campaign.packs import Pack, run_pack
 from campaign.pii import KINDS, find_pii, placeholder
 from campaign.workspace import Workspace, pack_scope
+from campaign.workspace_cache import pack_key
 
 # Subjects a listener wrote: screened for personal data before they can reach any output.
 USER_TEXT_KINDS = frozenset({"playlist", "playlist_title"})
@@ -99,7 +100,11 @@ def collect_facts(ws: Workspace, pack: Pack, params: dict[str, Any], year: int |
             pack, params, [], skipped=f"needs {', '.join(missing)}, which the data lacks"
         )
     with pack_scope(ws.con, pack.audience):
-        relation = run_pack(ws.con, pack, params)
+        if ws.cache is None:
+            relation = run_pack(ws.con, pack, params)
+        else:  # the rows of this query and these parameters, run once per workspace
+            key = pack_key(pack.sql, pack.audience, params, repr(ws.events))
+            relation = ws.cache.pack_rows(key, lambda: run_pack(ws.con, pack, params))
         columns = relation.columns
         rows = relation.fetchall()
     public = _public_names(ws) if "playlists" in pack.needs else frozenset()

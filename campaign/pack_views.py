@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import duckdb
 
+from campaign.events import KIND_PRIORITY, Event
 from campaign.floors import floor_sql
 
 SHARED_VIEWS = ("market_track_names", "listener_track_years")
@@ -31,8 +32,8 @@ _STATEMENTS = (
     # fact's cohort.
     """
     CREATE VIEW listener_track_years AS
-    SELECT market, year(day) AS year, track_id, count(DISTINCT user_id) AS listeners
-    FROM listener_track_days
+    SELECT market, year, track_id, count(*) AS listeners
+    FROM listener_track_years_plays
     GROUP BY ALL
     """,
     # The tail rank of each value in its part (a market, or a market-year): how many cells of the
@@ -92,5 +93,41 @@ def create_chart_floors(con: duckdb.DuckDBPyConnection, period_filter: str) -> N
             SELECT * FROM ({derived})
         )
         WHERE market IN (SELECT market FROM market_tz) AND {period_filter}
+        """
+    )
+
+
+def create_event_tables(con: duckdb.DuckDBPyConnection, events: list[Event]) -> None:
+    """The calendar as the packs read it: `events`, and `event_days` (each day's first event
+    by kind priority). Rebuilt every run: it is small and follows the events files."""
+    con.execute(
+        """
+        CREATE TEMP TABLE events (
+            event_id VARCHAR, day DATE, market VARCHAR, kind VARCHAR, name VARCHAR,
+            names MAP(VARCHAR, VARCHAR), source VARCHAR, priority INTEGER
+        )
+        """
+    )
+    con.executemany(
+        "INSERT INTO events VALUES (?, ?, ?, ?, ?, MAP(?, ?), ?, ?)",
+        [
+            (
+                e.event_id,
+                e.day,
+                e.market,
+                e.kind,
+                e.name("en"),
+                list(e.names.keys()),
+                list(e.names.values()),
+                e.source,
+                KIND_PRIORITY[e.kind],
+            )
+            for e in events
+        ],
+    )
+    con.execute(
+        """
+        CREATE VIEW event_days AS
+        SELECT day, market, arg_min(event_id, priority) AS event_id FROM events GROUP BY ALL
         """
     )

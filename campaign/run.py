@@ -58,8 +58,10 @@ def find_facts(
     data: Sequence[Path | str] | None = None,
     cli_params: dict[str, dict[str, Any]] | None = None,
     reporter: Reporter | None = None,
+    fresh: bool = False,
 ) -> FactsResult:
-    """Run every pack on the data, judge privacy, score and rank the candidates."""
+    """Run every pack on the data, judge privacy, score and rank the candidates (`fresh`:
+    rebuild the workspace cache rather than read it)."""
     reporter = reporter or Silent()
     packs = discover_packs(pack_dirs(config.packs, config.root))
     params = {
@@ -74,12 +76,14 @@ def find_facts(
             f"--param names pack '{unknown[0]}', which is not among the packs", "--param"
         )
     reporter.stage("Reading the data", None)
-    ws = open_workspace(config, list(data or config.data))
+    ws = open_workspace(config, list(data or config.data), fresh=fresh)
     try:
+        reporter.count(ws.plays, "plays")
         reporter.stage("Running query packs", len(packs))
         runs = []
         for pack in packs:
             runs.append(collect_facts(ws, pack, params[pack.name], config.year))
+            reporter.count(len(runs[-1].facts), "facts")
             reporter.advance()
         reporter.stage("Scoring candidates", None)
         withheld = apply_noise(runs, config)
@@ -218,6 +222,7 @@ def run_campaign(
     cli_params: dict[str, dict[str, Any]] | None = None,
     reporter: Reporter | None = None,
     workers: int = 2,
+    fresh: bool = False,
 ) -> RunResult:
     """The whole pipeline: facts, copy, billboards for the shortlist, manifest and gallery."""
     reporter = reporter or Silent()
@@ -229,7 +234,7 @@ def run_campaign(
     check_replaceable(config.out_dir, RUN_FOLDER)  # refused before any work, not after it
     search_path = template_search_path(config.root)
     themes = load_run_themes(config)
-    result = find_facts(config, data, cli_params, reporter)
+    result = find_facts(config, data, cli_params, reporter, fresh)
     assign_themes(result, themes)
     reporter.stage("Writing copy", None)
     write_copy(result)

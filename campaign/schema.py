@@ -143,6 +143,8 @@ PACK_TABLES: frozenset[str] = frozenset(
         "listens",
         "streams",
         "listener_track_days",
+        "listener_days",
+        "listener_track_years_plays",
         "daily_streams",
         "chart_floors",
         "market_days",

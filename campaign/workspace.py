@@ -19,11 +19,19 @@ import duckdb
 
 from campaign.config import CampaignConfig
 from campaign.datafiles import create_raw_views, resolve_data
+from campaign.duckdb_settings import connect, release
 from campaign.errors import ConfigError, InputError
-from campaign.events import KIND_PRIORITY, Event, build_calendar
+from campaign.events import Event, build_calendar
 from campaign.locales import calendar_locales
-from campaign.pack_views import SHARED_VIEWS, create_chart_floors, create_pack_views
+from campaign.pack_views import (
+    SHARED_VIEWS,
+    create_chart_floors,
+    create_event_tables,
+    create_pack_views,
+)
 from campaign.packguard import create_guard_tables
+from campaign.rollups import LISTENER_ROLLUPS, create_listener_rollups
+from campaign.workspace_cache import WorkspaceCache, cache_folder, cache_path, workspace_key
 
 # Listener-level views and tables (one row per listener or play): filtered by the allowed-listener
 # set, and again to listeners of known age in the `individual` schema.
@@ -35,6 +43,7 @@ LISTENER_VIEWS = (
     "playlists",
     "playlist_tracks",
     "user_markets",
+    *LISTENER_ROLLUPS,
 )
 INDIVIDUAL_SCOPE = "individual"
 
@@ -52,40 +61,70 @@ class Workspace:
     market_population: dict[str, int] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     files: dict[str, list[Path]] = field(default_factory=dict)
+    cache: WorkspaceCache | None = None
+    scratch: Path | None = None  # DuckDB's spill folder when this workspace made it
+
+    @property
+    def plays(self) -> int:
+        """The plays the data holds, all of them (Parquet keeps the count): progress's tally."""
+        return self.con.execute("SELECT count(*) FROM raw_listens").fetchone()[0]
 
     def close(self) -> None:
-        self.con.close()
+        release(self.con, self.scratch)
 
 
 def open_workspace(
     config: CampaignConfig,
     data: Sequence[Path | str],
     memory_limit: str | None = None,
+    fresh: bool = False,
 ) -> Workspace:
-    """Register the data as canonical views and build the shared derived tables."""
+    """Register the data as canonical views and build the shared derived tables, or read them
+    from the workspace cache when the data and settings are unchanged (`fresh` rebuilds)."""
     if not data:
         raise InputError("no data given: pass --data PATH or set `data` in campaign.toml", "--data")
-    con = duckdb.connect()
-    con.execute("SET preserve_insertion_order = false")
-    if memory_limit:
-        con.execute(f"SET memory_limit = '{memory_limit}'")
-    files = resolve_data(con, data)
+    folder = cache_folder(config, data)
+    con, scratch = connect(config.duckdb, memory_limit or config.duckdb.memory_limit, folder)
+    cache = None
+    try:
+        files = resolve_data(con, data)
+        key_path = cache_path(folder, workspace_key(config, files)) if folder else None
+        cache = WorkspaceCache(con, key_path, fresh)
+        ws = _build(con, config, files, data, cache)
+        cache.finish()
+    except BaseException:
+        if cache is not None:
+            cache.abandon()
+        release(con, scratch)
+        raise
+    ws.scratch = scratch
+    return ws
+
+
+def _build(
+    con: duckdb.DuckDBPyConnection,
+    config: CampaignConfig,
+    files: dict[str, list[Path]],
+    data: Sequence[Path | str],
+    cache: WorkspaceCache,
+) -> Workspace:
+    """The views and shared tables over the resolved files, through the cache."""
     if "listens" not in files and "daily_streams" not in files:
         raise InputError("holds neither listens nor daily_streams", ", ".join(map(str, data)))
 
     create_raw_views(con, files)
 
-    markets = _markets(con, config, files)
+    markets = _markets(con, config, files, cache)
     con.execute("CREATE TEMP TABLE market_tz (market VARCHAR, tz VARCHAR)")
     con.executemany(
         "INSERT INTO market_tz VALUES (?, ?)", [(m, config.timezone(m)) for m in markets]
     )
-    _create_listens(con, config, markets)
-    _create_rollups(con, config, has_listens="listens" in files)
+    _create_listens(con, config, markets, cache)
+    _create_rollups(con, config, cache, has_listens="listens" in files)
     create_pack_views(con)
     create_chart_floors(con, _period_filter(config, "day"))
     if "playlists" in files:
-        _create_user_markets(con)
+        _create_user_markets(cache)
     _create_individual_scope(con)
 
     first, last = con.execute("SELECT min(day), max(day) FROM daily_streams").fetchone()
@@ -98,13 +137,14 @@ def open_workspace(
         )
     years = range(first.year, last.year + 1)
     events = build_calendar(markets, years, calendar_locales(config, markets), config.events)
-    _create_events(con, events)
+    create_event_tables(con, events)
     create_guard_tables(con)
-    population = dict(
-        con.execute(
-            "SELECT market, count(DISTINCT user_id) FROM listens GROUP BY market"
-        ).fetchall()
+    cache.table(
+        "market_listeners",
+        "SELECT market, count(DISTINCT user_id) AS listeners FROM listens GROUP BY market",
+        temp=True,
     )
+    population = dict(con.execute("SELECT market, listeners FROM market_listeners").fetchall())
     return Workspace(
         con=con,
         tables=_available_tables(files),
@@ -114,6 +154,7 @@ def open_workspace(
         market_population=population,
         events=events,
         files=files,
+        cache=cache,
     )
 
 
@@ -130,23 +171,27 @@ def _available_tables(files: dict[str, list[Path]]) -> set[str]:
     }
     tables |= set(SHARED_VIEWS)
     if "listens" in files:
-        tables |= {"listens", "streams", "listener_track_days", "market_years"}
+        tables |= {"listens", "streams", "listener_track_days", "market_years", *LISTENER_ROLLUPS}
     if "playlists" in files:
         tables |= {"user_markets"}
     return tables | (set(files) & {"users", "tracks", "playlists", "playlist_tracks"})
 
 
 def _markets(
-    con: duckdb.DuckDBPyConnection, config: CampaignConfig, files: dict[str, list[Path]]
+    con: duckdb.DuckDBPyConnection,
+    config: CampaignConfig,
+    files: dict[str, list[Path]],
+    cache: WorkspaceCache,
 ) -> list[str]:
     """The campaign's markets that the data holds; none at all is an error saying why."""
+    cache.table(
+        "data_markets",
+        "SELECT DISTINCT market FROM raw_listens "
+        "UNION SELECT DISTINCT market FROM raw_daily_streams",
+        temp=True,
+    )
     found = [
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT market FROM raw_listens "
-            "UNION SELECT DISTINCT market FROM raw_daily_streams"
-        ).fetchall()
-        if r[0] is not None
+        r[0] for r in con.execute("SELECT market FROM data_markets").fetchall() if r[0] is not None
     ]
     sources = [p for table in ("listens", "daily_streams") for p in files.get(table, [])]
     if not found:
@@ -179,15 +224,21 @@ def _period_filter(config: CampaignConfig, column: str) -> str:
     )
 
 
-def _first_fact_day(con: duckdb.DuckDBPyConnection, config: CampaignConfig) -> date:
+def _first_fact_day(
+    con: duckdb.DuckDBPyConnection, config: CampaignConfig, cache: WorkspaceCache
+) -> date:
     """The earliest local day any fact can cover: the start of the plays in the campaign's
     markets and period, in each market's own time, and never before the campaign year."""
+    cache.table(
+        "first_plays",
+        "SELECT market, min(played_at) AS first_play FROM raw_listens l "
+        f"WHERE {_period_filter(config, 'l.played_at')} GROUP BY market",
+        temp=True,
+    )
     first = con.execute(
-        f"""
-        SELECT min(CAST(timezone(tz.tz, f.first_play) AS DATE)) FROM (
-            SELECT market, min(played_at) AS first_play FROM raw_listens l
-            WHERE {_period_filter(config, "l.played_at")} GROUP BY market
-        ) f JOIN market_tz tz USING (market)
+        """
+        SELECT min(CAST(timezone(tz.tz, f.first_play) AS DATE))
+        FROM first_plays f JOIN market_tz tz USING (market)
         """
     ).fetchone()[0]
     if config.year is not None:
@@ -205,41 +256,48 @@ def youngest_allowed_birth_year(first_day: date, min_age: int) -> int:
 _OPTED_OUT = "SELECT DISTINCT user_id FROM raw_users WHERE user_id IS NOT NULL AND opted_out"
 
 
-def _create_allowed_listeners(con: duckdb.DuckDBPyConnection, config: CampaignConfig) -> None:
+def _create_allowed_listeners(
+    con: duckdb.DuckDBPyConnection, config: CampaignConfig, cache: WorkspaceCache
+) -> None:
     """The one definition of who may be counted. `excluded_listeners`: opted out, or possibly
     under `min_age` on a day a fact can cover; they are removed from every view. `aged_listeners`:
     the rest of those whose birth year is known, the only ones an individual fact may be about
     (with `min_age = 0`, as for a listener's own Wrapped, age is not asked: every listener)."""
     if config.privacy.min_age == 0:
-        con.execute("CREATE TABLE excluded_listeners AS " + _OPTED_OUT)
-        con.execute(
-            "CREATE TABLE aged_listeners AS SELECT DISTINCT user_id FROM raw_listens "
-            "EXCEPT SELECT user_id FROM excluded_listeners"
+        cache.table("excluded_listeners", _OPTED_OUT)
+        cache.table(
+            "aged_listeners",
+            "SELECT DISTINCT user_id FROM raw_listens "
+            "EXCEPT SELECT user_id FROM excluded_listeners",
         )
         return
-    youngest = youngest_allowed_birth_year(_first_fact_day(con, config), config.privacy.min_age)
-    con.execute(
+    first_day = _first_fact_day(con, config, cache)
+    youngest = youngest_allowed_birth_year(first_day, config.privacy.min_age)
+    cache.table(
+        "excluded_listeners",
         f"""
-        CREATE TABLE excluded_listeners AS
         SELECT DISTINCT user_id FROM raw_users
         WHERE user_id IS NOT NULL AND (coalesce(opted_out, false) OR birth_year > {youngest})
-        """
+        """,
     )
-    con.execute(
+    cache.table(
+        "aged_listeners",
         f"""
-        CREATE TABLE aged_listeners AS
         SELECT DISTINCT user_id FROM raw_users
         WHERE birth_year IS NOT NULL AND birth_year <= {youngest}
         EXCEPT SELECT user_id FROM excluded_listeners
-        """
+        """,
     )
 
 
 def _create_listens(
-    con: duckdb.DuckDBPyConnection, config: CampaignConfig, markets: list[str]
+    con: duckdb.DuckDBPyConnection,
+    config: CampaignConfig,
+    markets: list[str],
+    cache: WorkspaceCache,
 ) -> None:
     """The listener-level views, every one filtered by the allowed-listener set."""
-    _create_allowed_listeners(con, config)
+    _create_allowed_listeners(con, config, cache)
     market_list = ", ".join("'" + m.replace("'", "''") + "'" for m in markets) or "NULL"
     con.execute(
         f"""
@@ -313,113 +371,62 @@ def pack_scope(con: duckdb.DuckDBPyConnection, audience: str) -> Iterator[None]:
         con.execute("RESET search_path")
 
 
-def _create_user_markets(con: duckdb.DuckDBPyConnection) -> None:
+def _create_user_markets(cache: WorkspaceCache) -> None:
     """Each active listener's market, read once for the playlist packs: the `users` table says
     it, else the market of most of their plays."""
-    con.execute(
+    cache.table(
+        "user_markets",
         """
-        CREATE TABLE user_markets AS
         SELECT l.user_id, coalesce(any_value(u.market), mode(l.market)) AS market
         FROM listens l LEFT JOIN raw_users u USING (user_id)
         GROUP BY l.user_id
-        """
+        """,
     )
 
 
 def _create_rollups(
-    con: duckdb.DuckDBPyConnection, config: CampaignConfig, has_listens: bool
+    con: duckdb.DuckDBPyConnection,
+    config: CampaignConfig,
+    cache: WorkspaceCache,
+    has_listens: bool,
 ) -> None:
     """Daily counts per market-day-track, read from the plays once and shared by every pack."""
     market_list = "(SELECT market FROM market_tz)"
-    con.execute(
-        """
-        CREATE TEMP TABLE track_names AS
-        SELECT track_id, arg_max(track_name, played_at) AS track_name,
-               arg_max(artist_name, played_at) AS artist_name
-        FROM listens GROUP BY track_id
-        """
-        if has_listens
-        else "CREATE TEMP TABLE track_names "
-        "(track_id VARCHAR, track_name VARCHAR, artist_name VARCHAR)"
-    )
+    if has_listens:
+        cache.table(
+            "track_names",
+            """
+            SELECT track_id, arg_max(track_name, played_at) AS track_name,
+                   arg_max(artist_name, played_at) AS artist_name
+            FROM listens GROUP BY track_id
+            """,
+            temp=True,
+        )
+    else:
+        con.execute(
+            "CREATE TEMP TABLE track_names "
+            "(track_id VARCHAR, track_name VARCHAR, artist_name VARCHAR)"
+        )
     # One row per listener, track and local day: most packs start here, and the daily counts
     # come from it without a count(DISTINCT) over the plays.
-    con.execute(
-        """
-        CREATE TABLE listener_track_days AS
-        SELECT market, day, user_id, track_id, count(*) AS plays FROM streams GROUP BY ALL
-        """
+    cache.table(
+        "listener_track_days",
+        "SELECT market, day, user_id, track_id, count(*) AS plays FROM streams GROUP BY ALL",
     )
-    con.execute(
-        """
-        CREATE TEMP TABLE daily_counts AS
-        SELECT day, market, track_id, sum(plays) AS streams, count(*) AS listeners
-        FROM listener_track_days GROUP BY ALL
-        """
-    )
-    con.execute(
+    cache.table(
+        "daily_streams",
         f"""
-        CREATE TEMP TABLE daily_streams AS
+        WITH daily_counts AS (
+            SELECT day, market, track_id, sum(plays) AS streams, count(*) AS listeners
+            FROM listener_track_days GROUP BY ALL
+        )
         SELECT c.day, c.market, c.track_id, n.track_name, n.artist_name, c.streams, c.listeners
         FROM daily_counts c JOIN track_names n USING (track_id)
         UNION ALL
         SELECT day, market, track_id, track_name, artist_name, streams, listeners
         FROM raw_daily_streams
         WHERE market IN {market_list} AND {_period_filter(config, "day")}
-        """
+        """,
+        temp=True,
     )
-    con.execute("DROP TABLE daily_counts")
-    # Distinct active listeners of each market-year: the population of the year-long facts.
-    con.execute(
-        """
-        CREATE TEMP TABLE market_years AS
-        SELECT market, year(day) AS year, count(DISTINCT user_id) AS listeners
-        FROM listener_track_days GROUP BY ALL
-        """
-    )
-    con.execute(
-        """
-        CREATE TEMP TABLE market_days AS
-        WITH actives AS (
-            SELECT day, market, count(DISTINCT user_id) AS listeners
-            FROM listener_track_days GROUP BY ALL
-        )
-        SELECT d.day, d.market, sum(d.streams) AS streams, any_value(a.listeners) AS listeners
-        FROM daily_streams d LEFT JOIN actives a USING (day, market)
-        GROUP BY ALL
-        """
-    )
-
-
-def _create_events(con: duckdb.DuckDBPyConnection, events: list[Event]) -> None:
-    con.execute(
-        """
-        CREATE TEMP TABLE events (
-            event_id VARCHAR, day DATE, market VARCHAR, kind VARCHAR, name VARCHAR,
-            names MAP(VARCHAR, VARCHAR), source VARCHAR, priority INTEGER
-        )
-        """
-    )
-    con.executemany(
-        "INSERT INTO events VALUES (?, ?, ?, ?, ?, MAP(?, ?), ?, ?)",
-        [
-            (
-                e.event_id,
-                e.day,
-                e.market,
-                e.kind,
-                e.name("en"),
-                list(e.names.keys()),
-                list(e.names.values()),
-                e.source,
-                KIND_PRIORITY[e.kind],
-            )
-            for e in events
-        ],
-    )
-    con.execute(
-        """
-        CREATE VIEW event_days AS
-        SELECT day, market, arg_min(event_id, priority) AS event_id FROM events GROUP BY ALL
-        """
-    )
+    create_listener_rollups(cache)

@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, ...]] = [
         "campaign.safetext",
         "campaign.floors",
     ),
-    ("campaign.markets", "campaign.grammar", "campaign.locales"),
+    ("campaign.markets", "campaign.grammar", "campaign.locales", "campaign.duckdb_settings"),
     ("campaign.config", "campaign.events"),
     ("campaign.pack_views", "campaign.datafiles"),
     (
@@ -39,6 +39,8 @@ LAYERS: list[tuple[str, ...]] = [
         "campaign.packs",
         "campaign.workspace",
         "campaign.packguard",
+        "campaign.workspace_cache",
+        "campaign.rollups",
     ),
     ("campaign.facts",),
     ("campaign.packlint", "campaign.privacy", "campaign.noise"),

@@ -2,7 +2,7 @@
 -- name = "hook_point"
 -- title = "How many plays it took a track to hook its listeners"
 -- audience = "cohort"
--- needs = ["listener_track_days", "track_names", "market_years"]
+-- needs = ["listener_track_days", "listener_track_years_plays", "track_names", "market_years"]
 -- copy = "hook_point"
 --
 -- [params]
@@ -17,23 +17,24 @@
 -- hooked listeners share it; the baseline is the market's median of hooked listeners per track
 -- (over the tracks that hooked anyone). `detail.plays` is the hook play, `detail.hooked` all the
 -- track's hooked listeners.
-WITH cells AS MATERIALIZED (
-    SELECT market, year(day) AS year, track_id, user_id, day, plays AS n
-    FROM listener_track_days
-),
-hooked_pairs AS (
+WITH hooked_pairs AS (
     SELECT market, year, track_id, user_id
-    FROM cells
-    GROUP BY ALL
-    HAVING sum(n) >= $min_streams
+    FROM listener_track_years_plays
+    WHERE plays >= $min_streams
+),
+cells AS (
+    -- only the hooked listeners' days of the track
+    SELECT * FROM (
+        SELECT market, year(day) AS year, track_id, user_id, day, plays AS n
+        FROM listener_track_days
+    ) SEMI JOIN hooked_pairs USING (market, year, track_id, user_id)
 ),
 listener_tracks AS (
-    -- only the hooked listeners' days: the streams of the track before each of them
+    -- the streams of the track before each of them
     SELECT market, year, track_id, user_id, day, n,
            coalesce(sum(n) OVER (PARTITION BY market, year, track_id, user_id ORDER BY day
                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
     FROM cells
-    SEMI JOIN hooked_pairs USING (market, year, track_id, user_id)
 ),
 hooked AS (
     -- one row per hooked listener and track; hook_play is NULL without a binge day

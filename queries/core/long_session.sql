@@ -2,7 +2,7 @@
 -- name = "long_session"
 -- title = "One listener spent hours on end with one artist on one day"
 -- audience = "individual"
--- needs = ["streams", "market_days", "event_days", "track_names"]
+-- needs = ["streams", "market_tz", "market_days", "event_days", "track_names"]
 -- copy = "long_session"
 --
 -- [params]
@@ -19,28 +19,31 @@
 -- market, day and artist is reported; no time of day and nothing about the listener leaves the
 -- query. Plays without a duration (scrobbles) add no minutes.
 WITH ordered AS (
-    SELECT market, user_id, day, track_id, played_at, coalesce(ms_played, 0) AS ms,
+    -- no local day per play: a session's day is read once, from its first play
+    SELECT market, user_id, track_id, played_at, coalesce(ms_played, 0) AS ms,
            played_at - lag(played_at + to_milliseconds(coalesce(ms_played, 0)))
                OVER (PARTITION BY market, user_id ORDER BY played_at) AS silence
     FROM streams
 ),
 numbered AS (
-    SELECT market, user_id, day, track_id, ms,
+    SELECT market, user_id, track_id, played_at, ms,
            sum(CASE WHEN silence IS NULL OR silence >= to_minutes($max_gap_minutes) THEN 1 ELSE 0 END)
                OVER (PARTITION BY market, user_id ORDER BY played_at
                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS session
     FROM ordered
 ),
 session_tracks AS MATERIALIZED (
-    SELECT market, user_id, session, track_id, min(day) AS day, sum(ms) AS ms, count(*) AS plays
+    SELECT market, user_id, session, track_id, min(played_at) AS started, sum(ms) AS ms,
+           count(*) AS plays
     FROM numbered
     GROUP BY ALL
 ),
 sessions AS MATERIALIZED (
-    SELECT market, user_id, session, min(day) AS day,
-           CAST(floor(sum(ms) / 60000) AS INTEGER) AS length, sum(plays) AS plays
-    FROM session_tracks
-    GROUP BY ALL
+    SELECT s.market, s.user_id, s.session, CAST(timezone(any_value(tz.tz), min(s.started)) AS DATE) AS day,
+           CAST(floor(sum(s.ms) / 60000) AS INTEGER) AS length, sum(s.plays) AS plays
+    FROM session_tracks s
+    JOIN market_tz tz USING (market)
+    GROUP BY s.market, s.user_id, s.session
 ),
 tail AS (
     SELECT part AS market, value AS length, at_least, total AS total_sessions, p999

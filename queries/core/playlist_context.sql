@@ -39,13 +39,17 @@ adds AS (
     FROM playlist_tracks t JOIN owned o USING (playlist_id)
     WHERE coalesce(t.added_at, o.created_at) IS NOT NULL
 ),
+playlist_years AS (
+    -- each playlist added to in a market-year, once (its title gives it one context)
+    SELECT DISTINCT market, year, playlist_id, context FROM adds
+),
 context_shares AS (
     -- each context's share of the playlists added to in the market that year
-    SELECT market, year, context,
-           count(DISTINCT playlist_id) / any_value(all_playlists) AS share
-    FROM (SELECT *, count(DISTINCT playlist_id) OVER (PARTITION BY market, year) AS all_playlists
-          FROM (SELECT DISTINCT market, year, playlist_id, context FROM adds))
-    WHERE context IS NOT NULL
+    SELECT p.market, p.year, p.context, count(*) / any_value(a.playlists) AS share
+    FROM playlist_years p
+    JOIN (SELECT market, year, count(*) AS playlists FROM playlist_years GROUP BY ALL) a
+        USING (market, year)
+    WHERE p.context IS NOT NULL
     GROUP BY ALL
 ),
 track_owners AS (

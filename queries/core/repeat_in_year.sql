@@ -2,7 +2,7 @@
 -- name = "repeat_in_year"
 -- title = "One listener played one track an extreme number of times in a year"
 -- audience = "individual"
--- needs = ["listener_track_days", "track_names", "market_years"]
+-- needs = ["listener_track_years_plays", "track_names", "market_years"]
 -- copy = "repeat_in_year"
 --
 -- [params]
@@ -14,10 +14,8 @@
 -- with at least as many plays (read from a histogram, not a sort): the tail rank the surprise
 -- score uses. Only the most extreme listener per market, year and track is reported, and nothing
 -- about who they are leaves the query.
-WITH cells AS MATERIALIZED (
-    SELECT market, year(day) AS year, track_id, user_id, sum(plays) AS plays
-    FROM listener_track_days
-    GROUP BY ALL
+WITH cells AS (
+    SELECT market, year, track_id, user_id, plays FROM listener_track_years_plays
 ),
 tail AS (
     SELECT part.market, part.year, value AS plays, at_least, total AS total_cells, p999

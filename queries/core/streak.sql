@@ -2,7 +2,7 @@
 -- name = "streak"
 -- title = "Listeners who played one track every single day for weeks"
 -- audience = "cohort"
--- needs = ["listener_track_days", "daily_streams", "track_names"]
+-- needs = ["listener_track_days", "listener_track_years_plays", "listener_days", "daily_streams", "track_names"]
 -- copy = "streak"
 --
 -- [params]
@@ -15,18 +15,18 @@
 -- runs from the first day of their streaks to the last, and `detail.days` is the shortest of
 -- them, so every one of them played it on each of that many days in a row. The baseline is
 -- what an ordinary track has: the market's streakers per track it streamed (next to nothing).
-WITH listener_days AS MATERIALIZED (
-    SELECT market, track_id, user_id, day FROM listener_track_days
-),
-candidates AS (
+WITH candidates AS (
     -- listener-tracks with enough days at all: the only ones that can hold a streak
-    SELECT market, track_id, user_id FROM listener_days GROUP BY ALL HAVING count(*) >= $min_days
+    SELECT market, track_id, user_id
+    FROM listener_track_years_plays
+    GROUP BY ALL
+    HAVING sum(days) >= $min_days
 ),
 islands AS (
     SELECT market, track_id, user_id, day,
            day - CAST(row_number() OVER (PARTITION BY market, track_id, user_id ORDER BY day)
                       AS INTEGER) AS island
-    FROM listener_days
+    FROM listener_track_days
     SEMI JOIN candidates USING (market, track_id, user_id)
 ),
 runs AS (
