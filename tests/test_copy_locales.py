@@ -4,6 +4,7 @@ translations and respectful variants."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ from campaign.copylint import golden_copy, lint_copy, specimens
 from campaign.copywriter import Copywriter
 from campaign.errors import ConfigError
 from campaign.events import RESPECTFUL, WINDOWS, cultural_days
+from campaign.facts import Fact
 from campaign.grammar import contract, german_on
 from campaign.locales import country_locales, locales_for, template_locales
 from campaign.typography import NARROW_NBSP, NBSP, bind_last_words, literal_text, quote
@@ -285,3 +287,66 @@ def test_a_day_after_an_event_reads_in_the_language() -> None:
         specimen.fact, specimen.event, "de"
     ).headline.replace(NBSP, " ")
     assert date(2016, 6, 24) == specimen.fact.period_start
+
+
+# The word a locale counts people with, as it follows a number ("3,749 people", "3,749人").
+PEOPLE = {
+    "en": "people",
+    "nl": "mensen",
+    "fr": "personnes",
+    "fi": "ihmistä",
+    "de": "Menschen",
+    "sv": "personer",
+    "nb": "personer",
+    "da": "personer",
+    "es": "personas",
+    "pt": "pessoas",
+    "it": "persone",
+    "tr": "kişi",
+    "id": "orang",
+    "ms": "orang",
+    "th": "คน",
+    "vi": "người",
+    "ko": "명",
+    "ja": "人",
+    "zh-Hant": "人",
+    "zh-Hans": "人",
+}
+
+
+def _event_spike(locale: str, measure: str, subject_kind: str, novelty: str) -> Fact:
+    specimen = specimens("event_spike", locale)[0]
+    detail = {**specimen.fact.detail, "novelty": novelty, "tone": RESPECTFUL}
+    return replace(
+        specimen.fact, measure=measure, value=3749, subject_kind=subject_kind, detail=detail
+    )
+
+
+@pytest.mark.parametrize("locale", sorted(PEOPLE))
+def test_the_respectful_unit_follows_the_measure(locale: str) -> None:
+    """Listeners are counted as people and streams as streams, for tracks, artists and releases."""
+    writer = Copywriter()
+    counted = re.compile(rf"\d[\d.,\s\u00a0\u202f]*{PEOPLE[locale]}")
+    for subject_kind, novelty in [("track", "spike"), ("artist", "spike"), ("track", "release")]:
+        for measure in ("listeners", "streams"):
+            fact = _event_spike(locale, measure, subject_kind, novelty)
+            copy = writer.write(fact, None, locale)
+            assert copy.variant == RESPECTFUL
+            assert bool(counted.search(copy.headline)) == (measure == "listeners"), copy.headline
+
+
+def test_every_locale_writes_artist_moments_and_releases_in_their_own_words() -> None:
+    """An artist is named, not quoted as a song; a release has variants of its own."""
+    writer = Copywriter()
+    for locale in LOCALES:
+        for measure in ("listeners", "streams"):
+            spike = _event_spike(locale, measure, "track", "spike")
+            ordinary = {"detail": {"novelty": "spike"}}
+            track = writer.variants(replace(spike, **ordinary), None, locale)
+            names = {v.name for v in track} - {RESPECTFUL}
+            release = replace(spike, detail={"novelty": "release"})
+            assert names.isdisjoint(v.name for v in writer.variants(release, None, locale))
+            artist = replace(spike, subject_kind="artist", **ordinary)
+            for variant in writer.variants(artist, None, locale):
+                assert quote(artist.subject_name, locale) not in variant.headline, locale
+                assert variant.name not in names, (locale, variant.name)
