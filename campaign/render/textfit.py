@@ -352,15 +352,18 @@ def fit_pair(
     sign_scale: float,
     gap_em: float,
     sizes: tuple[int, int],
+    sign_width: float | None = None,
 ) -> Setting | None:
     """The largest headline size in `sizes` at which the headline, a gap of `gap_em` and the
     sign-off at `sign_scale` of the headline size fit in `box` (width, height); None if none does.
+    `sign_width` narrows the sign-off's lines (a sign-off beside the wordmark); default the box's.
 
     A binary search on sizes with the scaled estimate, then corrected by real measurement. Fitting
     both together keeps the sign-off in proportion: it is a reserved band that grows and shrinks
     with the headline rather than a fixed strip.
     """
     width, height = box
+    sign_limit = width if sign_width is None else sign_width
     low, high = sizes
     both = bool(head.words and sign.words)
 
@@ -371,14 +374,17 @@ def fit_pair(
         return gap_em * size if both else 0.0
 
     def estimate(size: int) -> bool:
-        n_head, n_sign = head.count_lines(size, width), sign.count_lines(sign_size(size), width)
+        n_head, n_sign = (
+            head.count_lines(size, width),
+            sign.count_lines(sign_size(size), sign_limit),
+        )
         if n_head is None or n_sign is None:
             return False
         total = head.height(size, n_head, spacing) + gap(size)
         return total + sign.height(sign_size(size), n_sign, spacing) <= height
 
     def real(size: int) -> Setting | None:
-        head_lines, sign_lines = head.set(size, width), sign.set(sign_size(size), width)
+        head_lines, sign_lines = head.set(size, width), sign.set(sign_size(size), sign_limit)
         if head_lines is None or sign_lines is None:
             return None
         small = sign_size(size)
