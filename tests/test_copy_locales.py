@@ -17,7 +17,7 @@ from campaign.config import CampaignConfig, load_config
 from campaign.copylint import golden_copy, lint_copy, specimens
 from campaign.copywriter import Copywriter
 from campaign.errors import ConfigError
-from campaign.events import RESPECTFUL, WINDOWS, cultural_days
+from campaign.events import RESPECTFUL, WINDOWS, cultural_days, public_holidays
 from campaign.facts import Fact
 from campaign.grammar import contract, german_on
 from campaign.locales import country_locales, locales_for, template_locales
@@ -350,3 +350,15 @@ def test_every_locale_writes_artist_moments_and_releases_in_their_own_words() ->
             for variant in writer.variants(artist, None, locale):
                 assert quote(artist.subject_name, locale) not in variant.headline, locale
                 assert variant.name not in names, (locale, variant.name)
+
+
+def test_an_event_named_only_in_english_gives_the_date_not_english() -> None:
+    """Singapore's holidays are named in English only: its Chinese and Malay copy say the day."""
+    christmas = next(e for e in public_holidays(["SG"], [2025], LOCALES) if e.day.day == 25)
+    assert set(christmas.names) <= {"en", "th"}
+    writer = Copywriter()
+    for locale, day in [("zh-Hans", "12月25日"), ("ms", "25 Disember"), ("en", "Christmas")]:
+        specimen = specimens("event_spike", locale)[0]
+        fact = replace(specimen.fact, market="SG", period_start=christmas.day)
+        for variant in writer.variants(fact, christmas, locale):
+            assert day in variant.headline.replace(NBSP, " "), (locale, variant.headline)
