@@ -153,13 +153,13 @@ def layout_billboard(copy: BillboardCopy, fmt: str | Format, theme: Theme) -> La
     slack = height - setting.height
     y = content[1] + {"top": 0.0, "center": slack / 2, "bottom": slack}[theme.valign]
     placed: list[PlacedLine] = []
-    head_step = setting.size * spacing
+    head_step = setting.size * head.line_spacing(spacing)
     for i, line in enumerate(setting.head):
         baseline = y + setting.head_extent[0] + i * head_step
         placed.append(_placed("headline", line, head_chain, setting.size, content[0], baseline))
     if setting.head:
         y += block_height(setting.head_extent, len(setting.head), head_step) + setting.gap
-    sign_step = setting.sign_size * spacing
+    sign_step = setting.sign_size * sign.line_spacing(spacing)
     if footer:  # the slack goes above the sign-off: it sits on the bottom row
         y = content[3] - block_height(setting.sign_extent, len(setting.sign), sign_step)
     for i, line in enumerate(setting.sign):
