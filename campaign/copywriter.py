@@ -39,6 +39,7 @@ from campaign.resources import template_search_path
 from campaign.typography import (
     CopyTypography,
     bind_last_words,
+    bind_numbers,
     literal_text,
     parse_locale,
     quote,
@@ -168,7 +169,7 @@ class Copywriter:
         )
         headline, spans = _strip_emphasis(variant.headline)
         return BillboardCopy(
-            bind_last_words(headline, locale), signoff, locale, spans, variant.name
+            bind_last_words(bind_numbers(headline), locale), signoff, locale, spans, variant.name
         )
 
     def write_locales(

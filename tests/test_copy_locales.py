@@ -7,6 +7,7 @@ import os
 import re
 from dataclasses import replace
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,14 @@ from campaign.events import RESPECTFUL, WINDOWS, cultural_days, public_holidays
 from campaign.facts import Fact
 from campaign.grammar import contract, german_on
 from campaign.locales import country_locales, locales_for, template_locales
-from campaign.typography import NARROW_NBSP, NBSP, bind_last_words, literal_text, quote
+from campaign.typography import (
+    NARROW_NBSP,
+    NBSP,
+    bind_last_words,
+    bind_numbers,
+    literal_text,
+    quote,
+)
 
 GOLDEN = Path(__file__).parent / "golden" / "copy"
 LOCALES = template_locales()
@@ -362,3 +370,23 @@ def test_an_event_named_only_in_english_gives_the_date_not_english() -> None:
         fact = replace(specimen.fact, market="SG", period_start=christmas.day)
         for variant in writer.variants(fact, christmas, locale):
             assert day in variant.headline.replace(NBSP, " "), (locale, variant.headline)
+
+
+@given(st.lists(st.sampled_from(["4", "3,749", "12 480", "2024.", "1:05", "times", "June", "“x”"])))
+def test_binding_numbers_keeps_the_text(words: list[str]) -> None:
+    headline = " ".join(words)
+    bound = bind_numbers(headline)
+    assert len(bound) == len(headline) and bound.replace(NBSP, " ") == headline.replace(NBSP, " ")
+    for before, after in pairwise(words):
+        joined = f"{before}{NBSP}{after}" in bound
+        number = re.fullmatch(r"\d(?:[\d.,]*\d)?", before.split(" ")[-1]) is not None
+        assert joined == (number and after[0].isalpha()), (before, after, bound)
+
+
+def test_a_number_stays_with_the_word_it_counts() -> None:
+    assert bind_numbers("we stream “Multo” 4 times more, in 2024. You") == (
+        f"we stream “Multo” 4{NBSP}times more, in 2024. You"
+    )
+    assert bind_numbers(f"from 19 June to 31 December 2025: 3{NARROW_NBSP}749 people") == (
+        f"from 19{NBSP}June to 31{NBSP}December 2025: 3{NARROW_NBSP}749{NBSP}people"
+    )
