@@ -15,6 +15,7 @@ with its dictionaries. On top of the default rules, whatever the copy's locale:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from itertools import accumulate, pairwise
 
@@ -48,7 +49,20 @@ def break_opportunities(text: str, locale: str | None = None) -> list[int]:
         # ICU's phrase mode ignores the strict rules, so a break must satisfy both.
         breaks &= _icu_breaks(text, "ja@lw=phrase")
     bounds = set(accumulate(len(c) for c in clusters(text)))
-    return sorted(i for i in breaks & bounds if not _inside_korean_word(text[i - 1], text[i]))
+    found = sorted(i for i in breaks & bounds if not _inside_korean_word(text[i - 1], text[i]))
+    return _drop_thai_fragments(text, found)
+
+
+# A Thai piece no word can start with: one consonant alone (with its tone mark), or consonants
+# ending in the silent mark ์ with no vowel. ICU's dictionary lacks many loanwords and cuts
+# them so: สตรี|ม (stream), เพล|ย์ (play), ลิ|สต์ (list).
+_THAI_FRAGMENT = re.compile(r"[\u0e01-\u0e2e][\u0e48-\u0e4b]?|[\u0e01-\u0e2e]+\u0e4c")
+
+
+def _drop_thai_fragments(text: str, found: list[int]) -> list[int]:
+    """The break opportunities without those that would start a line with a Thai fragment."""
+    cuts = [*found, len(text)]
+    return [a for a, b in pairwise(cuts) if not _THAI_FRAGMENT.fullmatch(text[a:b].rstrip())]
 
 
 def _inside_korean_word(before: str, after: str) -> bool:

@@ -34,6 +34,17 @@ def test_thai_never_breaks_inside_a_syllable() -> None:
     assert cuts and not cuts & inside
 
 
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [("1,945,719 สตรีม ในวันที่", "สตรีม"), ("เพลย์ลิสต์ของเรา", "เพลย์"), ("เพลย์ลิสต์", "ลิสต์")],
+)
+def test_no_line_starts_with_a_thai_fragment(text: str, word: str) -> None:
+    """ICU's dictionary cuts loanwords (สตรี|ม, เพล|ย์): a lone consonant, or consonants ending
+    in the silent mark, cannot start a line; real words after a silent mark still can."""
+    assert word in [p.strip() for p in pieces(text, "th")]
+    assert "นี้" in [p.strip() for p in pieces("จันทร์นี้", "th")]
+
+
 def test_japanese_breaks_between_phrases_and_keeps_kinsoku() -> None:
     text = "夜に駆ける（YOASOBI）。「夢」ですね、ちょっと待って"
     got = pieces(text, "ja")
