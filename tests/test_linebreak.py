@@ -53,6 +53,13 @@ def test_japanese_breaks_between_phrases_and_keeps_kinsoku() -> None:
     assert all(p[0] not in NO_LINE_START and p[-1] not in NO_LINE_END for p in got)
 
 
+def test_japanese_never_starts_a_line_with_okurigana_or_a_particle() -> None:
+    """ICU's phrases cut 欠|かさず and 「Thriller」|を: a line never starts with hiragana that
+    ends a word or follows a closing bracket."""
+    cut = [p.strip() for p in pieces("1日も欠かさず「Thriller」を聴いた人へ", "ja")]
+    assert "欠かさず" in cut and "「Thriller」を" in cut and "聴いた" in cut
+
+
 def test_kana_make_a_title_japanese_in_any_locale() -> None:
     assert pieces("夜に駆ける", "en") == ["夜に", "駆ける"]
 
