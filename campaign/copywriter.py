@@ -34,10 +34,12 @@ from campaign.errors import TemplateError
 from campaign.events import RESPECTFUL, Event, french_de
 from campaign.facts import Fact
 from campaign.grammar import contract, german_on
+from campaign.locales import language_key
 from campaign.resources import template_search_path
 from campaign.typography import (
     CopyTypography,
     bind_last_words,
+    bind_numbers,
     literal_text,
     parse_locale,
     quote,
@@ -167,7 +169,7 @@ class Copywriter:
         )
         headline, spans = _strip_emphasis(variant.headline)
         return BillboardCopy(
-            bind_last_words(headline, locale), signoff, locale, spans, variant.name
+            bind_last_words(bind_numbers(headline), locale), signoff, locale, spans, variant.name
         )
 
     def write_locales(
@@ -187,20 +189,33 @@ class Copywriter:
         return copies, missing
 
     def _context(self, fact: Fact, event: Event | None, locale: str) -> dict[str, Any]:
+        name = None if event is None else event_name(event, locale)
         return {
             **fact.columns(),
             "id": fact.id,
             "title": display_title(fact.subject_name),
             "event": None
-            if event is None
+            if event is None or name is None
             else {
                 # an event's name is copy, not a title: it gets the copy's apostrophes
-                "name": literal_text(event.name(locale), None),
+                "name": literal_text(name, None),
                 "kind": event.kind,
                 "id": event.event_id,
             },
             "locale": locale,
         }
+
+
+def event_name(event: Event, locale: str) -> str | None:
+    """The event's name in the copy's written language, or None when the calendar has none.
+
+    The copy then says the date instead: Singapore's holidays are named in English only, and
+    "在Christmas Day" in Chinese copy is the English that a missing translation must never bring.
+    """
+    if locale in event.names:
+        return event.names[locale]
+    key = language_key(locale)
+    return next((n for code, n in event.names.items() if language_key(code) == key), None)
 
 
 # Locale-aware filters read the locale from the template context, so one environment serves all.

@@ -15,6 +15,7 @@ with its dictionaries. On top of the default rules, whatever the copy's locale:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from itertools import accumulate, pairwise
 
@@ -47,8 +48,30 @@ def break_opportunities(text: str, locale: str | None = None) -> list[int]:
     if language == "ja" or cjk_hint(text) == "ja":
         # ICU's phrase mode ignores the strict rules, so a break must satisfy both.
         breaks &= _icu_breaks(text, "ja@lw=phrase")
+        breaks = {i for i in breaks if not _before_okurigana(text[i - 1], text[i])}
     bounds = set(accumulate(len(c) for c in clusters(text)))
-    return sorted(i for i in breaks & bounds if not _inside_korean_word(text[i - 1], text[i]))
+    found = sorted(i for i in breaks & bounds if not _inside_korean_word(text[i - 1], text[i]))
+    return _drop_thai_fragments(text, found)
+
+
+# A Thai piece no word can start with: one consonant alone (with its tone mark), or consonants
+# ending in the silent mark ์ with no vowel. ICU's dictionary lacks many loanwords and cuts
+# them so: สตรี|ม (stream), เพล|ย์ (play), ลิ|สต์ (list).
+_THAI_FRAGMENT = re.compile(r"[\u0e01-\u0e2e][\u0e48-\u0e4b]?|[\u0e01-\u0e2e]+\u0e4c")
+
+
+def _drop_thai_fragments(text: str, found: list[int]) -> list[int]:
+    """The break opportunities without those that would start a line with a Thai fragment."""
+    cuts = [*found, len(text)]
+    return [a for a, b in pairwise(cuts) if not _THAI_FRAGMENT.fullmatch(text[a:b].rstrip())]
+
+
+def _before_okurigana(before: str, after: str) -> bool:
+    """Whether a Japanese break here would start a line with the kana ending a word or with a
+    particle: hiragana after a kanji, katakana, Latin letter, digit or closing bracket. ICU's
+    phrases cut 欠|かさず and 「Thriller」|を."""
+    hiragana = "\u3041" <= after <= "\u309f"
+    return hiragana and not ("\u3041" <= before <= "\u309f")
 
 
 def _inside_korean_word(before: str, after: str) -> bool:

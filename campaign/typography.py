@@ -31,6 +31,9 @@ MAX_BOUND_CHARS = 18
 _STRAIGHT_APOSTROPHE = re.compile(r"(?<=\w)'|'(?=\w)")
 _STRAIGHT_QUOTED = re.compile(r'"([^"\n]+)"')
 _FRENCH_PUNCTUATION = re.compile(r"[ \u00a0\u202f]?([;:!?»])|(«)[ \u00a0\u202f]?")
+# A space after a number (digits, with the locale's group and decimal separators) that stands
+# alone and is followed by a word of letters.
+_COUNTED_NUMBER = re.compile(r"(?<![^\s\u00a0\u202f])\d(?:[\d.,\u00a0\u202f]*\d)? (?=[^\W\d_])")
 _COPY_TEMPLATE = re.compile(r"^copy/[^/]+/(?P<locale>[^/]+)\.j2$")
 
 
@@ -105,6 +108,15 @@ def _likely_script(locale: Locale) -> str:
     likely = get_global("likely_subtags").get(locale.language, "")
     parts = likely.split("_")
     return parts[1] if len(parts) > 1 else ""
+
+
+def bind_numbers(headline: str) -> str:
+    """The headline with each number joined to the word it counts by a no-break space.
+
+    "4 / times", "19 / June" split over two lines read as two facts; a number ending a clause
+    ("in 2024. You") is left free. The string keeps its length, so emphasis ranges stay valid.
+    """
+    return _COUNTED_NUMBER.sub(lambda number: number.group(0)[:-1] + NBSP, headline)
 
 
 def bind_last_words(headline: str, code: str) -> str:

@@ -4,8 +4,10 @@ translations and respectful variants."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -16,10 +18,18 @@ from campaign.config import CampaignConfig, load_config
 from campaign.copylint import golden_copy, lint_copy, specimens
 from campaign.copywriter import Copywriter
 from campaign.errors import ConfigError
-from campaign.events import RESPECTFUL, WINDOWS, cultural_days
+from campaign.events import RESPECTFUL, WINDOWS, cultural_days, public_holidays
+from campaign.facts import Fact
 from campaign.grammar import contract, german_on
 from campaign.locales import country_locales, locales_for, template_locales
-from campaign.typography import NARROW_NBSP, NBSP, bind_last_words, literal_text, quote
+from campaign.typography import (
+    NARROW_NBSP,
+    NBSP,
+    bind_last_words,
+    bind_numbers,
+    literal_text,
+    quote,
+)
 
 GOLDEN = Path(__file__).parent / "golden" / "copy"
 LOCALES = template_locales()
@@ -285,3 +295,98 @@ def test_a_day_after_an_event_reads_in_the_language() -> None:
         specimen.fact, specimen.event, "de"
     ).headline.replace(NBSP, " ")
     assert date(2016, 6, 24) == specimen.fact.period_start
+
+
+# The word a locale counts people with, as it follows a number ("3,749 people", "3,749人").
+PEOPLE = {
+    "en": "people",
+    "nl": "mensen",
+    "fr": "personnes",
+    "fi": "ihmistä",
+    "de": "Menschen",
+    "sv": "personer",
+    "nb": "personer",
+    "da": "personer",
+    "es": "personas",
+    "pt": "pessoas",
+    "it": "persone",
+    "tr": "kişi",
+    "id": "orang",
+    "ms": "orang",
+    "th": "คน",
+    "vi": "người",
+    "ko": "명",
+    "ja": "人",
+    "zh-Hant": "人",
+    "zh-Hans": "人",
+}
+
+
+def _event_spike(locale: str, measure: str, subject_kind: str, novelty: str) -> Fact:
+    specimen = specimens("event_spike", locale)[0]
+    detail = {**specimen.fact.detail, "novelty": novelty, "tone": RESPECTFUL}
+    return replace(
+        specimen.fact, measure=measure, value=3749, subject_kind=subject_kind, detail=detail
+    )
+
+
+@pytest.mark.parametrize("locale", sorted(PEOPLE))
+def test_the_respectful_unit_follows_the_measure(locale: str) -> None:
+    """Listeners are counted as people and streams as streams, for tracks, artists and releases."""
+    writer = Copywriter()
+    counted = re.compile(rf"\d[\d.,\s\u00a0\u202f]*{PEOPLE[locale]}")
+    for subject_kind, novelty in [("track", "spike"), ("artist", "spike"), ("track", "release")]:
+        for measure in ("listeners", "streams"):
+            fact = _event_spike(locale, measure, subject_kind, novelty)
+            copy = writer.write(fact, None, locale)
+            assert copy.variant == RESPECTFUL
+            assert bool(counted.search(copy.headline)) == (measure == "listeners"), copy.headline
+
+
+def test_every_locale_writes_artist_moments_and_releases_in_their_own_words() -> None:
+    """An artist is named, not quoted as a song; a release has variants of its own."""
+    writer = Copywriter()
+    for locale in LOCALES:
+        for measure in ("listeners", "streams"):
+            spike = _event_spike(locale, measure, "track", "spike")
+            ordinary = {"detail": {"novelty": "spike"}}
+            track = writer.variants(replace(spike, **ordinary), None, locale)
+            names = {v.name for v in track} - {RESPECTFUL}
+            release = replace(spike, detail={"novelty": "release"})
+            assert names.isdisjoint(v.name for v in writer.variants(release, None, locale))
+            artist = replace(spike, subject_kind="artist", **ordinary)
+            for variant in writer.variants(artist, None, locale):
+                assert quote(artist.subject_name, locale) not in variant.headline, locale
+                assert variant.name not in names, (locale, variant.name)
+
+
+def test_an_event_named_only_in_english_gives_the_date_not_english() -> None:
+    """Singapore's holidays are named in English only: its Chinese and Malay copy say the day."""
+    christmas = next(e for e in public_holidays(["SG"], [2025], LOCALES) if e.day.day == 25)
+    assert set(christmas.names) <= {"en", "th"}
+    writer = Copywriter()
+    for locale, day in [("zh-Hans", "12月25日"), ("ms", "25 Disember"), ("en", "Christmas")]:
+        specimen = specimens("event_spike", locale)[0]
+        fact = replace(specimen.fact, market="SG", period_start=christmas.day)
+        for variant in writer.variants(fact, christmas, locale):
+            assert day in variant.headline.replace(NBSP, " "), (locale, variant.headline)
+
+
+@given(st.lists(st.sampled_from(["4", "3,749", "12 480", "2024.", "1:05", "times", "June", "“x”"])))
+def test_binding_numbers_keeps_the_text(words: list[str]) -> None:
+    headline = " ".join(words)
+    bound = bind_numbers(headline)
+    assert len(bound) == len(headline) and bound.replace(NBSP, " ") == headline.replace(NBSP, " ")
+    for before, after in pairwise(words):
+        joined = f"{before}{NBSP}{after}" in bound
+        number = re.fullmatch(r"\d(?:[\d.,]*\d)?", before.split(" ")[-1]) is not None
+        assert joined == (number and after[0].isalpha()), (before, after, bound)
+
+
+def test_a_number_stays_with_the_word_it_counts() -> None:
+    assert bind_numbers("we stream “Multo” 4 times more, in 2024. You") == (
+        f"we stream “Multo” 4{NBSP}times more, in 2024. You"
+    )
+    assert bind_numbers(f"from 19 June to 31 December 2025: 3{NARROW_NBSP}749 people") == (
+        f"from 19{NBSP}June to 31{NBSP}December 2025: 3{NARROW_NBSP}749{NBSP}people"
+    )

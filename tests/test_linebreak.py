@@ -34,12 +34,30 @@ def test_thai_never_breaks_inside_a_syllable() -> None:
     assert cuts and not cuts & inside
 
 
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [("1,945,719 สตรีม ในวันที่", "สตรีม"), ("เพลย์ลิสต์ของเรา", "เพลย์"), ("เพลย์ลิสต์", "ลิสต์")],
+)
+def test_no_line_starts_with_a_thai_fragment(text: str, word: str) -> None:
+    """ICU's dictionary cuts loanwords (สตรี|ม, เพล|ย์): a lone consonant, or consonants ending
+    in the silent mark, cannot start a line; real words after a silent mark still can."""
+    assert word in [p.strip() for p in pieces(text, "th")]
+    assert "นี้" in [p.strip() for p in pieces("จันทร์นี้", "th")]
+
+
 def test_japanese_breaks_between_phrases_and_keeps_kinsoku() -> None:
     text = "夜に駆ける（YOASOBI）。「夢」ですね、ちょっと待って"
     got = pieces(text, "ja")
     assert got[:2] == ["夜に", "駆ける"]
     assert "（YOASOBI）。" in got  # the closing bracket and full stop stay on the line
     assert all(p[0] not in NO_LINE_START and p[-1] not in NO_LINE_END for p in got)
+
+
+def test_japanese_never_starts_a_line_with_okurigana_or_a_particle() -> None:
+    """ICU's phrases cut 欠|かさず and 「Thriller」|を: a line never starts with hiragana that
+    ends a word or follows a closing bracket."""
+    cut = [p.strip() for p in pieces("1日も欠かさず「Thriller」を聴いた人へ", "ja")]
+    assert "欠かさず" in cut and "「Thriller」を" in cut and "聴いた" in cut
 
 
 def test_kana_make_a_title_japanese_in_any_locale() -> None:

@@ -120,6 +120,22 @@ def test_48_sheet_geometry(theme: Theme) -> None:
     assert layout.signoff_size < layout.headline_size
 
 
+def test_a_very_wide_format_sets_the_sign_off_beside_the_wordmark(theme: Theme) -> None:
+    """On the 48-sheet the sign-off takes the bottom row, left of the wordmark, and the headline
+    the height above it; a 16:9 screen keeps the sign-off stacked under the headline."""
+    wide = layout_billboard(BREXIT, "48-sheet", theme)
+    sign = [p for p in wide.lines if p.role == "signoff"]
+    assert wide.wordmark is not None and sign
+    mark = wide.wordmark.box
+    assert all(p.box[2] < mark[0] for p in sign)  # never touches the wordmark
+    assert sign[-1].box[3] > mark[1]  # on the wordmark's row
+    assert max(p.box[3] for p in wide.headline_lines) < min(p.box[1] for p in sign)
+    assert wide.content_box[3] == wide.safe_box[3]
+    screen = layout_billboard(BREXIT, "dooh-landscape", theme)
+    assert screen.wordmark is not None
+    assert max(p.box[3] for p in screen.lines) < screen.wordmark.box[1]
+
+
 def test_unknown_format_names_it(theme: Theme) -> None:
     with pytest.raises(ConfigError, match="96-sheet"):
         render_billboard(BREXIT, "96-sheet", theme)

@@ -3,6 +3,8 @@ stacked vowels inside the safe area, and lines broken where the script allows.""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -155,3 +157,15 @@ def test_the_copys_own_spaces_are_kept_and_control_spaces_become_breaks() -> Non
         ("夜に", ""),
         ("駆ける", ""),
     ]
+
+
+@pytest.mark.parametrize("fmt", ALL_FORMATS)
+@pytest.mark.parametrize("copy", COPIES, ids=IDS)
+def test_no_line_touches_the_next(copy: BillboardCopy, fmt: str) -> None:
+    """Thai tone marks stacked on vowels and Vietnamese stacked accents stay clear of the line
+    above: the ink of consecutive lines never overlaps, whatever the theme's line spacing."""
+    layout = layout_billboard(copy, fmt, load_theme("coral"))  # the tightest shipped spacing
+    for role in ("headline", "signoff"):
+        lines = [p for p in layout.lines if p.role == role]
+        for upper, lower in pairwise(lines):
+            assert upper.box[3] < lower.box[1], (fmt, upper.text, lower.text)

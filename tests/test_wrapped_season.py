@@ -27,6 +27,10 @@ def test_in_season_walks_the_calendar_and_wraps_over_new_year() -> None:
         "user_id VARCHAR)"
     )
     con.execute(
+        "CREATE TABLE listener_track_years_plays (market VARCHAR, year INTEGER, "
+        "track_id VARCHAR, user_id VARCHAR, plays BIGINT, days BIGINT)"
+    )
+    con.execute(
         "CREATE TABLE daily_streams (market VARCHAR, day DATE, track_id VARCHAR, "
         "track_name VARCHAR, artist_name VARCHAR)"
     )

@@ -69,6 +69,13 @@ class Layout:
         return 1.0 if high <= low else (self.headline_size - low) / (high - low)
 
 
+#: A format at least this much wider than tall (the 48-sheet, 2:1) sets its sign-off on the
+#: bottom row beside the wordmark, as roadside posters do, instead of stacking it under the
+#: headline above a wordmark band: the headline gets that height back and grows into the width
+#: that short, stacked copy left empty. Narrower formats (dooh-landscape, 16:9) keep the stack.
+FOOTER_ASPECT = 1.9
+
+
 def _ink_box(chain: FontChain, text: str, size: int, x: float, baseline: float) -> Box:
     left, top, right, bottom = chain.bbox(text, size)
     return (
@@ -112,8 +119,11 @@ def layout_billboard(copy: BillboardCopy, fmt: str | Format, theme: Theme) -> La
     fmt = get_format(fmt)
     safe = fmt.safe_box
     wordmark, band_top = _place_wordmark(fmt, theme, safe)
-    content: Box = (safe[0], safe[1], safe[2], band_top)
+    footer = fmt.width >= FOOTER_ASPECT * fmt.height and bool(copy.signoff.strip())
+    content: Box = (safe[0], safe[1], safe[2], safe[3] if footer else band_top)
     width, height = content[2] - content[0], content[3] - content[1]
+    # beside the wordmark, one wordmark size clear of it
+    sign_right = wordmark.box[0] - wordmark.size if footer and wordmark else content[2]
     head_chain = FontChain.for_font(theme.headline_font, copy.locale)
     sign_chain = FontChain.for_font(theme.signoff_font, copy.locale)
     head = Paragraph.from_text(copy.headline, copy.emphasis, head_chain)
@@ -125,7 +135,14 @@ def layout_billboard(copy: BillboardCopy, fmt: str | Format, theme: Theme) -> La
     # of a run at a fractional x may reach one pixel further than the measured ink.
     box = (width - 1, height - 1)
     setting = fit_pair(
-        head, sign, box, spacing, theme.signoff_scale, theme.signoff_gap, (low, high)
+        head,
+        sign,
+        box,
+        spacing,
+        theme.signoff_scale,
+        theme.signoff_gap,
+        (low, high),
+        sign_width=sign_right - content[0] - 1,
     )
     if setting is None:
         raise RenderError(
@@ -136,14 +153,17 @@ def layout_billboard(copy: BillboardCopy, fmt: str | Format, theme: Theme) -> La
     slack = height - setting.height
     y = content[1] + {"top": 0.0, "center": slack / 2, "bottom": slack}[theme.valign]
     placed: list[PlacedLine] = []
-    head_step = setting.size * spacing
+    head_step = setting.size * head.line_spacing(spacing)
     for i, line in enumerate(setting.head):
         baseline = y + setting.head_extent[0] + i * head_step
         placed.append(_placed("headline", line, head_chain, setting.size, content[0], baseline))
     if setting.head:
         y += block_height(setting.head_extent, len(setting.head), head_step) + setting.gap
+    sign_step = setting.sign_size * sign.line_spacing(spacing)
+    if footer:  # the slack goes above the sign-off: it sits on the bottom row
+        y = content[3] - block_height(setting.sign_extent, len(setting.sign), sign_step)
     for i, line in enumerate(setting.sign):
-        baseline = y + setting.sign_extent[0] + i * setting.sign_size * spacing
+        baseline = y + setting.sign_extent[0] + i * sign_step
         placed.append(_placed("signoff", line, sign_chain, setting.sign_size, content[0], baseline))
     return Layout(
         format=fmt,

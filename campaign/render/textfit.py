@@ -199,6 +199,10 @@ def _lines_from_starts(words: Sequence[Word], starts: Sequence[int]) -> list[lis
 
 
 REF_SIZE = 1000  # advances scale linearly with size (measured: within 0.01 %), so measure once
+#: The least clear space between one line's deepest ink and the next line's highest, in font
+#: sizes. Thai stacks a tone mark on a vowel above the cap height (ที่) and hangs vowels below
+#: the baseline (ญ, ฤ, ุ): at a Latin line spacing one line's marks touch the line above.
+MIN_CLEARANCE = 0.02
 
 
 @dataclass(frozen=True)
@@ -253,12 +257,17 @@ class Paragraph:
         starts = greedy_breaks(widths, gap, limit)
         return None if starts is None else len(starts)
 
+    def line_spacing(self, spacing: float) -> float:
+        """The theme's baseline step, widened where this text's ink would touch across lines."""
+        return max(spacing, (self.above + self.below) / REF_SIZE + MIN_CLEARANCE)
+
     def height(self, size: int, n_lines: int, spacing: float) -> float:
-        """Estimated ink height of `n_lines` lines set at `size` with baselines `spacing` apart."""
+        """Estimated ink height of `n_lines` lines set at `size`, baselines `spacing` apart or
+        as far as `line_spacing` needs."""
         if n_lines == 0:
             return 0.0
         k = size / REF_SIZE
-        return (self.above + self.below) * k + (n_lines - 1) * size * spacing
+        return (self.above + self.below) * k + (n_lines - 1) * size * self.line_spacing(spacing)
 
     def set(self, size: int, limit: float) -> list[Line] | None:
         """Wrap greedily to find the fewest lines, then rebalance into that many similar lines.
@@ -352,15 +361,18 @@ def fit_pair(
     sign_scale: float,
     gap_em: float,
     sizes: tuple[int, int],
+    sign_width: float | None = None,
 ) -> Setting | None:
     """The largest headline size in `sizes` at which the headline, a gap of `gap_em` and the
     sign-off at `sign_scale` of the headline size fit in `box` (width, height); None if none does.
+    `sign_width` narrows the sign-off's lines (a sign-off beside the wordmark); default the box's.
 
     A binary search on sizes with the scaled estimate, then corrected by real measurement. Fitting
     both together keeps the sign-off in proportion: it is a reserved band that grows and shrinks
     with the headline rather than a fixed strip.
     """
     width, height = box
+    sign_limit = width if sign_width is None else sign_width
     low, high = sizes
     both = bool(head.words and sign.words)
 
@@ -371,20 +383,23 @@ def fit_pair(
         return gap_em * size if both else 0.0
 
     def estimate(size: int) -> bool:
-        n_head, n_sign = head.count_lines(size, width), sign.count_lines(sign_size(size), width)
+        n_head, n_sign = (
+            head.count_lines(size, width),
+            sign.count_lines(sign_size(size), sign_limit),
+        )
         if n_head is None or n_sign is None:
             return False
         total = head.height(size, n_head, spacing) + gap(size)
         return total + sign.height(sign_size(size), n_sign, spacing) <= height
 
     def real(size: int) -> Setting | None:
-        head_lines, sign_lines = head.set(size, width), sign.set(sign_size(size), width)
+        head_lines, sign_lines = head.set(size, width), sign.set(sign_size(size), sign_limit)
         if head_lines is None or sign_lines is None:
             return None
         small = sign_size(size)
         he, se = ink_extent(head.chain, head.words, size), ink_extent(sign.chain, sign.words, small)
-        total = block_height(he, len(head_lines), size * spacing) + gap(size)
-        total += block_height(se, len(sign_lines), small * spacing)
+        total = block_height(he, len(head_lines), size * head.line_spacing(spacing)) + gap(size)
+        total += block_height(se, len(sign_lines), small * sign.line_spacing(spacing))
         if total > height:
             return None
         return Setting(size, head_lines, sign_lines, small, he, se, gap(size), total)
