@@ -638,7 +638,7 @@ def test_a_title_with_pii_is_withheld_and_fails_the_gate(tmp_path: Path) -> None
         "[title withheld: e-mail address]",
         "[title withheld: phone number]",
     ]
-    settings = PrivacySettings(individual_min_population=10)
+    settings = PrivacySettings(individual=True, individual_min_population=10)
     for fact in facts:
         verdict = judge(fact, settings, 120)
         text = json.dumps(fact.columns(), default=str)
@@ -721,7 +721,7 @@ def test_pii_titles_never_reach_any_output(tmp_path: Path) -> None:
         packs=(str(packs),),
         output=tmp_path / "output",
         root=tmp_path,
-        privacy=PrivacySettings(individual_min_population=10),
+        privacy=PrivacySettings(individual=True, individual_min_population=10, noise="none"),
     )
     result = run_campaign(config, playlist_data(tmp_path / "data"), workers=1)
     files = [p for p in result.out_dir.rglob("*") if p.is_file()]
