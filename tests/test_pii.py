@@ -790,3 +790,37 @@ def test_pii_deep_inside_a_long_text_is_found() -> None:
     words = " ".join(["chill"] * 300)
     assert find_pii(f"{words} Emma Johansson {words}") == [NAME]
     assert find_pii(f"{words} {words}") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "María José cumple 17/05/1990",
+        "Joyeux anniversaire Chloé 17 mai 1990",
+        "Geburtstag von Lukas 03.12.1995",
+        "Sanna syntymäpäivä 5.6.1992",
+        "verjaardag Daan 1-4-2001",
+        "Søren født 1988",
+        "Giulia nata il 3 marzo 1994",
+        "Mehmet doğum 1985",
+    ],
+)
+def test_a_first_name_with_a_date_of_birth_is_caught_in_the_markets_languages(text: str) -> None:
+    """Issue 10's "a first name with a date of birth", written the way each market writes it."""
+    assert find_pii(text) == [BIRTH_DATE, NAME], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Fête de la musique 2024",
+        "Kerstmis 2023 hits",
+        "Juhannus 2024",
+        "Sommerhits 2024",
+        "Canciones de 1990",
+        "Beyoncé 2016",
+        "Happy birthday mum",
+    ],
+)
+def test_titles_with_a_year_and_no_person_pass(text: str) -> None:
+    assert find_pii(text) == [], text
