@@ -93,8 +93,6 @@ class PrivateRelease:
         """Whether the fact's value is too small for the noise its share would add (a raw
         comparison: it only orders the budget, so such facts are paid for last; the gate then
         judges the noisy value against the same floor)."""
-        if not self.dp:
-            return False
         value = fact_counts(fact, self.config.privacy.max_plays_per_track_day)[0]
         return value.raw < signal_floor(scale_for(value.sensitivity, 0.5 * self.rho_per_fact))
 
