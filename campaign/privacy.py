@@ -102,14 +102,6 @@ def _gate(fact: Fact, settings: PrivacySettings, market_population: int | None) 
         return PrivacyVerdict(
             False, 0.0, (f"{kind} of {fact.cohort_size:,} listeners is below {bar}",), inputs
         )
-    floor = int(fact.detail.get("dp_min_value") or 0)
-    if fact.value < floor:
-        return PrivacyVerdict(
-            False,
-            0.0,
-            (f"noisy {fact.measure} of {fact.value:,} is below {floor:,}: too noisy to publish",),
-            inputs,
-        )
     reasons.append(f"{kind} of {fact.cohort_size:,} listeners ≥ {bar}")
     if "dp_rho" in fact.detail:
         reasons.append(f"counts noised with {fact.detail['noise']}")

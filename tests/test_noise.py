@@ -251,33 +251,3 @@ def test_with_dp_no_raw_count_reaches_the_output(small_campaign) -> None:
     assert all(c["privacy"]["budget_share"] for c in manifest["candidates"])
     gallery = (run.out_dir / "index.html").read_text()
     assert "differential privacy" in gallery.lower()
-
-
-@settings(max_examples=100, deadline=None)
-@given(floor=st.integers(1, 10**6), short=st.integers(1, 10**6))
-def test_a_count_drowned_by_its_noise_never_passes(floor, short) -> None:
-    value = max(0, floor - short)
-    detail = {"dp_threshold": 0, "dp_min_value": floor, "dp_rho": 0.001, "noise": "x"}
-    fact = cohort_fact(measure="streams", value=value, cohort_size=10**6, detail=detail)
-    verdict = judge(fact, PrivacySettings(), 10**7)
-    assert not verdict.passed and "too noisy to publish" in verdict.reasons[0]
-    assert judge(replace(fact, value=floor), PrivacySettings(), 10**7).passed
-
-
-def test_facts_too_small_for_their_noise_are_paid_for_last(tmp_path: Path) -> None:
-    """A year of plays moves by 3 × 366 per listener: 7,000 plays would be drowned, so the
-    budget goes first to the listener counts ranked below it."""
-    rel = release(tmp_path, max_facts=2)
-    year = cohort_fact(
-        measure="streams",
-        value=7000,
-        cohort_size=2600,
-        subject="y",
-        period_start=date(2024, 1, 1),
-        period_end=date(2024, 12, 31),
-    )
-    listeners = [cohort_fact(value=3000, subject=s) for s in "ab"]
-    run = PackRun(parse_pack(CORE / "event_spike.sql"), {}, [year, *listeners])
-    rel.apply([run], lambda f: 10.0 if f.subject_id == "y" else 1.0, {"GB": 9000})
-    assert [f.subject_id for f in run.facts][:2] == ["a", "b"]
-    assert all(f.detail["dp_min_value"] <= f.value for f in run.facts if f.subject_id != "y")

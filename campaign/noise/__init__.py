@@ -25,7 +25,7 @@ from campaign.noise.differencing import drop_differencing
 from campaign.noise.ledger import Ledger, ledger_dir
 
 __all__ = ["PUBLIC_SOURCE", "PrivateRelease", "ledger_dir"]
-from campaign.noise.mechanism import Release, rho_for, scale_for, signal_floor, threshold_margin
+from campaign.noise.mechanism import Release, rho_for, scale_for, threshold_margin
 
 MECHANISM = (
     "OpenDP 0.16 discrete Gaussian (make_gaussian on integer counts), zCDP, composed by an "
@@ -41,9 +41,8 @@ def _is_statistic(value: Any) -> bool:
 
 
 def _blocked(fact: Fact) -> bool:
-    """A fact the gate fails on its subject alone (personal data, sensitive, a chart artefact):
-    ranked last, so the budget goes to facts that can be published."""
-    return any(fact.detail.get(flag) for flag in ("pii", "sensitive", "artefact"))
+    """A fact the gate fails on its subject alone (personal data, sensitive): ranked last."""
+    return bool(fact.detail.get("pii") or fact.detail.get("sensitive"))
 
 
 @dataclass
@@ -89,13 +88,6 @@ class PrivateRelease:
         }
         return noisy, charged, scale
 
-    def _drowned(self, fact: Fact) -> bool:
-        """Whether the fact's value is too small for the noise its share would add (a raw
-        comparison: it only orders the budget, so such facts are paid for last; the gate then
-        judges the noisy value against the same floor)."""
-        value = fact_counts(fact, self.config.privacy.max_plays_per_track_day)[0]
-        return value.raw < signal_floor(scale_for(value.sensitivity, 0.5 * self.rho_per_fact))
-
     def privatise(self, fact: Fact) -> Fact | None:
         """The fact with every count noisy, its share of ρ and its noisy threshold; None when the
         budget is spent. Half the fact's share goes to its value, half to its other counts (a
@@ -136,7 +128,6 @@ class PrivateRelease:
                 "noise": f"discrete Gaussian (OpenDP), rho {spent:.3g}",
                 "dp_rho": round(spent, 8),
                 "dp_threshold": self.config.privacy.k_min + margin,
-                "dp_min_value": signal_floor(scales["value"]),
             },
         )
 
@@ -154,7 +145,7 @@ class PrivateRelease:
                     self.withheld[reason] += 1
                 else:
                     private.append(fact)
-        private.sort(key=lambda f: (_blocked(f), self._drowned(f), -priority(f), f.id))
+        private.sort(key=lambda f: (_blocked(f), -priority(f), f.id))
         earlier = self.ledger.other_cohorts if self.ledger else None
         kept, dropped = drop_differencing(
             private, self.config.privacy.k_min, (lambda f: earlier(f.id)) if earlier else None

@@ -54,16 +54,6 @@ def scale_for(sensitivity: int, rho: float) -> float:
     return sensitivity / math.sqrt(2 * rho)
 
 
-# A published count must be at least this many noise scales: its noise then stays within a fifth
-# of it about two times in three, and a count drowned by its noise is never printed.
-MIN_SIGNAL = 5
-
-
-def signal_floor(scale: float) -> int:
-    """The least noisy value a count of this noise scale may be published with."""
-    return math.ceil(MIN_SIGNAL * scale)
-
-
 def threshold_margin(scale: float, delta: float) -> int:
     """How far above k_min a noisy cohort must be: a raw cohort below k_min clears the margin
     with probability at most δ (the Gaussian's tail), which is the noisy-threshold guarantee."""
