@@ -50,7 +50,7 @@ def _write(tmp_path: Path, text: str) -> Path:
         ("[campaign]\noutput = '/proc/nope'\n", "'output' is '/proc/nope', but '/proc' is not"),
         ("[privacy]\nk_min = 10\n", "k_min = 10 \\(policy 50\\) is below the privacy policy"),
         (
-            "[privacy]\nindividual_min_population = 5\n",
+            "[privacy]\nindividual = true\nindividual_min_population = 5\n",
             "individual_min_population = 5 \\(policy 1000\\) is below",
         ),
         (
