@@ -20,12 +20,17 @@ NOISE_MODES = ("none", "dp")
 @dataclass(frozen=True)
 class PrivacySettings:
     k_min: int = 50
-    individual: bool = True
+    individual: bool = False
     individual_min_population: int = 1000
     min_age: int = 18
     min_ms_played: int = 30000
-    noise: str = "none"
-    epsilon: float = 1.0
+    noise: str = "dp"
+    epsilon_total: float = 1.0  # the whole release's (epsilon, delta), accounted under zCDP
+    delta: float = 1e-6
+    max_facts: int = 25  # the budget is split evenly over at most this many facts
+    max_plays_per_track_day: int = 3  # plays a listener adds to one track's count on one day
+    max_plays_per_listener: int = 5000  # plays a listener adds to the data summary's count
+    ledger: str = ""  # the noise ledger's folder (relative to campaign.toml); "" = beside the data
     acknowledge_below_policy: bool = False
 
     @property
@@ -43,8 +48,14 @@ class PrivacySettings:
             )
         if self.min_age < policy.min_age:
             weaker.append(f"min_age = {self.min_age} (policy {policy.min_age})")
-        if self.noise == "dp" and self.epsilon > policy.epsilon:
-            weaker.append(f"epsilon = {self.epsilon:g} (policy at most {policy.epsilon:g})")
+        if self.noise != policy.noise:
+            weaker.append(f'noise = "{self.noise}" (policy "{policy.noise}")')
+        if self.noise == "dp" and self.epsilon_total > policy.epsilon_total:
+            weaker.append(
+                f"epsilon_total = {self.epsilon_total:g} (policy at most {policy.epsilon_total:g})"
+            )
+        if self.noise == "dp" and self.delta > policy.delta:
+            weaker.append(f"delta = {self.delta:g} (policy at most {policy.delta:g})")
         return tuple(weaker)
 
 
@@ -57,8 +68,14 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "year": (1950, 2100),
     "shortlist": (1, 10_000),
     "candidates_per_pack": (1, 1_000_000),
+    "max_facts": (1, 10_000),
+    "max_plays_per_track_day": (1, 1_000),
+    "max_plays_per_listener": (1, 10_000_000),
 }
 MAX_EPSILON = 10.0  # beyond this the noise no longer protects anyone
+# delta is the chance the guarantee fails outright: well below one in the number of listeners
+MIN_DELTA, MAX_DELTA = 1e-12, 1e-3
+RENAMED = {"epsilon": "epsilon_total"}  # old [privacy] names, refused with their new name
 
 
 @dataclass(frozen=True)
@@ -149,12 +166,25 @@ def _check_privacy(privacy: PrivacySettings, path: Path) -> None:
     campaign acknowledges it."""
     if privacy.noise not in NOISE_MODES:
         raise ConfigError(f"privacy.noise must be one of {', '.join(NOISE_MODES)}", path)
-    for key in ("k_min", "individual_min_population", "min_age", "min_ms_played"):
+    for key in (
+        "k_min",
+        "individual_min_population",
+        "min_age",
+        "min_ms_played",
+        "max_facts",
+        "max_plays_per_track_day",
+        "max_plays_per_listener",
+    ):
         _check_range(key, getattr(privacy, key), path)
-    if not 0 < privacy.epsilon <= MAX_EPSILON:
+    if not 0 < privacy.epsilon_total <= MAX_EPSILON:
         raise ConfigError(
-            f"setting 'epsilon' must be above 0 and at most {MAX_EPSILON:g}, not "
-            f"{privacy.epsilon!r}",
+            f"setting 'epsilon_total' must be above 0 and at most {MAX_EPSILON:g}, not "
+            f"{privacy.epsilon_total!r}",
+            path,
+        )
+    if not MIN_DELTA <= privacy.delta <= MAX_DELTA:
+        raise ConfigError(
+            f"setting 'delta' must be from {MIN_DELTA:g} to {MAX_DELTA:g}, not {privacy.delta!r}",
             path,
         )
     if privacy.below_policy and not privacy.acknowledge_below_policy:
@@ -279,6 +309,9 @@ def load_config(path: Path) -> CampaignConfig:
     privacy_raw = raw.get("privacy", {})
     if not isinstance(privacy_raw, dict):
         raise ConfigError("[privacy] must be a table of settings", path)
+    for old, new in RENAMED.items():
+        if old in privacy_raw:
+            raise ConfigError(f"setting '{old}' in [privacy] is now called '{new}'", path)
     _check_keys(privacy_raw, {f.name for f in fields(PrivacySettings)}, "privacy", path)
     base = PrivacySettings()
     privacy = replace(
@@ -334,14 +367,20 @@ output = "output"
 
 [privacy]
 k_min = 50                           # a cohort fact needs at least this many listeners
-individual = true                    # allow facts about one listener
+individual = false                   # allow facts about one listener (never under noise = "dp")
 individual_min_population = 1000     # ... only in markets with at least this many listeners
 min_age = 18                         # listeners younger than this are removed before any pack runs
 min_ms_played = 30000                # a play counts as a stream from 30 s on
-noise = "none"                       # "dp" adds calibrated noise to every published count
-epsilon = 1.0                        # the privacy budget of "dp", above 0 and at most 10
+noise = "dp"                         # differential privacy on every count; "none" publishes raw
+epsilon_total = 1.0                  # the whole release's budget (epsilon, delta) under zCDP
+delta = 1e-6
+max_facts = 25                       # the budget is split evenly over at most this many facts
+max_plays_per_track_day = 3          # a listener adds at most this to a track's day count
+max_plays_per_listener = 5000        # ... and at most this to the data summary's play count
+ledger = ""                          # the noise ledger's folder; "" = .privacy/ beside the data
 # Settings weaker than the above (k_min < 50, individual_min_population < 1000, min_age < 18,
-# epsilon > 1) are refused unless acknowledged; the manifest and gallery then list them.
+# noise = "none", epsilon_total > 1, delta > 1e-6) are refused unless acknowledged; the manifest
+# and gallery then list them. See docs/privacy.md for what each guarantees.
 acknowledge_below_policy = false
 
 [duckdb]

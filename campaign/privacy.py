@@ -55,6 +55,8 @@ def _gate(fact: Fact, settings: PrivacySettings, market_population: int | None) 
         blocked.append("sensitive subject: needs legal review")
     if fact.detail.get("artefact"):
         blocked.append(str(fact.detail["artefact"]))
+    if fact.detail.get("differencing"):  # noise/differencing.py: a near twin of a stronger fact
+        blocked.append(str(fact.detail["differencing"]))
     if blocked:
         return PrivacyVerdict(False, 0.0, tuple(blocked), inputs)
     if fact.audience == "individual":
@@ -82,19 +84,25 @@ def _gate(fact: Fact, settings: PrivacySettings, market_population: int | None) 
     if fact.cohort_size is None:
         # Pre-aggregated sources (public charts) carry no listener-level data at all.
         if fact.value >= settings.k_min:
-            reasons.append(
-                f"pre-aggregated counts with no listener-level data; {fact.value:,} {fact.measure}"
-            )
+            source = fact.detail.get("noise") or "pre-aggregated counts, no listener-level data"
+            reasons.append(f"{source}; {fact.value:,} {fact.measure}")
             return PrivacyVerdict(True, _margin(fact.value, settings.k_min), tuple(reasons), inputs)
         return PrivacyVerdict(
             False, 0.0, (f"{fact.value:,} {fact.measure} is below k_min {settings.k_min}",), inputs
         )
-    if fact.cohort_size < settings.k_min:
+    # Under DP the cohort is noisy and must clear k_min plus a margin (noise/mechanism.py: noisy
+    # thresholding); a pack cannot lower the threshold below k_min through its detail.
+    threshold = max(settings.k_min, int(fact.detail.get("dp_threshold") or 0))
+    inputs["threshold"] = threshold
+    bar = f"k_min {settings.k_min}"
+    if threshold > settings.k_min:
+        bar += f" + noise margin {threshold - settings.k_min} (delta {settings.delta:g})"
+    kind = "noisy cohort" if "dp_threshold" in fact.detail else "cohort"
+    if fact.cohort_size < threshold:
         return PrivacyVerdict(
-            False,
-            0.0,
-            (f"cohort of {fact.cohort_size:,} listeners is below k_min {settings.k_min}",),
-            inputs,
+            False, 0.0, (f"{kind} of {fact.cohort_size:,} listeners is below {bar}",), inputs
         )
-    reasons.append(f"cohort of {fact.cohort_size:,} listeners ≥ k_min {settings.k_min}")
-    return PrivacyVerdict(True, _margin(fact.cohort_size, settings.k_min), tuple(reasons), inputs)
+    reasons.append(f"{kind} of {fact.cohort_size:,} listeners ≥ {bar}")
+    if "dp_rho" in fact.detail:
+        reasons.append(f"counts noised with {fact.detail['noise']}")
+    return PrivacyVerdict(True, _margin(fact.cohort_size, threshold), tuple(reasons), inputs)

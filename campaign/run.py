@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from campaign.copywriter import Copywriter
 from campaign.errors import ConfigError
 from campaign.facts import Fact, PackRun, collect_facts
 from campaign.locales import locales_for
-from campaign.noise import apply_noise, noisy_count
+from campaign.noise import PrivateRelease, ledger_dir
 from campaign.output.folder import RUN_FOLDER, check_replaceable, drop_stale_billboards, staged
 from campaign.output.gallery import write_gallery
 from campaign.output.manifest import build_manifest, write_facts_parquet, write_manifest
@@ -34,7 +35,14 @@ from campaign.render import (
 )
 from campaign.render.textfit import RenderError
 from campaign.resources import find_template_files, template_search_path
-from campaign.scoring import Candidate, FactsResult, fit_score, load_themes, score_candidates
+from campaign.scoring import (
+    Candidate,
+    FactsResult,
+    fit_score,
+    load_themes,
+    score_candidates,
+    surprise,
+)
 from campaign.series import attach_series
 from campaign.tone import mark_tone
 from campaign.unexplained import unexplained_days
@@ -76,7 +84,8 @@ def find_facts(
             f"--param names pack '{unknown[0]}', which is not among the packs", "--param"
         )
     reporter.stage("Reading the data", None)
-    ws = open_workspace(config, list(data or config.data), fresh=fresh)
+    sources = list(data or config.data)
+    ws = open_workspace(config, sources, fresh=fresh)
     try:
         reporter.count(ws.plays, "plays")
         reporter.stage("Running query packs", len(packs))
@@ -86,11 +95,12 @@ def find_facts(
             reporter.count(len(runs[-1].facts), "facts")
             reporter.advance()
         reporter.stage("Scoring candidates", None)
-        withheld = apply_noise(runs, config)
+        release = PrivateRelease(config, ws.files, ledger_dir(config, sources))
+        summary = summarise(ws, release)  # first: the summary's share of the budget is reserved
+        release.apply(runs, lambda fact: surprise(fact).value, ws.market_population)
         candidates = rank_candidates(ws, config, runs)
         attach_series(ws, candidates, config.privacy.noise, {r.pack.name: r.params for r in runs})
-        summary = summarise(ws, noisy=config.privacy.noise == "dp", epsilon=config.privacy.epsilon)
-        summary["withheld_by_noise"] = withheld
+        summary["privacy"] = release.report()
         summary["unexplained_days"] = [d.to_json() for d in unexplained_days(candidates)]
     finally:
         ws.close()
@@ -108,23 +118,43 @@ def rank_candidates(ws: Workspace, config: CampaignConfig, runs: list[PackRun]) 
     )
 
 
-def summarise(ws: Workspace, noisy: bool = False, epsilon: float = 1.0) -> dict[str, Any]:
-    """What the data held, in counts only: no ids, no rows (and noisy counts under DP)."""
+def summarise(ws: Workspace, release: PrivateRelease) -> dict[str, Any]:
+    """What the data held, in counts only: no ids, no rows. Under DP the counts are noisy (the
+    play count with each listener's plays clipped to `max_plays_per_listener`, its sensitivity),
+    public chart rows are counted as published, and the day range is coarsened to months."""
+    settings = release.config.privacy
+    items = len(ws.market_population) + 1
+    counts: dict[str, int | None] = {}
+    if "listens" in ws.tables:
+        cap = int(settings.max_plays_per_listener)
+        sql = (
+            f"SELECT coalesce(sum(least(n, {cap})), 0) FROM "
+            "(SELECT count(*) AS n FROM listens GROUP BY user_id)"
+            if release.dp
+            else "SELECT count(*) FROM listens"
+        )
+        counts["listens"] = release.summary_count(
+            "listens", ws.con.execute(sql).fetchone()[0], cap, items
+        )
+    table = "raw_daily_streams" if release.dp else "daily_streams"
+    counts["daily_streams"] = ws.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
-    def publish(count: int) -> int | None:
-        return noisy_count(count, epsilon) if noisy else count
+    def day(value: date | None) -> str | None:
+        if value is None:
+            return None
+        return value.strftime("%Y-%m") if release.dp else value.isoformat()
 
-    counts = {}
-    for table in ("listens", "daily_streams"):
-        if table in ws.tables:
-            counts[table] = publish(ws.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     return {
         "rows": counts,
         "markets": ws.markets,
-        "first_day": ws.first_day.isoformat() if ws.first_day else None,
-        "last_day": ws.last_day.isoformat() if ws.last_day else None,
+        "first_day": day(ws.first_day),
+        "last_day": day(ws.last_day),
         "events": len(ws.events),
-        "market_listeners": {m: publish(n) for m, n in ws.market_population.items()},
+        "market_listeners": {
+            m: release.summary_count(f"listeners:{m}", n, 1, items)
+            for m, n in ws.market_population.items()
+        },
+        "noise": settings.noise,
     }
 
 

@@ -408,10 +408,14 @@ def _create_rollups(
             "(track_id VARCHAR, track_name VARCHAR, artist_name VARCHAR)"
         )
     # One row per listener, track and local day: most packs start here, and the daily counts
-    # come from it without a count(DISTINCT) over the plays.
+    # come from it without a count(DISTINCT) over the plays. Under differential privacy a
+    # listener's plays of a track on a day are clipped here to the contribution bound, so every
+    # count of plays a pack makes from the rollups has the sensitivity campaign/noise assumes.
+    bound = config.privacy.max_plays_per_track_day if config.privacy.noise == "dp" else None
+    plays = f"least(count(*), {int(bound)})" if bound else "count(*)"
     cache.table(
         "listener_track_days",
-        "SELECT market, day, user_id, track_id, count(*) AS plays FROM streams GROUP BY ALL",
+        f"SELECT market, day, user_id, track_id, {plays} AS plays FROM streams GROUP BY ALL",
     )
     cache.table(
         "daily_streams",

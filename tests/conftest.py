@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from campaign.config import CampaignConfig
+from campaign.config import CampaignConfig, PrivacySettings
 from campaign.events import Event
 from campaign.packlint import materialise
 from campaign.synth import SynthSpec, generate
@@ -94,4 +94,7 @@ def small_campaign(synth_data, tmp_path: Path) -> CampaignConfig:
         shortlist=4,
         output=tmp_path / "output",
         root=tmp_path,
+        # raw counts and individual facts, explicitly: these tests check what the packs find
+        # against the planted truth; differential privacy (the default) is tested in test_noise
+        privacy=PrivacySettings(noise="none", individual=True),
     )

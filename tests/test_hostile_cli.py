@@ -74,7 +74,7 @@ privacy = st.fixed_dictionaries(
         "k_min": st.integers(-5, 200),
         "individual_min_population": st.integers(-2, 5000),
         "min_age": st.integers(-1, 130),
-        "epsilon": st.one_of(st.floats(allow_nan=True), st.sampled_from([0.0, 1e308, 0.5])),
+        "epsilon_total": st.one_of(st.floats(allow_nan=True), st.sampled_from([0.0, 1e308, 0.5])),
         "noise": st.sampled_from(["none", "dp", "loud"]),
         "individual": st.booleans(),
         "acknowledge_below_policy": st.booleans(),

@@ -1,21 +1,36 @@
-"""Differential privacy: calibrated noise on every published count, raw counts never published."""
+"""Differential privacy: OpenDP noise on every published count, one budget, drawn once, reused."""
 
 from __future__ import annotations
 
 import json
-import statistics
+import math
 from dataclasses import replace
 from datetime import date
+from itertools import pairwise
+from pathlib import Path
 
-from campaign.config import PrivacySettings
-from campaign.facts import Fact
-from campaign.noise import noisy_count, privatise, unsupported
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from campaign.config import CampaignConfig, PrivacySettings, load_config, write_template
+from campaign.facts import Fact, PackRun
+from campaign.noise import PUBLIC_SOURCE, PrivateRelease
+from campaign.noise.counts import unsupported
+from campaign.noise.differencing import drop_differencing, subject_period
+from campaign.noise.mechanism import Release, rho_for, scale_for
+from campaign.packs import parse_pack
+from campaign.privacy import judge
 from campaign.run import find_facts, run_campaign
 
+CORE = Path(__file__).resolve().parent.parent / "queries" / "core"
 
-def cohort_fact(value: int = 500) -> Fact:
+
+def cohort_fact(value: int = 500, subject: str = "t", **changes) -> Fact:
     day = date(2024, 2, 14)
-    return Fact(
+    fact = Fact(
         "event_spike",
         "cohort",
         "event_spike",
@@ -24,7 +39,7 @@ def cohort_fact(value: int = 500) -> Fact:
         day,
         None,
         "track",
-        "t",
+        subject,
         "Song",
         "A",
         "listeners",
@@ -34,47 +49,205 @@ def cohort_fact(value: int = 500) -> Fact:
         9000,
         {"level_variance": 12.0, "novelty": "x"},
     )
+    return replace(fact, **changes)
 
 
-def test_noise_is_centred_with_the_calibrated_scale() -> None:
-    draws = [noisy_count(1000, epsilon=0.5) - 1000 for _ in range(3000)]
-    assert abs(statistics.mean(draws)) < 0.3
-    # discrete Laplace with scale 1/0.5 = 2: mean absolute deviation close to 2
-    assert 1.5 < statistics.mean(abs(d) for d in draws) < 2.5
+def release(tmp_path: Path, **privacy) -> PrivateRelease:
+    config = CampaignConfig(output=tmp_path, privacy=replace(PrivacySettings(), **privacy))
+    return PrivateRelease(config, {}, tmp_path / ".privacy")
 
 
-def test_a_private_fact_publishes_only_noisy_counts() -> None:
-    fact = cohort_fact()
-    noisy = [privatise(fact, epsilon=0.2) for _ in range(50)]
-    assert all(n.id == fact.id for n in noisy)
-    assert any(n.value != fact.value for n in noisy)
-    assert all(n.cohort_size == n.value for n in noisy)
-    assert all("level_variance" not in n.detail and n.detail["novelty"] == "x" for n in noisy)
+def test_the_mechanism_draws_the_discrete_gaussian_it_promises() -> None:
+    """Chi-square of 4,000 draws of OpenDP's mechanism against the discrete Gaussian's pmf.
+    OpenDP's sampler cannot be seeded; the test fails by chance with probability 1e-4."""
+    sigma = 4.0
+    mechanism = Release(1.0).measurement("k", 1, sigma)
+    draws = np.array([mechanism({"k": 0}) for _ in range(4000)])
+    support = np.arange(-40, 41)
+    pmf = np.exp(-(support**2) / (2 * sigma**2))
+    pmf /= pmf.sum()
+    edges = [-math.inf, -8.5, -6.5, -4.5, -2.5, -0.5, 0.5, 2.5, 4.5, 6.5, 8.5, math.inf]
+    observed = np.histogram(draws, bins=edges)[0]
+    expected = np.array([pmf[(support > lo) & (support < hi)].sum() for lo, hi in pairwise(edges)])
+    assert stats.chisquare(observed, expected * len(draws)).pvalue > 1e-4
+    assert abs(draws.mean()) < 4 * sigma / math.sqrt(len(draws))
 
 
-def test_privacy_flags_survive_the_noise() -> None:
-    flagged = replace(cohort_fact(), detail={"sensitive": True, "pii": ["email"], "share": 0.4})
-    assert privatise(flagged, epsilon=1.0).detail | {"noise": ""} == {
-        "sensitive": True,
-        "pii": ["email"],
-        "noise": "",
-    }
+def test_the_budget_is_converted_and_accounted_by_opendp() -> None:
+    rho = rho_for(1.0, 1e-6)
+    assert 0.01 < rho < 0.05  # ε 1 at δ 1e-6 is a ρ of about 0.024
+    filt = Release(rho)
+    scale = scale_for(3, rho / 2)
+    assert filt.draw("a", 100, 3, scale) is not None
+    assert filt.spent == pytest.approx(rho / 2)
+    assert filt.draw("b", 100, 3, scale) is None  # a second half would overrun: refused
+    assert filt.spent == pytest.approx(rho / 2)
 
 
-def test_facts_that_cannot_be_private_are_named() -> None:
-    assert unsupported(cohort_fact()) is None
-    assert "one listener" in unsupported(replace(cohort_fact(), audience="individual"))
-    assert "unbounded" in unsupported(replace(cohort_fact(), measure="streams"))
+def test_a_private_fact_publishes_only_noisy_counts_with_its_share(tmp_path: Path) -> None:
+    rel = release(tmp_path)
+    noisy = rel.privatise(cohort_fact())
+    assert noisy is not None and noisy.id == cohort_fact().id
+    assert noisy.cohort_size == noisy.value
+    assert noisy.detail["level_variance"] is None and noisy.detail["novelty"] == "x"
+    assert 0 < noisy.detail["dp_rho"] <= rel.rho_per_fact * (1 + 1e-9)
+    assert noisy.detail["dp_threshold"] > rel.config.privacy.k_min
+
+
+def test_plays_are_noised_with_the_contribution_bound(tmp_path: Path) -> None:
+    rel = release(tmp_path, max_plays_per_track_day=4)
+    streams = cohort_fact(measure="streams", value=8000, cohort_size=900)
+    assert unsupported(streams) is None
+    noisy = rel.privatise(streams)
+    assert noisy is not None
+    items = rel.ledger.items
+    assert items[f"value:{streams.id}"]["sensitivity"] == 4  # one day: 4 plays at most
+    assert items[f"cohort:{streams.id}"]["sensitivity"] == 1
+    assert "many tracks" in unsupported(replace(streams, subject_kind="market"))
+    assert "one listener" in unsupported(replace(streams, audience="individual"))
+
+
+def test_a_shared_population_is_drawn_once(tmp_path: Path) -> None:
+    rel = release(tmp_path)
+    first = rel.privatise(cohort_fact(subject="a"))
+    second = rel.privatise(cohort_fact(subject="b"))
+    assert first.population == second.population
+    # the second fact pays nothing for the population: its share goes to its other counts
+    spent = first.detail["dp_rho"] + second.detail["dp_rho"]
+    assert rel.filter.spent == pytest.approx(spent, rel=1e-5)
+    populations = [k for k in rel.ledger.items if k.startswith("population:")]
+    assert len(populations) == 1
+
+
+def test_the_same_release_republishes_the_same_numbers(tmp_path: Path) -> None:
+    facts = [cohort_fact(value=400 + 10 * i, subject=str(i)) for i in range(6)]
+    rel = release(tmp_path)
+    first = [rel.privatise(f) for f in facts]
+    rel.report()  # saves the ledger
+    again = release(tmp_path)
+    assert again.ledger.release == rel.ledger.release
+    assert [again.privatise(f) for f in facts] == first
+    assert [f.value for f in first] != [f.value for f in facts]
+    other = release(tmp_path, epsilon_total=2.0)  # new settings: a new release, new draws
+    assert other.ledger.release != again.ledger.release
+
+
+def test_no_published_count_equals_its_raw_value_systematically(tmp_path: Path) -> None:
+    rel = release(tmp_path, max_facts=400, epsilon_total=40.0)
+    facts = [cohort_fact(value=1000 + i, subject=str(i)) for i in range(400)]
+    published = [rel.privatise(f) for f in facts]
+    scale = rel.ledger.items[f"value:{facts[0].id}"]["scale"]
+    equal = sum(p.value == f.value for p, f in zip(published, facts, strict=True))
+    # P(noise = 0) of the discrete Gaussian is about 1 / (σ √(2π)); allow a wide binomial band
+    p_zero = 1 / (scale * math.sqrt(2 * math.pi))
+    assert equal <= len(facts) * p_zero + 4 * math.sqrt(len(facts) * p_zero) + 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cohort=st.integers(0, 49),
+    threshold=st.one_of(st.none(), st.integers(-1000, 1000)),
+    noise=st.sampled_from(["dp", "none"]),
+)
+def test_the_gate_never_passes_a_cohort_below_k_min(cohort, threshold, noise) -> None:
+    detail = {} if threshold is None else {"dp_threshold": threshold}
+    fact = cohort_fact(value=cohort, cohort_size=cohort, detail=detail)
+    assert not judge(fact, PrivacySettings(k_min=50, noise=noise), 10**6).passed
+
+
+@settings(max_examples=100, deadline=None)
+@given(population=st.integers(0, 10**8), cohort=st.integers(0, 10**6))
+def test_individual_facts_never_pass_when_off(population, cohort) -> None:
+    fact = cohort_fact(audience="individual", cohort_size=cohort)
+    assert not judge(fact, PrivacySettings(), population).passed  # off by default
+    assert not PrivacySettings().individual
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cohorts=st.lists(st.integers(0, 400), min_size=1, max_size=12),
+    subjects=st.lists(st.sampled_from("abc"), min_size=12, max_size=12),
+    k_min=st.integers(2, 100),
+)
+def test_no_two_kept_facts_differ_by_fewer_than_k_min(cohorts, subjects, k_min) -> None:
+    facts = [cohort_fact(value=n, subject=subjects[i], pack=f"p{i}") for i, n in enumerate(cohorts)]
+    kept, dropped = drop_differencing(facts, k_min)
+    assert len(kept) + len(dropped) == len(facts)
+    for i, a in enumerate(kept):
+        for b in kept[i + 1 :]:
+            if subject_period(a) == subject_period(b):
+                assert abs(a.cohort_size - b.cohort_size) >= k_min
+
+
+def test_a_fact_near_its_earlier_release_is_dropped() -> None:
+    fact = cohort_fact(value=75)
+    kept, dropped = drop_differencing([fact], 50, lambda f: {"r1": 74})
+    assert not kept and "earlier release" in dropped[fact.id]
+    kept, _ = drop_differencing([fact], 50, lambda f: {"r1": 75, "r2": 400})
+    assert kept == [fact]
+
+
+def test_public_charts_spend_nothing_and_say_so(tmp_path: Path) -> None:
+    rel = release(tmp_path)
+    chart = cohort_fact(measure="streams", value=90_000, cohort_size=None, population=None)
+    run = PackRun(parse_pack(CORE / "event_spike.sql"), {}, [chart])
+    rel.apply([run], lambda f: 1.0, {})  # a market with no listener in the data
+    assert run.facts[0].value == 90_000 and run.facts[0].detail["noise"] == PUBLIC_SOURCE
+    assert rel.filter.spent == 0
+    mixed = PackRun(parse_pack(CORE / "event_spike.sql"), {}, [chart])
+    rel.apply([mixed], lambda f: 1.0, {"GB": 5000})  # listeners too: not exempt
+    assert mixed.facts[0].detail["noise"] != PUBLIC_SOURCE and rel.filter.spent > 0
+
+
+def test_over_budget_publishes_fewer_facts_best_first(tmp_path: Path) -> None:
+    rel = release(tmp_path, max_facts=3)
+    facts = [cohort_fact(value=1000, subject=str(i)) for i in range(8)]
+    run = PackRun(parse_pack(CORE / "event_spike.sql"), {}, list(facts))
+    rel.apply([run], lambda f: -int(f.subject_id), {"GB": 9000})
+    published = [f.subject_id for f in run.facts]
+    assert 3 <= len(published) < 8 and published == [str(i) for i in range(len(published))]
+    assert rel.withheld["over budget: epsilon_total is spent"] == 8 - len(published)
+    assert rel.filter.spent <= rel.rho_total
+
+
+def test_campaign_init_defaults_publish_only_dp_counts_reproducibly(
+    synth_data, tmp_path: Path
+) -> None:
+    files, _ = synth_data(0)
+    write_template(tmp_path / "campaign.toml", "t")
+    config = replace(load_config(tmp_path / "campaign.toml"), year=2024)
+    assert config.privacy.noise == "dp" and not config.privacy.individual
+    first, second = find_facts(config, files), find_facts(config, files)
+    raw = find_facts(replace(config, privacy=replace(config.privacy, noise="none")), files)
+    record = first.data_summary["privacy"]
+    assert record["noise"] == "dp" and record["epsilon_total"] == 1.0
+    assert 0 < record["rho_spent"] <= record["rho_total"]
+    assert first.candidates, "the cohort facts are still candidates"
+    for candidate in first.candidates:
+        assert candidate.fact.audience != "individual"
+        assert "OpenDP" in candidate.fact.detail["noise"] or (
+            candidate.fact.detail["noise"] == PUBLIC_SOURCE
+        )
+    numbers = lambda r: {c.id: (c.fact.value, c.fact.cohort_size) for c in r.candidates}  # noqa: E731
+    assert numbers(first) == numbers(second)
+    assert first.data_summary == second.data_summary
+    raw_values = {c.id: c.fact.value for c in raw.candidates}
+    shared = [i for i in numbers(first) if i in raw_values]
+    assert shared and any(numbers(first)[i][0] != raw_values[i] for i in shared)
+    assert len(first.data_summary["first_day"]) == 7  # a month, not a day
 
 
 def test_with_dp_no_raw_count_reaches_the_output(small_campaign) -> None:
-    raw = find_facts(small_campaign)
-    private = replace(small_campaign, privacy=PrivacySettings(noise="dp", epsilon=0.5))
-    run = run_campaign(private, workers=1)
+    raw = find_facts(small_campaign)  # the fixture's explicit raw counts
+    run = run_campaign(replace(small_campaign, privacy=PrivacySettings()), workers=1)
     manifest = json.loads((run.out_dir / "manifest.json").read_text())
-    assert all(c["audience"] != "individual" for c in manifest["candidates"])
-    assert manifest["data"]["withheld_by_noise"]["repeat_on_day"]["facts"] > 0
+    summary = manifest["privacy_summary"]
+    assert summary["noise"] == "dp" and summary["rho_spent"] <= summary["rho_total"]
+    assert sum(summary["candidates_by_verdict"].values()) == len(manifest["candidates"])
+    assert any("one listener" in reason for reason in summary["withheld"])
     raw_values = {c.id: c.fact.value for c in raw.candidates}
     published = {c["id"]: c["value"] for c in manifest["candidates"] if c["id"] in raw_values}
-    assert published, "the cohort facts are still published"
-    assert any(published[i] != raw_values[i] for i in published)
+    assert published and any(published[i] != raw_values[i] for i in published)
+    assert all(c["privacy"]["budget_share"] for c in manifest["candidates"])
+    gallery = (run.out_dir / "index.html").read_text()
+    assert "differential privacy" in gallery.lower()

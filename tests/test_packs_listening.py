@@ -53,7 +53,8 @@ def run_test_data(name: str, *, ignore_opt_outs: bool = False) -> list[Fact]:
     p = pack(name)
     spec = tomllib.loads(p.test_path.read_text(encoding="utf-8"))
     settings = dict(spec.get("campaign", {}))
-    config = CampaignConfig(**settings, privacy=PrivacySettings(**settings.pop("privacy", {})))
+    privacy = PrivacySettings(**settings.pop("privacy", {}))
+    config = CampaignConfig(**settings, privacy=privacy)
     given = dict(spec["given"])
     if ignore_opt_outs:
         users = given["users"]["sql"]
@@ -149,7 +150,7 @@ def test_individual_facts_carry_a_tail_share_and_nothing_finer_than_the_market(n
     assert fact.cohort_size == 1
     assert 0 < fact.detail["tail_share"] < 0.01
     assert fact.baseline is not None and fact.baseline < fact.value
-    verdict = judge(fact, PrivacySettings(individual_min_population=1), 100)
+    verdict = judge(fact, PrivacySettings(individual=True, individual_min_population=1), 100)
     assert verdict.passed, verdict.reasons
 
 

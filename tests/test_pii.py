@@ -638,7 +638,7 @@ def test_a_title_with_pii_is_withheld_and_fails_the_gate(tmp_path: Path) -> None
         "[title withheld: e-mail address]",
         "[title withheld: phone number]",
     ]
-    settings = PrivacySettings(individual_min_population=10)
+    settings = PrivacySettings(individual=True, individual_min_population=10)
     for fact in facts:
         verdict = judge(fact, settings, 120)
         text = json.dumps(fact.columns(), default=str)
@@ -721,7 +721,7 @@ def test_pii_titles_never_reach_any_output(tmp_path: Path) -> None:
         packs=(str(packs),),
         output=tmp_path / "output",
         root=tmp_path,
-        privacy=PrivacySettings(individual_min_population=10),
+        privacy=PrivacySettings(individual=True, individual_min_population=10, noise="none"),
     )
     result = run_campaign(config, playlist_data(tmp_path / "data"), workers=1)
     files = [p for p in result.out_dir.rglob("*") if p.is_file()]
@@ -790,3 +790,37 @@ def test_pii_deep_inside_a_long_text_is_found() -> None:
     words = " ".join(["chill"] * 300)
     assert find_pii(f"{words} Emma Johansson {words}") == [NAME]
     assert find_pii(f"{words} {words}") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "María José cumple 17/05/1990",
+        "Joyeux anniversaire Chloé 17 mai 1990",
+        "Geburtstag von Lukas 03.12.1995",
+        "Sanna syntymäpäivä 5.6.1992",
+        "verjaardag Daan 1-4-2001",
+        "Søren født 1988",
+        "Giulia nata il 3 marzo 1994",
+        "Mehmet doğum 1985",
+    ],
+)
+def test_a_first_name_with_a_date_of_birth_is_caught_in_the_markets_languages(text: str) -> None:
+    """Issue 10's "a first name with a date of birth", written the way each market writes it."""
+    assert find_pii(text) == [BIRTH_DATE, NAME], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Fête de la musique 2024",
+        "Kerstmis 2023 hits",
+        "Juhannus 2024",
+        "Sommerhits 2024",
+        "Canciones de 1990",
+        "Beyoncé 2016",
+        "Happy birthday mum",
+    ],
+)
+def test_titles_with_a_year_and_no_person_pass(text: str) -> None:
+    assert find_pii(text) == [], text

@@ -36,7 +36,11 @@ def test_every_planted_anomaly_ranks_in_the_top_20_of_its_pack(
         if plant["role"] == "anomaly":
             assert found, f"planted {plant} is not in the top 20 of {plant['kind']}"
             assert found[0].fact.value == plant["value"]
-            assert found[0].eligible
+            # eligible, unless the differencing check caught it: the synthetic hook plants'
+            # hooked listeners are nearly all of the track's listeners of the year, which a
+            # second fact (market_contrast's cohort) publishes, singling out the few others
+            reasons = " ".join(found[0].verdict.reasons)
+            assert found[0].eligible or "differs by fewer than k_min" in reasons
         elif plant["role"] in {"opted_out", "under_age"}:
             everywhere = [
                 c

@@ -143,7 +143,7 @@ def test_story_rewards_named_days_known_subjects_and_fitting_titles() -> None:
 
 
 def test_privacy_gate() -> None:
-    settings_ = PrivacySettings(k_min=50, individual_min_population=1000)
+    settings_ = PrivacySettings(k_min=50, individual=True, individual_min_population=1000)
     assert judge(spike("x", cohort=300), settings_, 10_000).passed
     small = judge(spike("x", cohort=49), settings_, 10_000)
     assert not small.passed and "below k_min 50" in small.reasons[0]

@@ -22,10 +22,17 @@ def results(synth_data, tmp_path_factory):
     for seed in (1, 5):
         files, _ = synth_data(seed)
         root = tmp_path_factory.mktemp(f"series{seed}")
-        config = CampaignConfig(name="s", year=2024, data=files, output=root / "out", root=root)
+        config = CampaignConfig(
+            name="s",
+            year=2024,
+            data=files,
+            output=root / "out",
+            root=root,
+            privacy=PrivacySettings(noise="none", individual=True),  # the raw series, explicitly
+        )
         made[seed] = find_facts(config)
         if seed == 1:
-            dp = replace(config, privacy=PrivacySettings(noise="dp", epsilon=1.0))
+            dp = replace(config, privacy=PrivacySettings())  # the default: DP
             made["dp"] = find_facts(dp)
     return made
 

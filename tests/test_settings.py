@@ -30,10 +30,17 @@ def _write(tmp_path: Path, text: str) -> Path:
         ("[privacy]\nindividual_min_population = -1\n", "'individual_min_population' must be"),
         ("[privacy]\nmin_age = 0\n", "'min_age' must be from 13 to 120"),
         ("[privacy]\nmin_age = -3\n", "'min_age' must be from 13 to 120"),
-        ("[privacy]\nepsilon = 0\n", "'epsilon' must be above 0 and at most 10"),
-        ("[privacy]\nepsilon = -1\n", "'epsilon' must be above 0"),
-        ("[privacy]\nepsilon = 1e308\n", "'epsilon' must be above 0 and at most 10"),
-        ("[privacy]\nepsilon = nan\n", "'epsilon' must be above 0"),
+        ("[privacy]\nepsilon_total = 0\n", "'epsilon_total' must be above 0 and at most 10"),
+        ("[privacy]\nepsilon_total = -1\n", "'epsilon_total' must be above 0"),
+        ("[privacy]\nepsilon_total = 1e308\n", "'epsilon_total' must be above 0 and at most 10"),
+        ("[privacy]\nepsilon_total = nan\n", "'epsilon_total' must be above 0"),
+        ("[privacy]\nepsilon = 1.0\n", "'epsilon' in \\[privacy\\] is now called 'epsilon_total'"),
+        ("[privacy]\ndelta = 0.5\n", "'delta' must be from 1e-12 to 0.001"),
+        ("[privacy]\ndelta = nan\n", "'delta' must be from"),
+        ("[privacy]\nmax_facts = 0\n", "'max_facts' must be from 1"),
+        ("[privacy]\nmax_plays_per_track_day = 0\n", "'max_plays_per_track_day' must be from 1"),
+        ("[privacy]\nnoise = 'none'\n", 'noise = "none" \\(policy "dp"\\) is below the privacy'),
+        ("[privacy]\ndelta = 1e-4\n", "delta = 0.0001 \\(policy at most 1e-06\\) is below"),
         ("[privacy]\nmin_ms_played = -5\n", "'min_ms_played' must be from 0"),
         ("[campaign]\nyear = 1\n", "'year' must be from 1,950 to 2,100"),
         ("[campaign]\nshortlist = 0\n", "'shortlist' must be from 1"),
@@ -43,10 +50,13 @@ def _write(tmp_path: Path, text: str) -> Path:
         ("[campaign]\noutput = '/proc/nope'\n", "'output' is '/proc/nope', but '/proc' is not"),
         ("[privacy]\nk_min = 10\n", "k_min = 10 \\(policy 50\\) is below the privacy policy"),
         (
-            "[privacy]\nindividual_min_population = 5\n",
+            "[privacy]\nindividual = true\nindividual_min_population = 5\n",
             "individual_min_population = 5 \\(policy 1000\\) is below",
         ),
-        ("[privacy]\nnoise = 'dp'\nepsilon = 5.0\n", "epsilon = 5 \\(policy at most 1\\)"),
+        (
+            "[privacy]\nnoise = 'dp'\nepsilon_total = 5.0\n",
+            "epsilon_total = 5 \\(policy at most 1\\)",
+        ),
         ("[params.event_spkie]\nmin_ratio = 2.0\n", "\\[params.event_spkie\\] names no pack"),
         ("[params.event_spike]\nmin_ratoi = 2.0\n", "has no parameter 'min_ratoi' \\(it has:"),
         ("[params.event_spike]\nmin_ratio = 'big'\n", "event_spike.min_ratio must be float"),
@@ -71,7 +81,10 @@ def test_a_known_pack_parameter_in_the_file_is_accepted(tmp_path: Path) -> None:
 
 
 def test_below_policy_settings_run_when_acknowledged_and_are_recorded(tmp_path: Path) -> None:
-    text = "[privacy]\nk_min = 10\nindividual_min_population = 5\nacknowledge_below_policy = true\n"
+    text = (
+        "[privacy]\nk_min = 10\nindividual = true\nindividual_min_population = 5\n"
+        "acknowledge_below_policy = true\n"
+    )
     config = load_config(_write(tmp_path, text))
     assert config.below_policy == (
         "k_min = 10 (policy 50)",

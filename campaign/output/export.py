@@ -121,17 +121,31 @@ def export_approved(out_dir: Path, dest: Path, workers: int = 2) -> ExportResult
         if failed:
             raise InputError(f"an approved billboard cannot be drawn: {failed[0].error}", out_dir)
         drop_stale_billboards(stage, keep)
-        _write_sheet(stage / "copy-sheet.csv", approved, decisions)
+        settings = manifest.data.get("privacy") or {}
+        privacy = manifest.data.get("privacy_summary") or {"noise": settings.get("noise")}
+        _write_sheet(stage / "copy-sheet.csv", approved, decisions, noise_label(privacy))
         shutil.copyfile(out_dir / REVIEW_FILE, stage / REVIEW_FILE)  # decisions and their log
         (stage / "approved.json").write_text(
-            json.dumps({"campaign": manifest.campaign, "candidates": approved}, indent=2,
-                       ensure_ascii=False) + "\n",
+            json.dumps({"campaign": manifest.campaign, "privacy": privacy,
+                        "candidates": approved}, indent=2, ensure_ascii=False) + "\n",
             encoding="utf-8",
         )  # fmt: skip
     return ExportResult(dest, len(approved), copied + len(jobs), len(jobs))
 
 
-def _write_sheet(path: Path, approved: list[dict[str, Any]], decisions: dict[str, Any]) -> None:
+def noise_label(privacy: dict[str, Any]) -> str:
+    """How the numbers were published, for legal: raw counts are an explicit choice, said so."""
+    if privacy.get("noise") == "dp":
+        return (
+            f"differential privacy (noise = dp, epsilon {privacy.get('epsilon_total')}, "
+            f"delta {privacy.get('delta')})"
+        )
+    return "raw counts: no differential privacy (noise = none)"
+
+
+def _write_sheet(
+    path: Path, approved: list[dict[str, Any]], decisions: dict[str, Any], noise: str
+) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=SHEET_COLUMNS)
         writer.writeheader()
@@ -146,7 +160,7 @@ def _write_sheet(path: Path, approved: list[dict[str, Any]], decisions: dict[str
                     "variant": words["variant"],
                     "headline": words["headline"],
                     "signoff": words["signoff"],
-                    "privacy": "; ".join(record["privacy"]["reasons"]),
+                    "privacy": "; ".join([noise, *record["privacy"]["reasons"]]),
                     "reviewer_note": decisions[record["id"]].get("note", ""),
                 }
                 writer.writerow({k: sheet_cell(v) for k, v in row.items()})

@@ -9,6 +9,7 @@ Nothing written here holds a user id, an exact timestamp or a raw row: only fact
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -57,6 +58,7 @@ def candidate_record(candidate: Candidate) -> dict[str, Any]:
             "passed": candidate.verdict.passed,
             "verdict": candidate.verdict.status,
             "reasons": list(candidate.verdict.reasons),
+            "budget_share": fact.detail.get("dp_rho"),
         },
         "copy": {
             locale: {
@@ -135,6 +137,7 @@ def build_manifest(
             "tool_version": __version__,
         },
         "privacy": vars(config.privacy),
+        "privacy_summary": privacy_summary(result),
         "data": result.data_summary,
         "packs": list(packs.values()),
         "candidates": candidates,
@@ -144,6 +147,25 @@ def build_manifest(
 
 def _path_text(path: Path | None) -> str | None:
     return None if path is None else str(path.resolve())
+
+
+def privacy_summary(result: FactsResult) -> dict[str, Any]:
+    """Candidates by verdict and by reason, with the release's budget and what it withheld."""
+    by_status: dict[str, int] = {}
+    by_reason: dict[str, int] = {}
+    for candidate in result.candidates:
+        verdict = candidate.verdict
+        by_status[verdict.status] = by_status.get(verdict.status, 0) + 1
+        if not verdict.passed:
+            for reason in verdict.reasons:
+                kind = re.sub(r"\d[\d,.]*", "N", reason)  # by kind: "cohort of N listeners …"
+                by_reason[kind] = by_reason.get(kind, 0) + 1
+    return {
+        **result.data_summary.get("privacy", {}),
+        "below_policy": list(result.config.below_policy),
+        "candidates_by_verdict": by_status,
+        "rejected_by_reason": by_reason,
+    }
 
 
 def write_manifest(stage: Path, manifest: dict[str, Any]) -> None:

@@ -100,7 +100,7 @@ def listener_workspace(listener: Listener, locale: str, min_ms: int) -> Workspac
         markets=(listener.market,),
         locales=(locale,),
         timezones={listener.market: listener.tz},
-        privacy=replace(PrivacySettings(), min_ms_played=min_ms, min_age=0),
+        privacy=replace(PrivacySettings(), min_ms_played=min_ms, min_age=0, noise="none"),
     )
     return open_workspace(config, [listener.plays.parent.parent])
 
