@@ -32,6 +32,12 @@ MECHANISM = (
     "OpenDP privacy filter (fully adaptive composition)"
 )
 SUMMARY_SHARE = 0.1
+# A published number's noise (one σ) may be at most this share of it: "streamed 545 times" for a
+# raw 6,858 is true to the guarantee and useless as copy. Judged on the noisy value and the
+# data-independent σ only, so withholding it is post-processing and costs no privacy.
+MAX_RELATIVE_NOISE = 0.1
+OVER_BUDGET = "over budget: epsilon_total is spent"
+TOO_NOISY = f"too noisy to print: the noise is more than {MAX_RELATIVE_NOISE:.0%} of the number"
 PUBLIC_SOURCE = "public source, no listener-level data"
 
 
@@ -88,13 +94,13 @@ class PrivateRelease:
         }
         return noisy, charged, scale
 
-    def privatise(self, fact: Fact) -> Fact | None:
-        """The fact with every count noisy, its share of ρ and its noisy threshold; None when the
-        budget is spent. Half the fact's share goes to its value, half to its other counts (a
+    def privatise(self, fact: Fact) -> Fact | str:
+        """The fact with every count noisy, its share of ρ and its noisy threshold; or why it is
+        not published (the budget is spent, or the noise drowns the number). Half the fact's share goes to its value, half to its other counts (a
         population another fact already paid for is reused and costs nothing)."""
         assert self.filter is not None and self.ledger is not None
         if not self.filter.affordable(self.rho_per_fact):
-            return None
+            return OVER_BUDGET
         value_count, *others = fact_counts(fact, self.config.privacy.max_plays_per_track_day)
         fresh = [c for c in others if c.key not in self._charged]
         shares = {c.key: 0.5 / len(fresh) for c in fresh}
@@ -105,7 +111,7 @@ class PrivateRelease:
         for count in (value_count, *others):
             result = self.noisy(count, shares.get(count.key, 0.5) * self.rho_per_fact)
             if result is None:
-                return None
+                return OVER_BUDGET
             values[count.field], charged, scales[count.field] = max(0, result[0]), *result[1:]
             spent += charged
         if fact.cohort_size is not None:
@@ -113,8 +119,10 @@ class PrivateRelease:
         margin = threshold_margin(
             scales.get("cohort_size", scales["value"]), self.config.privacy.delta
         )
-        self.published += 1
         value = values["value"]
+        if scales["value"] > MAX_RELATIVE_NOISE * value:
+            return TOO_NOISY
+        self.published += 1
         return replace(
             fact,
             value=value,
@@ -164,8 +172,8 @@ class PrivateRelease:
             published[fact.id] = replace(fact, detail=fact.detail | {"noise": PUBLIC_SOURCE})
         for fact in kept:
             noisy = self.privatise(fact) if self.dp else fact
-            if noisy is None:
-                self.withheld["over budget: epsilon_total is spent"] += 1
+            if isinstance(noisy, str):
+                self.withheld[noisy] += 1
             else:
                 published[fact.id] = noisy
         for run in runs:
