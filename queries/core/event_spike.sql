@@ -34,12 +34,33 @@
 -- release behind it, it and its tracks are marked `revival` for review. A spike matched by the
 -- disappearance of a sibling version of the same title (remix, feat., edit) is a chart artefact
 -- (detail.artefact says why) and the privacy gate withholds it.
-WITH counts AS (
+WITH listed AS (
     SELECT day, market, track_id, track_name, artist_name,
-           coalesce(listeners, streams) AS n,
-           CASE WHEN listeners IS NULL THEN 'streams' ELSE 'listeners' END AS measure,
-           lower(trim(artist_name)) AS artist_key
+           coalesce(listeners, streams) AS n, listeners IS NULL AS charted,
+           lower(trim(artist_name)) AS artist_key, lower(trim(track_name)) AS name_key
     FROM daily_streams
+),
+reissues AS (
+    -- charts: one title of one artist listed under several track ids (the album version
+    -- replacing the single, a regional id) is one track, so its history carries over to the new
+    -- id; listener counts of two ids cannot be added (one listener may play both), so complete
+    -- data keeps its ids
+    SELECT track_id, artist_key, name_key,
+           first_value(track_id) OVER (PARTITION BY artist_key, name_key
+                                       ORDER BY total DESC, track_id) AS song_id
+    FROM (SELECT track_id, artist_key, name_key, sum(n) AS total
+          FROM listed WHERE charted GROUP BY ALL)
+),
+counts AS (
+    SELECT l.day, l.market, coalesce(r.song_id, l.track_id) AS track_id,
+           arg_max(l.track_name, l.n) AS track_name, arg_max(l.artist_name, l.n) AS artist_name,
+           sum(l.n) AS n,
+           CASE WHEN bool_and(l.charted) THEN 'streams' ELSE 'listeners' END AS measure,
+           arg_max(l.artist_key, l.n) AS artist_key
+    FROM listed l
+    LEFT JOIN reissues r ON l.charted AND r.track_id = l.track_id
+                        AND r.artist_key = l.artist_key AND r.name_key = l.name_key
+    GROUP BY l.day, l.market, coalesce(r.song_id, l.track_id)
 ),
 market_series AS (
     SELECT c.day, c.market, sum(c.n) AS total, any_value(f.floor_streams) AS floor,
@@ -96,6 +117,7 @@ history AS (
                 ELSE sum(floor * floor) OVER daily END AS listed_floor_squares,
            lag(k) OVER (PARTITION BY market, track_id ORDER BY k) AS previous_k,
            min(day) OVER (PARTITION BY market, track_id) AS first_listed,
+           min(day) OVER (PARTITION BY track_id) AS first_anywhere,
            count(*) OVER ahead AS listed_ahead,
            max(n) OVER ahead AS peak_ahead
     FROM tracked
@@ -109,7 +131,9 @@ history AS (
                   RANGE BETWEEN 1 FOLLOWING AND $stay_days FOLLOWING)
 ),
 catalogue AS (
-    SELECT track_id, min(release_date) AS release_date FROM tracks GROUP BY track_id
+    SELECT coalesce(r.song_id, t.track_id) AS track_id, min(t.release_date) AS release_date
+    FROM tracks t LEFT JOIN (SELECT DISTINCT track_id, song_id FROM reissues) r USING (track_id)
+    GROUP BY ALL
 ),
 filled AS (
     -- charts: an absent day counts at its floor (an upper bound); complete data: as a zero
@@ -134,8 +158,9 @@ classified AS (
                WHEN release_date IS NOT NULL
                    THEN debut AND day - release_date BETWEEN 0 AND $release_window_days
                -- a release enters at its peak; a classic coming back, or a catalogue revived by
-               -- news breaking during the day, climbs to a bigger day after its first
-               ELSE debut
+               -- news breaking during the day, climbs to a bigger day after its first; a track
+               -- another market charted before the release window is no new release here
+               ELSE debut AND day - first_anywhere <= $release_window_days
                     AND n >= $release_peak_share * coalesce(peak_ahead, 0)
                     -- an album: mostly new tracks, where a revival brings back known ones
                     AND ((artist_debuts >= 2 AND artist_debuts > artist_known)
