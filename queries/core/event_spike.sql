@@ -99,36 +99,49 @@ market_windows AS (
                   ROWS BETWEEN 1 FOLLOWING AND $stay_days FOLLOWING)
 ),
 tracked AS (
+    -- one baseline frame for both cadences: a daily chart's days and a weekly one's snapshots
+    -- on one integer scale (days × snapshots, snapshots × days), so a frame of
+    -- `baseline_weeks` weeks of days is also one of `baseline_snapshots` snapshots, and the
+    -- window sums are computed once, not once per cadence
     SELECT c.*, w.k, w.floor, w.cadence, w.factor, w.window_days, w.window_floor_sum,
-           w.window_floor_squares, w.baseline_floor, w.days_ahead, w.first_data_day
+           w.window_floor_squares, w.baseline_floor, w.days_ahead, w.first_data_day,
+           first_listed, first_anywhere,
+           CASE WHEN w.cadence = 'weekly' THEN w.k * ($baseline_weeks * 7)
+                ELSE (c.day - DATE '1970-01-01') * $baseline_snapshots END AS position
     FROM counts c JOIN market_windows w USING (day, market)
+    JOIN (SELECT market, track_id, min(day) AS first_listed FROM counts GROUP BY ALL)
+        USING (market, track_id)
+    JOIN (SELECT track_id, min(day) AS first_anywhere FROM counts GROUP BY track_id)
+        USING (track_id)
 ),
-history AS (
-    SELECT *,
-           CASE WHEN cadence = 'weekly' THEN sum(n) OVER weekly ELSE sum(n) OVER daily END
-               AS listed_sum,
-           CASE WHEN cadence = 'weekly' THEN sum(n * n) OVER weekly ELSE sum(n * n) OVER daily END
-               AS listed_squares,
-           CASE WHEN cadence = 'weekly' THEN count(*) OVER weekly ELSE count(*) OVER daily END
-               AS listed_days,
-           CASE WHEN cadence = 'weekly' THEN sum(floor) OVER weekly ELSE sum(floor) OVER daily END
-               AS listed_floor_sum,
-           CASE WHEN cadence = 'weekly' THEN sum(floor * floor) OVER weekly
-                ELSE sum(floor * floor) OVER daily END AS listed_floor_squares,
+artist_days AS (
+    -- per market-day and artist: how many of its tracks debut, how many were listed before
+    SELECT market, day, artist_key,
+           count(*) FILTER (WHERE day = first_listed) AS artist_debuts,
+           count(*) FILTER (WHERE day > first_listed) AS artist_known
+    FROM tracked GROUP BY ALL
+),
+windowed AS (
+    -- the window sums over the few columns they need (sorting narrow rows is the cost here)
+    SELECT market, track_id, day,
+           sum(n) OVER baseline AS listed_sum,
+           sum(n * n) OVER baseline AS listed_squares,
+           count(*) OVER baseline AS listed_days,
+           sum(floor) OVER baseline AS listed_floor_sum,
+           sum(floor * floor) OVER baseline AS listed_floor_squares,
            lag(k) OVER (PARTITION BY market, track_id ORDER BY k) AS previous_k,
-           min(day) OVER (PARTITION BY market, track_id) AS first_listed,
-           min(day) OVER (PARTITION BY track_id) AS first_anywhere,
            count(*) OVER ahead AS listed_ahead,
            max(n) OVER ahead AS peak_ahead
-    FROM tracked
+    FROM (SELECT market, track_id, day, k, position, n, floor FROM tracked)
     WINDOW
-        daily AS (PARTITION BY market, track_id ORDER BY day
-                  RANGE BETWEEN INTERVAL ($baseline_weeks * 7) DAY PRECEDING
-                            AND INTERVAL 1 DAY PRECEDING),
-        weekly AS (PARTITION BY market, track_id ORDER BY k
-                   RANGE BETWEEN $baseline_snapshots PRECEDING AND 1 PRECEDING),
+        baseline AS (PARTITION BY market, track_id ORDER BY position
+                     RANGE BETWEEN $baseline_weeks * 7 * $baseline_snapshots PRECEDING
+                               AND least($baseline_snapshots, $baseline_weeks * 7) PRECEDING),
         ahead AS (PARTITION BY market, track_id ORDER BY k
                   RANGE BETWEEN 1 FOLLOWING AND $stay_days FOLLOWING)
+),
+history AS (
+    SELECT * FROM tracked JOIN windowed USING (market, track_id, day)
 ),
 catalogue AS (
     SELECT coalesce(r.song_id, t.track_id) AS track_id, min(t.release_date) AS release_date
@@ -146,11 +159,10 @@ filled AS (
            coalesce(h.listed_squares, 0) + CASE WHEN h.floor IS NULL THEN 0
                ELSE coalesce(h.window_floor_squares, 0) - coalesce(h.listed_floor_squares, 0) END
                AS filled_squares,
-           count(*) FILTER (WHERE h.day = h.first_listed)
-               OVER (PARTITION BY h.market, h.day, h.artist_key) AS artist_debuts,
-           count(*) FILTER (WHERE h.day > h.first_listed)
-               OVER (PARTITION BY h.market, h.day, h.artist_key) AS artist_known
+           a.artist_debuts, a.artist_known
     FROM history h LEFT JOIN catalogue r USING (track_id)
+    JOIN artist_days a ON a.market = h.market AND a.day = h.day
+                      AND a.artist_key IS NOT DISTINCT FROM h.artist_key
 ),
 classified AS (
     SELECT *,
@@ -169,12 +181,16 @@ classified AS (
            END AS is_release
     FROM filled
 ),
+released AS (
+    SELECT DISTINCT market, track_id FROM classified WHERE is_release
+),
 runs AS (
     -- the first days of a release belong to it: its second day is no spike of a known track
-    SELECT *,
-           coalesce(bool_or(is_release) OVER (PARTITION BY market, track_id), false)
-               AND day - first_listed <= $release_window_days AS release_run
-    FROM classified
+    -- (a join with the few releases, not a window that sorts every row)
+    SELECT c.*,
+           r.track_id IS NOT NULL AND c.day - c.first_listed <= $release_window_days
+               AS release_run
+    FROM classified c LEFT JOIN released r USING (market, track_id)
 ),
 debut_levels AS (
     -- complete data: a release is compared with the market's typical first day of a new track
