@@ -109,23 +109,21 @@ def tail_surprise(value: float, typical: float | None, tail_share: float | None)
 
 
 def censored_surprise(value: float, expected: float, censored_days: int) -> Score:
-    """A public chart's fact: its size, the ratio (a lower bound when days were censored).
+    """A chart fact whose baseline had days below the floor: its size, the ratio's lower bound.
 
     An absent day counted at the floor carries the chart's spread, not the track's, so the
     floor-filled variance says nothing honest about the tail: a track listed on one or two loud
     days (its own release) gets a huge variance and a weak p-value, a track never listed before a
-    tiny one and a certain p-value, whatever their ratios. A track listed every day of a rising
-    season (a Christmas song through December) gets a trend's variance and a weak p-value too,
-    and would rank far below a censored track of a smaller ratio on the same day. Within a
-    market-day the ratio is the one evidence every chart fact has alike, so it alone sets the
-    score: the count score with its significance held at 1, which is what any chart-sized count
-    at 2× its level reaches, so the scale stays that of the other facts.
+    tiny one and a certain p-value, whatever their ratios. Within a market-day the lower bound
+    on the ratio is the comparable evidence, so it alone sets the score: the count score with its
+    significance held at 1, which is what any chart-sized count at 2× its level reaches, so the
+    scale stays that of the other facts.
     """
     effect = _effect(value, expected)
     return Score(
         math.sqrt(effect),
         {
-            "model": "censored lower bound" if censored_days else "chart ratio",
+            "model": "censored lower bound",
             "expected": round(float(expected), 2),
             "censored_days": censored_days,
             "ratio": round(value / expected, 3) if expected > 0 else None,
@@ -139,8 +137,9 @@ def surprise(fact: Fact) -> Score:
         return tail_surprise(fact.value, fact.baseline, fact.detail.get("tail_share"))
     if fact.baseline is None:
         return Score(0.0, {"model": "none", "why": "no baseline to compare with"})
-    if fact.detail.get("floor") is not None:
-        return censored_surprise(fact.value, fact.baseline, fact.detail.get("censored_days") or 0)
+    censored_days = fact.detail.get("censored_days") or 0
+    if fact.detail.get("floor") is not None and censored_days > 0:
+        return censored_surprise(fact.value, fact.baseline, censored_days)
     variance = fact.detail.get("level_variance")
     factor = fact.detail.get("weekday_factor") or 1.0
     return count_surprise(

@@ -347,6 +347,12 @@ SELECT
             WHEN f.absent_days = 0
                 THEN format('listed on all {} baseline days: no day below the chart floor',
                             f.window_days)
+            WHEN f.evidence IS NOT NULL
+                -- an artist moment: the days of each of its tracks
+                THEN format('{} of the {} baseline days of its {} tracks ({} days each) below '
+                            || 'the chart floor, counted at the floor: the baseline is an upper '
+                            || 'bound, the ratio a lower bound', f.absent_days,
+                            f.window_days * len(f.evidence), len(f.evidence), f.window_days)
             ELSE format('{} of {} baseline days below the chart floor, counted at the floor: '
                         || 'the baseline is an upper bound, the ratio a lower bound',
                         f.absent_days, f.window_days) END,
