@@ -159,22 +159,33 @@ def summarise(ws: Workspace, release: PrivateRelease) -> dict[str, Any]:
 
 
 def track_popularity(ws: Workspace, facts: list[Fact]) -> dict[tuple[str, str], tuple[int, int]]:
-    """Rank of each fact's track among its market's tracks, handed to the story score."""
-    keys = sorted({(f.market, f.subject_id) for f in facts if f.subject_kind == "track"})
+    """Rank of each fact's track among its market's tracks, or of an artist moment's artist
+    among its market's artists, handed to the story score: an album day told as one artist
+    fact is as recognisable as the artist, not an unknown."""
+    keys = sorted(
+        {(f.market, f.subject_id) for f in facts if f.subject_kind in ("track", "artist")}
+    )
     if not keys:
         return {}
-    ws.con.execute("CREATE OR REPLACE TEMP TABLE wanted (market VARCHAR, track_id VARCHAR)")
+    ws.con.execute("CREATE OR REPLACE TEMP TABLE wanted (market VARCHAR, subject_id VARCHAR)")
     ws.con.executemany("INSERT INTO wanted VALUES (?, ?)", keys)
     rows = ws.con.execute(
         """
-        WITH ranked AS (
-            SELECT market, track_id,
-                   rank() OVER (PARTITION BY market
-                                ORDER BY sum(coalesce(listeners, streams)) DESC) AS r,
-                   count(*) OVER (PARTITION BY market) AS n
-            FROM daily_streams GROUP BY market, track_id
+        WITH subjects AS (
+            SELECT market, track_id AS subject_id, coalesce(listeners, streams) AS n
+            FROM daily_streams
+            UNION ALL
+            SELECT market, 'artist:' || lower(trim(artist_name)), coalesce(listeners, streams)
+            FROM daily_streams WHERE artist_name IS NOT NULL
+        ),
+        ranked AS (
+            SELECT market, subject_id,
+                   rank() OVER (PARTITION BY market, subject_id LIKE 'artist:%'
+                                ORDER BY sum(n) DESC) AS r,
+                   count(*) OVER (PARTITION BY market, subject_id LIKE 'artist:%') AS n
+            FROM subjects GROUP BY market, subject_id
         )
-        SELECT market, track_id, r, n FROM ranked JOIN wanted USING (market, track_id)
+        SELECT market, subject_id, r, n FROM ranked JOIN wanted USING (market, subject_id)
         """
     ).fetchall()
     return {(m, t): (int(r), int(n)) for m, t, r, n in rows}

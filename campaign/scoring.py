@@ -13,6 +13,7 @@ market populations, track popularity), so it runs without a database.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import tomllib
@@ -210,32 +211,118 @@ def total(scores: dict[str, Score], verdict: PrivacyVerdict) -> float:
     return sum(WEIGHTS[name] * scores[name].value for name in WEIGHTS) if verdict.passed else 0.0
 
 
+# The variety re-rank nests candidates by these kinds (markets and packs are few; an event is a
+# market's day), so one pick lowers a whole group with one factor.
+GROUP_LEVELS = (("market", "pack"), ("event",))
+
+
+def _penalty(
+    keys: dict[str, str], kinds: tuple[str, ...], seen: dict[tuple[str, str], int]
+) -> float:
+    """The factor the earlier picks sharing these keys put on a score."""
+    factor = 1.0
+    for kind in kinds:
+        key = keys.get(kind)
+        if key:
+            factor *= VARIETY_PENALTY[kind] ** seen.get((kind, key), 0)
+    return factor
+
+
+@dataclass
+class _Group:
+    """Candidates sharing the keys of some kinds: a heap of upper bounds on its members' scores
+    (negated for heapq), each entry (bound, tie, serial, member)."""
+
+    keys: dict[str, str]
+    heap: list[tuple[float, int, int, Any]] = field(default_factory=list)
+
+
+class _VarietyHeap:
+    """Lazy greedy over nested groups: penalties only ever lower a score, so a stale score is an
+    upper bound and only the top of each heap needs rescoring."""
+
+    def __init__(self, items: list[tuple[str, dict[str, str], float]]) -> None:
+        varied = {
+            kind
+            for kind in {k for _, keys, _ in items for k, v in keys.items() if v}
+            if len({keys.get(kind) or "" for _, keys, _ in items}) > 1
+        }
+        # a kind with one key for every candidate lowers all alike: it changes no order
+        self.levels = [tuple(k for k in level if k in varied) for level in GROUP_LEVELS]
+        grouped = {k for level in self.levels for k in level}
+        self.own_kinds = tuple(sorted(varied - grouped))
+        self.items = items
+        self.rank = {item_id: i for i, item_id in enumerate(sorted(i for i, _, _ in items))}
+        self.unknown = -len(items) - 1  # the tie of a bound: below every real candidate's
+        self.seen: dict[tuple[str, str], int] = {}
+        self.serial = 0
+        self.root = _Group({})
+        nodes: dict[tuple, _Group] = {}
+        for index, (item_id, keys, score) in enumerate(items):
+            parent, path = self.root, ()
+            for kinds in self.levels:
+                level_keys = {k: keys.get(k) or "" for k in kinds}
+                path += (tuple(level_keys.values()),)
+                if path not in nodes:
+                    nodes[path] = _Group(level_keys)
+                    # no bound known yet: the first look at the group scores it
+                    self._push(parent, (-math.inf, self.unknown), nodes[path])
+                parent = nodes[path]
+            self._push(parent, (-score, -self.rank[item_id]), index)
+        for node in [self.root, *nodes.values()]:
+            heapq.heapify(node.heap)
+
+    def _push(self, group: _Group, bound: tuple[float, int], member: Any) -> None:
+        self.serial += 1
+        group.heap.append((*bound, self.serial, member))
+
+    def _exact(self, member: Any) -> tuple[float, int]:
+        """A member's present score (negated) and tie: an item's, or its group's best."""
+        if isinstance(member, int):
+            item_id, keys, score = self.items[member]
+            return -score * _penalty(keys, self.own_kinds, self.seen), -self.rank[item_id]
+        best, tie = self._top(member)
+        return best * _penalty(member.keys, tuple(member.keys), self.seen), tie
+
+    def _top(self, group: _Group) -> tuple[float, int]:
+        """Rescore the top of a group until it stays on top: then it is the group's best."""
+        while True:
+            _, _, serial, member = group.heap[0]
+            heapq.heapreplace(group.heap, (*self._exact(member), serial, member))
+            if group.heap[0][2] == serial:
+                return group.heap[0][0], group.heap[0][1]
+
+    def pop(self) -> str:
+        """The best candidate left; the picks after it see its penalties."""
+        self._top(self.root)
+        path = [self.root]
+        while not isinstance(path[-1].heap[0][3], int):
+            path.append(path[-1].heap[0][3])
+        index = heapq.heappop(path[-1].heap)[3]
+        for child, parent in zip(path[:0:-1], path[-2::-1], strict=True):
+            if child.heap:
+                bound, _, serial, _ = parent.heap[0]
+                parent.heap[0] = (bound, self.unknown, serial, child)
+            else:
+                heapq.heappop(parent.heap)
+        item_id, keys, _ = self.items[index]
+        for kind, key in keys.items():
+            if key:
+                self.seen[(kind, key)] = self.seen.get((kind, key), 0) + 1
+        return item_id
+
+
 def rerank_for_variety(items: list[tuple[str, dict[str, str], float]]) -> list[str]:
     """Greedy re-ranking: each pick lowers the score of the rest that share its subject,
     market, pack or event, so a shortlist is not ten lines about one song.
 
-    `items` are (id, {"subject": …, "market": …, "pack": …, "event": …}, score).
+    `items` are (id, {"subject": …, "market": …, "pack": …, "event": …}, score); each pick is
+    the best adjusted score left (ties to the larger id), found without rescoring every
+    candidate (`_VarietyHeap`): O(n log n), plus per pick the few groups and candidates that
+    share its keys.
     """
-    remaining = list(items)
-    seen: dict[tuple[str, str], int] = {}
-    order: list[str] = []
-    while remaining:
-
-        def adjusted(item: tuple[str, dict[str, str], float]) -> float:
-            _, keys, score = item
-            factor = 1.0
-            for kind, key in keys.items():
-                if key:
-                    factor *= VARIETY_PENALTY[kind] ** seen.get((kind, key), 0)
-            return score * factor
-
-        best = max(remaining, key=lambda item: (adjusted(item), item[0]))
-        remaining.remove(best)
-        order.append(best[0])
-        for kind, key in best[1].items():
-            if key:
-                seen[(kind, key)] = seen.get((kind, key), 0) + 1
-    return order
+    ranking = _VarietyHeap(items)
+    return [ranking.pop() for _ in items]
 
 
 def fit_score(fits: dict[str, float]) -> Score:

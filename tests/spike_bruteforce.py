@@ -4,6 +4,8 @@ Why: the pack's SQL is clever (window frames, censoring, weekday factors, novelt
 plain definition written separately, so a fact the pack misses or ranks low shows up as a
 difference. It reads only `daily_streams` (floors are recomputed here, not read from ingest):
 
+- a track is a title of an artist (case and spaces aside): ids re-issued for one title are one
+  track, named by its most streamed id, their streams of a day added;
 - a market's chart days are the days it has rows; it is weekly when its chart days are a median of
   6 days or more apart;
 - a track listed on day d with n streams has, on each chart day w of its baseline (daily: the chart
@@ -28,10 +30,21 @@ MIN_RATIO = 2.5
 TOP = 5
 
 BRUTE_FORCE_SQL = """
-WITH listed AS (
-    SELECT day, market, track_id, any_value(track_name) AS track_name,
-           any_value(lower(trim(artist_name))) AS artist_key, max(streams) AS n
-    FROM read_parquet($files) WHERE listeners IS NULL GROUP BY day, market, track_id
+WITH rows AS (
+    SELECT *, lower(trim(artist_name)) AS artist_key, lower(trim(track_name)) AS name_key
+    FROM read_parquet($files) WHERE listeners IS NULL
+),
+songs AS (
+    SELECT artist_key, name_key, arg_min(track_id, (-total, track_id)) AS song_id
+    FROM (SELECT artist_key, name_key, track_id, sum(streams) AS total FROM rows GROUP BY ALL)
+    GROUP BY ALL
+),
+listed AS (
+    SELECT day, market, coalesce(s.song_id, r.track_id) AS track_id,
+           any_value(track_name) AS track_name, any_value(r.artist_key) AS artist_key,
+           sum(streams) AS n
+    FROM rows r LEFT JOIN songs s USING (artist_key, name_key)
+    GROUP BY day, market, coalesce(s.song_id, r.track_id)
 ),
 chart_days AS (
     SELECT day, market, min(n) AS floor FROM listed GROUP BY day, market

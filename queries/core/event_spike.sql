@@ -34,12 +34,33 @@
 -- release behind it, it and its tracks are marked `revival` for review. A spike matched by the
 -- disappearance of a sibling version of the same title (remix, feat., edit) is a chart artefact
 -- (detail.artefact says why) and the privacy gate withholds it.
-WITH counts AS (
+WITH listed AS (
     SELECT day, market, track_id, track_name, artist_name,
-           coalesce(listeners, streams) AS n,
-           CASE WHEN listeners IS NULL THEN 'streams' ELSE 'listeners' END AS measure,
-           lower(trim(artist_name)) AS artist_key
+           coalesce(listeners, streams) AS n, listeners IS NULL AS charted,
+           lower(trim(artist_name)) AS artist_key, lower(trim(track_name)) AS name_key
     FROM daily_streams
+),
+reissues AS (
+    -- charts: one title of one artist listed under several track ids (the album version
+    -- replacing the single, a regional id) is one track, so its history carries over to the new
+    -- id; listener counts of two ids cannot be added (one listener may play both), so complete
+    -- data keeps its ids
+    SELECT track_id, artist_key, name_key,
+           first_value(track_id) OVER (PARTITION BY artist_key, name_key
+                                       ORDER BY total DESC, track_id) AS song_id
+    FROM (SELECT track_id, artist_key, name_key, sum(n) AS total
+          FROM listed WHERE charted GROUP BY ALL)
+),
+counts AS (
+    SELECT l.day, l.market, coalesce(r.song_id, l.track_id) AS track_id,
+           arg_max(l.track_name, l.n) AS track_name, arg_max(l.artist_name, l.n) AS artist_name,
+           sum(l.n) AS n,
+           CASE WHEN bool_and(l.charted) THEN 'streams' ELSE 'listeners' END AS measure,
+           arg_max(l.artist_key, l.n) AS artist_key
+    FROM listed l
+    LEFT JOIN reissues r ON l.charted AND r.track_id = l.track_id
+                        AND r.artist_key = l.artist_key AND r.name_key = l.name_key
+    GROUP BY l.day, l.market, coalesce(r.song_id, l.track_id)
 ),
 market_series AS (
     SELECT c.day, c.market, sum(c.n) AS total, any_value(f.floor_streams) AS floor,
@@ -78,38 +99,54 @@ market_windows AS (
                   ROWS BETWEEN 1 FOLLOWING AND $stay_days FOLLOWING)
 ),
 tracked AS (
+    -- one baseline frame for both cadences: a daily chart's days and a weekly one's snapshots
+    -- on one integer scale (days × snapshots, snapshots × days), so a frame of
+    -- `baseline_weeks` weeks of days is also one of `baseline_snapshots` snapshots, and the
+    -- window sums are computed once, not once per cadence
     SELECT c.*, w.k, w.floor, w.cadence, w.factor, w.window_days, w.window_floor_sum,
-           w.window_floor_squares, w.baseline_floor, w.days_ahead, w.first_data_day
+           w.window_floor_squares, w.baseline_floor, w.days_ahead, w.first_data_day,
+           first_listed, first_anywhere,
+           CASE WHEN w.cadence = 'weekly' THEN w.k * ($baseline_weeks * 7)
+                ELSE (c.day - DATE '1970-01-01') * $baseline_snapshots END AS position
     FROM counts c JOIN market_windows w USING (day, market)
+    JOIN (SELECT market, track_id, min(day) AS first_listed FROM counts GROUP BY ALL)
+        USING (market, track_id)
+    JOIN (SELECT track_id, min(day) AS first_anywhere FROM counts GROUP BY track_id)
+        USING (track_id)
 ),
-history AS (
-    SELECT *,
-           CASE WHEN cadence = 'weekly' THEN sum(n) OVER weekly ELSE sum(n) OVER daily END
-               AS listed_sum,
-           CASE WHEN cadence = 'weekly' THEN sum(n * n) OVER weekly ELSE sum(n * n) OVER daily END
-               AS listed_squares,
-           CASE WHEN cadence = 'weekly' THEN count(*) OVER weekly ELSE count(*) OVER daily END
-               AS listed_days,
-           CASE WHEN cadence = 'weekly' THEN sum(floor) OVER weekly ELSE sum(floor) OVER daily END
-               AS listed_floor_sum,
-           CASE WHEN cadence = 'weekly' THEN sum(floor * floor) OVER weekly
-                ELSE sum(floor * floor) OVER daily END AS listed_floor_squares,
+artist_days AS (
+    -- per market-day and artist: how many of its tracks debut, how many were listed before
+    SELECT market, day, artist_key,
+           count(*) FILTER (WHERE day = first_listed) AS artist_debuts,
+           count(*) FILTER (WHERE day > first_listed) AS artist_known
+    FROM tracked GROUP BY ALL
+),
+windowed AS (
+    -- the window sums over the few columns they need (sorting narrow rows is the cost here)
+    SELECT market, track_id, day,
+           sum(n) OVER baseline AS listed_sum,
+           sum(n * n) OVER baseline AS listed_squares,
+           count(*) OVER baseline AS listed_days,
+           sum(floor) OVER baseline AS listed_floor_sum,
+           sum(floor * floor) OVER baseline AS listed_floor_squares,
            lag(k) OVER (PARTITION BY market, track_id ORDER BY k) AS previous_k,
-           min(day) OVER (PARTITION BY market, track_id) AS first_listed,
            count(*) OVER ahead AS listed_ahead,
            max(n) OVER ahead AS peak_ahead
-    FROM tracked
+    FROM (SELECT market, track_id, day, k, position, n, floor FROM tracked)
     WINDOW
-        daily AS (PARTITION BY market, track_id ORDER BY day
-                  RANGE BETWEEN INTERVAL ($baseline_weeks * 7) DAY PRECEDING
-                            AND INTERVAL 1 DAY PRECEDING),
-        weekly AS (PARTITION BY market, track_id ORDER BY k
-                   RANGE BETWEEN $baseline_snapshots PRECEDING AND 1 PRECEDING),
+        baseline AS (PARTITION BY market, track_id ORDER BY position
+                     RANGE BETWEEN $baseline_weeks * 7 * $baseline_snapshots PRECEDING
+                               AND least($baseline_snapshots, $baseline_weeks * 7) PRECEDING),
         ahead AS (PARTITION BY market, track_id ORDER BY k
                   RANGE BETWEEN 1 FOLLOWING AND $stay_days FOLLOWING)
 ),
+history AS (
+    SELECT * FROM tracked JOIN windowed USING (market, track_id, day)
+),
 catalogue AS (
-    SELECT track_id, min(release_date) AS release_date FROM tracks GROUP BY track_id
+    SELECT coalesce(r.song_id, t.track_id) AS track_id, min(t.release_date) AS release_date
+    FROM tracks t LEFT JOIN (SELECT DISTINCT track_id, song_id FROM reissues) r USING (track_id)
+    GROUP BY ALL
 ),
 filled AS (
     -- charts: an absent day counts at its floor (an upper bound); complete data: as a zero
@@ -122,11 +159,10 @@ filled AS (
            coalesce(h.listed_squares, 0) + CASE WHEN h.floor IS NULL THEN 0
                ELSE coalesce(h.window_floor_squares, 0) - coalesce(h.listed_floor_squares, 0) END
                AS filled_squares,
-           count(*) FILTER (WHERE h.day = h.first_listed)
-               OVER (PARTITION BY h.market, h.day, h.artist_key) AS artist_debuts,
-           count(*) FILTER (WHERE h.day > h.first_listed)
-               OVER (PARTITION BY h.market, h.day, h.artist_key) AS artist_known
+           a.artist_debuts, a.artist_known
     FROM history h LEFT JOIN catalogue r USING (track_id)
+    JOIN artist_days a ON a.market = h.market AND a.day = h.day
+                      AND a.artist_key IS NOT DISTINCT FROM h.artist_key
 ),
 classified AS (
     SELECT *,
@@ -134,8 +170,9 @@ classified AS (
                WHEN release_date IS NOT NULL
                    THEN debut AND day - release_date BETWEEN 0 AND $release_window_days
                -- a release enters at its peak; a classic coming back, or a catalogue revived by
-               -- news breaking during the day, climbs to a bigger day after its first
-               ELSE debut
+               -- news breaking during the day, climbs to a bigger day after its first; a track
+               -- another market charted before the release window is no new release here
+               ELSE debut AND day - first_anywhere <= $release_window_days
                     AND n >= $release_peak_share * coalesce(peak_ahead, 0)
                     -- an album: mostly new tracks, where a revival brings back known ones
                     AND ((artist_debuts >= 2 AND artist_debuts > artist_known)
@@ -144,12 +181,16 @@ classified AS (
            END AS is_release
     FROM filled
 ),
+released AS (
+    SELECT DISTINCT market, track_id FROM classified WHERE is_release
+),
 runs AS (
     -- the first days of a release belong to it: its second day is no spike of a known track
-    SELECT *,
-           coalesce(bool_or(is_release) OVER (PARTITION BY market, track_id), false)
-               AND day - first_listed <= $release_window_days AS release_run
-    FROM classified
+    -- (a join with the few releases, not a window that sorts every row)
+    SELECT c.*,
+           r.track_id IS NOT NULL AND c.day - c.first_listed <= $release_window_days
+               AS release_run
+    FROM classified c LEFT JOIN released r USING (market, track_id)
 ),
 debut_levels AS (
     -- complete data: a release is compared with the market's typical first day of a new track
@@ -306,6 +347,12 @@ SELECT
             WHEN f.absent_days = 0
                 THEN format('listed on all {} baseline days: no day below the chart floor',
                             f.window_days)
+            WHEN f.evidence IS NOT NULL
+                -- an artist moment: the days of each of its tracks
+                THEN format('{} of the {} baseline days of its {} tracks ({} days each) below '
+                            || 'the chart floor, counted at the floor: the baseline is an upper '
+                            || 'bound, the ratio a lower bound', f.absent_days,
+                            f.window_days * len(f.evidence), len(f.evidence), f.window_days)
             ELSE format('{} of {} baseline days below the chart floor, counted at the floor: '
                         || 'the baseline is an upper bound, the ratio a lower bound',
                         f.absent_days, f.window_days) END,
