@@ -96,8 +96,9 @@ class PrivateRelease:
 
     def privatise(self, fact: Fact) -> Fact | str:
         """The fact with every count noisy, its share of ρ and its noisy threshold; or why it is
-        not published (the budget is spent, or the noise drowns the number). Half the fact's share goes to its value, half to its other counts (a
-        population another fact already paid for is reused and costs nothing)."""
+        not published (the budget is spent, or the noise drowns the number). Half the fact's
+        share goes to its value, half to its other counts (a population another fact already
+        paid for is reused and costs nothing)."""
         assert self.filter is not None and self.ledger is not None
         if not self.filter.affordable(self.rho_per_fact):
             return OVER_BUDGET
