@@ -30,6 +30,7 @@ class PrivacySettings:
     max_facts: int = 25  # the budget is split evenly over at most this many facts
     max_plays_per_track_day: int = 3  # plays a listener adds to one track's count on one day
     max_plays_per_listener: int = 5000  # plays a listener adds to the data summary's count
+    max_relative_noise: float = 0.1  # a noisy number is printed only if its σ is at most this share
     ledger: str = ""  # the noise ledger's folder (relative to campaign.toml); "" = beside the data
     acknowledge_below_policy: bool = False
 
@@ -180,6 +181,12 @@ def _check_privacy(privacy: PrivacySettings, path: Path) -> None:
         raise ConfigError(
             f"setting 'epsilon_total' must be above 0 and at most {MAX_EPSILON:g}, not "
             f"{privacy.epsilon_total!r}",
+            path,
+        )
+    if not 0 < privacy.max_relative_noise <= 1:
+        raise ConfigError(
+            "setting 'max_relative_noise' must be above 0 and at most 1, not "
+            f"{privacy.max_relative_noise!r}",
             path,
         )
     if not MIN_DELTA <= privacy.delta <= MAX_DELTA:
@@ -377,6 +384,7 @@ delta = 1e-6
 max_facts = 25                       # the budget is split evenly over at most this many facts
 max_plays_per_track_day = 3          # a listener adds at most this to a track's day count
 max_plays_per_listener = 5000        # ... and at most this to the data summary's play count
+max_relative_noise = 0.1             # print a noisy number only if its noise is at most 10% of it
 ledger = ""                          # the noise ledger's folder; "" = .privacy/ beside the data
 # Settings weaker than the above (k_min < 50, individual_min_population < 1000, min_age < 18,
 # noise = "none", epsilon_total > 1, delta > 1e-6) are refused unless acknowledged; the manifest

@@ -21,9 +21,14 @@ from campaign.run import find_facts, run_campaign
 from campaign.scoring import FactsResult
 
 K_MIN = PrivacySettings().k_min
+LOOSE = {"epsilon_total": 10.0, "acknowledge_below_policy": True}
 
 
 def _config(files: tuple[Path, ...], root: Path, **privacy: object) -> CampaignConfig:
+    # These tests are about which groups are published (thresholds, differencing hold at any
+    # epsilon), not how precisely: at the policy's epsilon 1 the test data's 8,000 listeners
+    # publish nothing (docs/privacy.md, "How big a campaign DP needs"), so the budget is 10.
+    privacy = LOOSE | privacy
     settings = replace(PrivacySettings(), ledger=str(root / "ledger"), **privacy)
     return CampaignConfig(
         name="dp", year=2024, data=files, output=root / "out", root=root, privacy=settings
@@ -102,8 +107,8 @@ def test_published_cohorts_clear_k_min_raw_and_noisy(ages) -> None:
 def test_the_default_ledger_sits_beside_the_data_and_outlives_the_output(
     synth_data, tmp_path: Path
 ) -> None:
-    """Two runs of the defaults: the output folder is replaced, the ledger beside the data is
-    not, and both runs publish the same numbers."""
+    """Two runs (at LOOSE's budget): the output folder is replaced, the
+    ledger beside the data is not, and both runs publish the same numbers."""
     files, _ = synth_data(0)
     data = tmp_path / "data"
     data.mkdir()
@@ -120,6 +125,7 @@ def test_the_default_ledger_sits_beside_the_data_and_outlives_the_output(
         shortlist=2,
         output=tmp_path / "out",
         root=tmp_path,
+        privacy=PrivacySettings(**LOOSE),
     )
     assert ledger_dir(config, config.data) == data / ".privacy"
     manifests = []
@@ -135,7 +141,7 @@ def test_the_default_ledger_sits_beside_the_data_and_outlives_the_output(
     ]
     assert numbers[0] and numbers[0] == numbers[1]
     summary = manifests[1]["privacy_summary"]
-    assert summary["noise"] == "dp" and summary["epsilon_total"] == 1.0
+    assert summary["noise"] == "dp" and summary["epsilon_total"] == LOOSE["epsilon_total"]
     assert summary["releases_in_ledger"] == 1  # the second run reused the first's draws
     assert summary["rho_spent_all_releases"] <= summary["rho_total"] * (1 + 1e-9)
     assert manifests[1]["data"]["rows"] == manifests[0]["data"]["rows"]

@@ -4,9 +4,10 @@ Under `noise = "dp"` (the default) every count a fact publishes is replaced, bef
 scored, written or rendered, by a noisy count drawn once through OpenDP (mechanism.py) and stored
 in the noise ledger (ledger.py). The budget `epsilon_total` at `delta` is converted to zCDP's ρ;
 a tenth goes to the data summary and each fact is given a share of the rest, `1 / max_facts`
-of it, best-ranked first, until the budget is spent (a population another fact already paid for
-costs nothing, so a few more than `max_facts` may fit); a fact the budget cannot cover is not
-published, and the release says how many. Facts from public charts alone carry no
+of it, best-ranked first, until the budget is spent
+(a population another fact already paid for costs nothing, so a few more than `max_facts` may
+fit); a fact the budget cannot cover, or whose noise drowns its number, is not published, and
+the release says how many. Facts from public charts alone carry no
 listener-level data and spend nothing.
 """
 
@@ -32,12 +33,7 @@ MECHANISM = (
     "OpenDP privacy filter (fully adaptive composition)"
 )
 SUMMARY_SHARE = 0.1
-# A published number's noise (one σ) may be at most this share of it: "streamed 545 times" for a
-# raw 6,858 is true to the guarantee and useless as copy. Judged on the noisy value and the
-# data-independent σ only, so withholding it is post-processing and costs no privacy.
-MAX_RELATIVE_NOISE = 0.1
 OVER_BUDGET = "over budget: epsilon_total is spent"
-TOO_NOISY = f"too noisy to print: the noise is more than {MAX_RELATIVE_NOISE:.0%} of the number"
 PUBLIC_SOURCE = "public source, no listener-level data"
 
 
@@ -121,8 +117,12 @@ class PrivateRelease:
             scales.get("cohort_size", scales["value"]), self.config.privacy.delta
         )
         value = values["value"]
-        if scales["value"] > MAX_RELATIVE_NOISE * value:
-            return TOO_NOISY
+        # A number's noise (one σ) may be at most `max_relative_noise` of it: "streamed 545
+        # times" for a raw 6,858 is true to the guarantee and useless as copy. Judged on the
+        # noisy value and the data-independent σ only: post-processing, no privacy cost.
+        share = self.config.privacy.max_relative_noise
+        if scales["value"] > share * value:
+            return f"too noisy to print: the noise is more than {share:.0%} of the number"
         self.published += 1
         return replace(
             fact,
@@ -211,7 +211,8 @@ class PrivateRelease:
             "rho_spent": round(self.filter.spent, 8),
             "rule": (
                 f"{SUMMARY_SHARE:.0%} of rho to the data summary; each fact 1/{settings.max_facts} "
-                "of the rest, best-ranked first, until it is spent; within a fact half to the "
+                "of the rest, best-ranked first, until it is spent; "
+                "within a fact half to the "
                 "value, half shared by its other counts (a shared population is paid once)"
             ),
             "facts_published": self.published,
