@@ -32,7 +32,12 @@ LAYERS: list[tuple[str, ...]] = [
     ),
     ("campaign.markets", "campaign.grammar", "campaign.locales"),
     ("campaign.config", "campaign.events"),
-    ("campaign.pack_views", "campaign.datafiles"),
+    (
+        "campaign.pack_views",
+        "campaign.datafiles",
+        "campaign.spark.transpile",
+        "campaign.spark.rewrites",
+    ),
     (
         "campaign.ingest",
         "campaign.synth",
@@ -41,6 +46,7 @@ LAYERS: list[tuple[str, ...]] = [
         "campaign.packguard",
     ),
     ("campaign.facts",),
+    ("campaign.spark",),
     ("campaign.packlint", "campaign.privacy", "campaign.noise"),
     ("campaign.scoring",),
     ("campaign.fontchain", "campaign.linebreak"),
