@@ -102,6 +102,36 @@ ParamOption = Annotated[
     list[str] | None,
     typer.Option("--param", help="Override a pack parameter: pack.name=value; repeatable."),
 ]
+EngineOption = Annotated[
+    str | None,
+    typer.Option("--engine", help="Run the packs on duckdb (default) or spark (campaign[spark])."),
+]
+MasterOption = Annotated[
+    str | None,
+    typer.Option("--master", help="With --engine spark: local[N] or a cluster, spark://host:7077."),
+]
+
+
+def _with_engine(config: Any, engine: str | None, master: str | None) -> Any:
+    """The campaign with --engine and --master applied (they override campaign.toml)."""
+    from dataclasses import replace
+
+    from campaign.spark.settings import check_engine
+
+    if engine is not None:
+        config = config.with_overrides(engine=check_engine(engine, "--engine"))
+    if master is not None:
+        config = config.with_overrides(spark=replace(config.spark, master=master))
+    return config
+
+
+def _print_skipped(facts: Any) -> None:
+    """On Spark, name each pack that did not run there and why (the manifest records it too)."""
+    if facts.config.engine != "spark":
+        return
+    for run in facts.runs:
+        if run.skipped:
+            typer.secho(f"Warning: {run.skipped}", fg=typer.colors.YELLOW, err=True)
 
 
 @app.command()
@@ -126,6 +156,7 @@ def _print_run(result: Any) -> None:
     from campaign.output.safe_text import terminal_text
 
     facts = result.facts
+    _print_skipped(facts)
     passed = sum(1 for c in facts.candidates if c.eligible)
     typer.echo(
         f"{len(facts.candidates)} candidates ({passed} pass the privacy gate), "
@@ -272,16 +303,19 @@ def facts(
     ] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for other tools.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    engine: EngineOption = None,
+    master: MasterOption = None,
 ) -> None:
     """Print the ranked candidate facts (and, with --unexplained N, the days to name)."""
     from campaign.output.manifest import _json_default, candidate_record
     from campaign.run import find_facts
     from campaign.unexplained import unexplained_days
 
-    config = _config(campaign_file)
+    config = _with_engine(_config(campaign_file), engine, master)
     reporter = _reporter(quiet)
     with reporter.running():
         result = find_facts(config, data or None, _parse_params(param), reporter)
+    _print_skipped(result)
     shown = result.candidates[:top]
     days = unexplained_days(result.candidates, limit=unexplained) if unexplained else []
     if as_json:
@@ -341,11 +375,13 @@ def run(
     ] = None,
     param: ParamOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    engine: EngineOption = None,
+    master: MasterOption = None,
 ) -> None:
     """Run the whole pipeline: facts, scores, copy, billboards, manifest and gallery."""
     from campaign.run import run_campaign
 
-    config = _config(campaign_file, output=out)
+    config = _with_engine(_config(campaign_file, output=out), engine, master)
     reporter = _reporter(quiet)
     with reporter.running():
         result = run_campaign(config, data or None, _parse_params(param), reporter)

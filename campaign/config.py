@@ -12,6 +12,7 @@ from typing import Any
 from campaign.errors import ConfigError
 from campaign.locales import check_locales
 from campaign.markets import market_timezone, normalise_market
+from campaign.spark.settings import SparkSettings, check_engine, parse_spark_settings
 
 NOISE_MODES = ("none", "dp")
 
@@ -80,6 +81,8 @@ class CampaignConfig:
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     timezones: dict[str, str] = field(default_factory=dict)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    engine: str = "duckdb"  # which engine runs the packs: "duckdb" or "spark" (campaign.spark)
+    spark: SparkSettings = field(default_factory=SparkSettings)
     root: Path = Path(".")  # the folder of campaign.toml: relative paths start here
 
     @property
@@ -233,7 +236,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def load_config(path: Path) -> CampaignConfig:
     """Read and validate a campaign.toml."""
     raw = _read_toml(path)
-    _check_keys(raw, {"campaign", "privacy", "timezones", "params", "themes"}, "top level", path)
+    _check_keys(
+        raw, {"campaign", "privacy", "timezones", "params", "themes", "spark"}, "top level", path
+    )
     root = path.resolve().parent
     defaults = CampaignConfig()
     main = raw.get("campaign", {})
@@ -244,6 +249,7 @@ def load_config(path: Path) -> CampaignConfig:
         "root",
         "market_themes",
         "pack_themes",
+        "spark",
     }
     _check_keys(main, simple, "campaign", path)
     values: dict[str, Any] = {"root": root, "output": root / "output"}
@@ -262,6 +268,7 @@ def load_config(path: Path) -> CampaignConfig:
         if key in RANGES:
             _check_range(key, values[key], path)
     _check_name(values.get("name", defaults.name), path)
+    check_engine(values.get("engine", defaults.engine), path)
     _check_output(values["output"], path)
     if "markets" in values:
         try:
@@ -299,6 +306,7 @@ def load_config(path: Path) -> CampaignConfig:
         params=dict(params),
         market_themes=market_themes,
         pack_themes=pack_themes,
+        spark=parse_spark_settings(raw.get("spark", {}), path),
     )
     for market in timezones:
         config.timezone(market)  # validates the zone name
@@ -324,6 +332,12 @@ theme = "default"                    # default coral sunflower mint grape magent
 shortlist = 12                       # how many top candidates get billboards
 candidates_per_pack = 200            # the best N of each pack are kept for review
 output = "output"
+engine = "duckdb"                    # "spark": the packs run on PySpark (campaign[spark])
+
+[spark]                              # used with engine = "spark"
+master = "local[2]"                  # or a cluster: "spark://host:7077", "yarn", "k8s://…"
+# [spark.conf]                       # any Spark setting, e.g.
+# "spark.executor.memory" = "8g"
 
 [privacy]
 k_min = 50                           # a cohort fact needs at least this many listeners

@@ -9,7 +9,7 @@ track names) are computed once here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -61,11 +61,13 @@ def open_workspace(
     config: CampaignConfig,
     data: Sequence[Path | str],
     memory_limit: str | None = None,
+    connect: Callable[[], duckdb.DuckDBPyConnection] = duckdb.connect,
 ) -> Workspace:
-    """Register the data as canonical views and build the shared derived tables."""
+    """Register the data as canonical views and build the shared derived tables. `connect`
+    opens the connection (campaign.spark passes one that records the statements it builds with)."""
     if not data:
         raise InputError("no data given: pass --data PATH or set `data` in campaign.toml", "--data")
-    con = duckdb.connect()
+    con = connect()
     con.execute("SET preserve_insertion_order = false")
     if memory_limit:
         con.execute(f"SET memory_limit = '{memory_limit}'")

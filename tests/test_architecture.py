@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, ...]] = [
         "campaign.safetext",
         "campaign.floors",
     ),
-    ("campaign.markets", "campaign.grammar", "campaign.locales"),
+    ("campaign.markets", "campaign.grammar", "campaign.locales", "campaign.spark.settings"),
     ("campaign.config", "campaign.events"),
     (
         "campaign.pack_views",
