@@ -126,7 +126,7 @@ class SparkWorkspace:
                 frame = self.session.createDataFrame(rows)
             else:
                 query = query.copy()
-                query = self._read_parquet(query)
+                query = self._union_by_name(self._read_parquet(query))
                 frame = self.session.sql(spark_sql(rewrite(query, self.context({}))))
                 if tree.kind == "TABLE":
                     frame = frame.persist()
@@ -152,6 +152,32 @@ class SparkWorkspace:
                 replacement.set("alias", table.args["alias"].copy())
             table.replace(replacement)
         return query
+
+    def _union_by_name(self, query: exp.Expression) -> exp.Expression:
+        """`a UNION ALL BY NAME b`: Spark SQL has no BY NAME, so each side selects the union of
+        both sides' columns by name, in the left side's order, NULL where a side lacks one."""
+        for union in reversed(list(query.find_all(exp.Union))):
+            if not union.args.get("by_name"):
+                continue
+            left, right = union.this, union.expression
+            columns = [self._columns(side) for side in (left, right)]
+            names = columns[0] + [c for c in columns[1] if c not in columns[0]]
+            for key, side, present in (
+                ("this", left, columns[0]),
+                ("expression", right, columns[1]),
+            ):
+                picked = [
+                    exp.column(n) if n in present else exp.alias_(exp.null(), n) for n in names
+                ]
+                union.set(
+                    "this" if key == "this" else "expression",
+                    exp.select(*picked).from_(exp.Subquery(this=side.copy(), alias="side")),
+                )
+            union.set("by_name", None)
+        return query
+
+    def _columns(self, query: exp.Expression) -> list[str]:
+        return self.session.sql(spark_sql(rewrite(query.copy(), self.context({})))).columns
 
 
 def _table_macro(sql: str) -> TableMacro | None:
