@@ -151,9 +151,13 @@ def bind_params(tree: exp.Expression, params: dict[str, Any]) -> exp.Expression:
 
 def expand_macros(tree: exp.Expression, macros: dict[str, TableMacro]) -> exp.Expression:
     """`FROM tail_rank(cells, market, plays)` becomes the macro's query as a subquery, with
-    `query_table(cells)` reading `cells` and each other parameter replaced by its argument."""
+    `query_table(cells)` reading `cells` and each other parameter replaced by its argument. The
+    macro's own CTEs get a name per expansion: Spark lifts CTEs to one WITH, where two of one
+    name (or one the pack also uses) are an error."""
+    expansions = 0
 
     def expand(node: exp.Expression) -> exp.Expression:
+        nonlocal expansions
         call = node.this if isinstance(node, exp.Table) else None
         if not isinstance(call, exp.Anonymous) or call.name.lower() not in macros:
             return node
@@ -161,12 +165,20 @@ def expand_macros(tree: exp.Expression, macros: dict[str, TableMacro]) -> exp.Ex
         if len(call.expressions) != len(macro.params):
             raise TranspileError(f"{macro.name} takes {len(macro.params)} arguments")
         args = dict(zip(macro.params, call.expressions, strict=True))
+        expansions += 1
+        own = {cte.alias_or_name for cte in macro.body.find_all(exp.CTE)}
+        renamed = {name: f"{macro.name}_{expansions}_{name}" for name in own}
 
         def substitute(inner: exp.Expression) -> exp.Expression:
             if isinstance(inner, exp.Anonymous) and inner.name.lower() == "query_table":
                 return exp.to_table(args[inner.expressions[0].name].name)
             if isinstance(inner, exp.Column) and not inner.table and inner.name in args:
                 return args[inner.name].copy()
+            if isinstance(inner, exp.Table) and not inner.db and inner.name in renamed:
+                return exp.to_table(renamed[inner.name])
+            cte_name = isinstance(inner, exp.TableAlias) and isinstance(inner.parent, exp.CTE)
+            if cte_name and inner.name in renamed:
+                return exp.TableAlias(this=exp.to_identifier(renamed[inner.name]))
             return inner
 
         body = macro.body.copy().transform(substitute)
