@@ -183,3 +183,18 @@ def test_any_parameter_value_is_bound_as_a_literal(value: object) -> None:
 def test_hostile_sql_raises_only_transpile_errors(sql: str) -> None:
     with contextlib.suppress(TranspileError):
         to_spark(sql, CONTEXT)
+
+
+def test_each_macro_expansion_gets_its_own_cte_names() -> None:
+    out = spark(
+        "WITH tail AS (SELECT 1 AS m, 2 AS p) "
+        "SELECT * FROM tail_rank(tail, m, p) a JOIN tail_rank(tail, m, p) b USING (part)"
+    )
+    assert "tail_rank_1_tail AS" in out and "tail_rank_2_tail AS" in out
+    assert out.count("WITH ") == 1 and "FROM tail GROUP BY ALL" in out
+
+
+def test_a_quantile_orders_by_its_column() -> None:
+    out = spark("SELECT quantile_disc(gap, 0.5), quantile_cont(gap, 0.25) FROM t")
+    assert "PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY gap" in out
+    assert "PERCENTILE_CONT(0.25) WITHIN GROUP (ORDER BY gap" in out

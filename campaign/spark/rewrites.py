@@ -339,6 +339,18 @@ def division_by_zero(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
     return node
 
 
+def ordered_quantiles(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
+    """`quantile_disc(x, q)` (and `quantile_cont`): Spark takes the fraction and orders by x,
+    `percentile_disc(q) WITHIN GROUP (ORDER BY x)`."""
+    quantile = isinstance(node, exp.PercentileDisc | exp.PercentileCont)
+    if quantile and node.args.get("expression") is not None:
+        order = exp.Order(expressions=[exp.Ordered(this=node.this, nulls_first=False)])
+        name = "percentile_disc" if isinstance(node, exp.PercentileDisc) else "percentile_cont"
+        # as a plain call: sqlglot would write an ordered PercentileDisc as percentile_approx
+        return exp.WithinGroup(this=_fn(name, node.expression), expression=order)
+    return node
+
+
 REWRITES: tuple[Callable[[exp.Expression, frozenset[str]], exp.Expression], ...] = (
     drop_materialized,
     date_difference,
@@ -355,5 +367,6 @@ REWRITES: tuple[Callable[[exp.Expression, frozenset[str]], exp.Expression], ...]
     tuples_as_structs,
     format_placeholders,
     division_by_zero,
+    ordered_quantiles,
     parenthesise_windows,
 )
