@@ -198,3 +198,10 @@ def test_a_quantile_orders_by_its_column() -> None:
     out = spark("SELECT quantile_disc(gap, 0.5), quantile_cont(gap, 0.25) FROM t")
     assert "PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY gap" in out
     assert "PERCENTILE_CONT(0.25) WITHIN GROUP (ORDER BY gap" in out
+
+
+def test_a_format_template_joined_from_literals_is_one_template() -> None:
+    out = spark("SELECT format('about {:,} a day ' || 'of {}', CAST(n AS BIGINT), x) FROM t")
+    assert "FORMAT_STRING('about %,d a day of %s', CAST(n AS BIGINT), x)" in out
+    with pytest.raises(TranspileError, match="computed template"):
+        spark("SELECT format(name, x) FROM t")

@@ -307,21 +307,33 @@ _FORMAT_FIELD = re.compile(r"\{(:[^}]*)?\}|%")
 def format_placeholders(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
     """DuckDB's `format('{} of {:.1f}', …)` (fmt syntax): Spark's `format_string` (printf)."""
     if isinstance(node, exp.Format):
-        template = node.this
-        if not (isinstance(template, exp.Literal) and template.is_string):
+        template = _constant_text(node.this)
+        if template is None:
             raise TranspileError("format() with a computed template has no Spark form")
 
         def printf(match: re.Match[str]) -> str:
             if match.group(0) == "%":
                 return "%%"
             spec = (match.group(1) or ":")[1:]
-            if spec and not re.fullmatch(r"\.\d+f|d|,d", spec):
+            if spec and not re.fullmatch(r"\.\d+f|d|,d?", spec):
                 raise TranspileError(f"format field {{:{spec}}} has no Spark form")
-            return "%" + (spec or "s")
+            return "%" + {"": "s", ",": ",d"}.get(spec, spec)
 
-        text = _FORMAT_FIELD.sub(printf, template.name)
+        text = _FORMAT_FIELD.sub(printf, template)
         return _fn("format_string", exp.Literal.string(text), *node.expressions)
     return node
+
+
+def _constant_text(node: exp.Expression) -> str | None:
+    """The text of a string literal or of literals joined with ||, else None."""
+    if isinstance(node, exp.Literal) and node.is_string:
+        return node.name
+    if isinstance(node, exp.Paren):
+        return _constant_text(node.this)
+    if isinstance(node, exp.DPipe):
+        left, right = _constant_text(node.this), _constant_text(node.expression)
+        return None if left is None or right is None else left + right
+    return None
 
 
 def division_by_zero(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
