@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from campaign.errors import CampaignError, ConfigError
+from campaign.spark.options import EngineOption, MasterOption, warn_skipped, with_engine
 from campaign.wrapped.command import wrapped as wrapped_command
 
 app = typer.Typer(
@@ -102,36 +103,6 @@ ParamOption = Annotated[
     list[str] | None,
     typer.Option("--param", help="Override a pack parameter: pack.name=value; repeatable."),
 ]
-EngineOption = Annotated[
-    str | None,
-    typer.Option("--engine", help="Run the packs on duckdb (default) or spark (campaign[spark])."),
-]
-MasterOption = Annotated[
-    str | None,
-    typer.Option("--master", help="With --engine spark: local[N] or a cluster, spark://host:7077."),
-]
-
-
-def _with_engine(config: Any, engine: str | None, master: str | None) -> Any:
-    """The campaign with --engine and --master applied (they override campaign.toml)."""
-    from dataclasses import replace
-
-    from campaign.spark.settings import check_engine
-
-    if engine is not None:
-        config = config.with_overrides(engine=check_engine(engine, "--engine"))
-    if master is not None:
-        config = config.with_overrides(spark=replace(config.spark, master=master))
-    return config
-
-
-def _print_skipped(facts: Any) -> None:
-    """On Spark, name each pack that did not run there and why (the manifest records it too)."""
-    if facts.config.engine != "spark":
-        return
-    for run in facts.runs:
-        if run.skipped:
-            typer.secho(f"Warning: {run.skipped}", fg=typer.colors.YELLOW, err=True)
 
 
 @app.command()
@@ -156,7 +127,7 @@ def _print_run(result: Any) -> None:
     from campaign.output.safe_text import terminal_text
 
     facts = result.facts
-    _print_skipped(facts)
+    warn_skipped(facts)
     passed = sum(1 for c in facts.candidates if c.eligible)
     typer.echo(
         f"{len(facts.candidates)} candidates ({passed} pass the privacy gate), "
@@ -311,11 +282,11 @@ def facts(
     from campaign.run import find_facts
     from campaign.unexplained import unexplained_days
 
-    config = _with_engine(_config(campaign_file), engine, master)
+    config = with_engine(_config(campaign_file), engine, master)
     reporter = _reporter(quiet)
     with reporter.running():
         result = find_facts(config, data or None, _parse_params(param), reporter)
-    _print_skipped(result)
+    warn_skipped(result)
     shown = result.candidates[:top]
     days = unexplained_days(result.candidates, limit=unexplained) if unexplained else []
     if as_json:
@@ -381,7 +352,7 @@ def run(
     """Run the whole pipeline: facts, scores, copy, billboards, manifest and gallery."""
     from campaign.run import run_campaign
 
-    config = _with_engine(_config(campaign_file, output=out), engine, master)
+    config = with_engine(_config(campaign_file, output=out), engine, master)
     reporter = _reporter(quiet)
     with reporter.running():
         result = run_campaign(config, data or None, _parse_params(param), reporter)
