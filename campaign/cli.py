@@ -15,7 +15,9 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from campaign.cli_options import DataOption, FreshOption, ParamOption, parse_params
 from campaign.errors import CampaignError, ConfigError
+from campaign.spark.options import EngineOption, MasterOption, warn_skipped, with_engine
 from campaign.wrapped.command import wrapped as wrapped_command
 
 app = typer.Typer(
@@ -74,38 +76,12 @@ def _reporter(quiet: bool) -> Any:
     return Silent() if quiet or not sys.stderr.isatty() else RichReporter()
 
 
-def _parse_params(values: list[str] | None) -> dict[str, dict[str, str]]:
-    """`--param pack.name=value` options into {pack: {name: value}}."""
-    params: dict[str, dict[str, str]] = {}
-    for item in values or []:
-        key, sep, value = item.partition("=")
-        pack, dot, name = key.partition(".")
-        if not sep or not dot or not pack or not name:
-            raise ConfigError(f"--param '{item}' must look like pack.name=value")
-        params.setdefault(pack.strip(), {})[name.strip()] = value.strip()
-    return params
-
-
 def _config(campaign_file: Path | None, **overrides: Any) -> Any:
     from campaign.config import CampaignConfig
     from campaign.packs import load_campaign
 
     config = load_campaign(campaign_file) if campaign_file else CampaignConfig()
     return config.with_overrides(**overrides)
-
-
-DataOption = Annotated[
-    list[str] | None,
-    typer.Option("--data", help="An ingested folder, a Parquet file or a glob; repeatable."),
-]
-ParamOption = Annotated[
-    list[str] | None,
-    typer.Option("--param", help="Override a pack parameter: pack.name=value; repeatable."),
-]
-FreshOption = Annotated[
-    bool,
-    typer.Option("--fresh", help="Rebuild the workspace cache (rollups) instead of reusing it."),
-]
 
 
 @app.command()
@@ -130,6 +106,7 @@ def _print_run(result: Any) -> None:
     from campaign.output.safe_text import terminal_text
 
     facts = result.facts
+    warn_skipped(facts)
     passed = sum(1 for c in facts.candidates if c.eligible)
     typer.echo(
         f"{len(facts.candidates)} candidates ({passed} pass the privacy gate), "
@@ -277,16 +254,19 @@ def facts(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for other tools.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     fresh: FreshOption = False,
+    engine: EngineOption = None,
+    master: MasterOption = None,
 ) -> None:
     """Print the ranked candidate facts (and, with --unexplained N, the days to name)."""
     from campaign.output.manifest import _json_default, candidate_record
     from campaign.run import find_facts
     from campaign.unexplained import unexplained_days
 
-    config = _config(campaign_file)
+    config = with_engine(_config(campaign_file), engine, master)
     reporter = _reporter(quiet)
     with reporter.running():
-        result = find_facts(config, data or None, _parse_params(param), reporter, fresh)
+        result = find_facts(config, data or None, parse_params(param), reporter, fresh)
+    warn_skipped(result)
     shown = result.candidates[:top]
     days = unexplained_days(result.candidates, limit=unexplained) if unexplained else []
     if as_json:
@@ -347,14 +327,16 @@ def run(
     param: ParamOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     fresh: FreshOption = False,
+    engine: EngineOption = None,
+    master: MasterOption = None,
 ) -> None:
     """Run the whole pipeline: facts, scores, copy, billboards, manifest and gallery."""
     from campaign.run import run_campaign
 
-    config = _config(campaign_file, output=out)
+    config = with_engine(_config(campaign_file, output=out), engine, master)
     reporter = _reporter(quiet)
     with reporter.running():
-        result = run_campaign(config, data or None, _parse_params(param), reporter, fresh=fresh)
+        result = run_campaign(config, data or None, parse_params(param), reporter, fresh=fresh)
     _print_run(result)
 
 

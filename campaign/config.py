@@ -13,6 +13,7 @@ from campaign.duckdb_settings import DuckDBSettings, check_outside_output, read_
 from campaign.errors import ConfigError
 from campaign.locales import check_locales
 from campaign.markets import market_timezone, normalise_market
+from campaign.spark.settings import SparkSettings, check_engine, parse_spark_settings
 
 NOISE_MODES = ("none", "dp")
 
@@ -100,6 +101,8 @@ class CampaignConfig:
     timezones: dict[str, str] = field(default_factory=dict)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     duckdb: DuckDBSettings = field(default_factory=DuckDBSettings)
+    engine: str = "duckdb"  # which engine runs the packs: "duckdb" or "spark" (campaign.spark)
+    spark: SparkSettings = field(default_factory=SparkSettings)
     root: Path = Path(".")  # the folder of campaign.toml: relative paths start here
 
     @property
@@ -273,7 +276,10 @@ def load_config(path: Path) -> CampaignConfig:
     """Read and validate a campaign.toml."""
     raw = _read_toml(path)
     _check_keys(
-        raw, {"campaign", "privacy", "timezones", "params", "themes", "duckdb"}, "top level", path
+        raw,
+        {"campaign", "privacy", "timezones", "params", "themes", "duckdb", "spark"},
+        "top level",
+        path,
     )
     root = path.resolve().parent
     defaults = CampaignConfig()
@@ -286,6 +292,7 @@ def load_config(path: Path) -> CampaignConfig:
         "market_themes",
         "pack_themes",
         "duckdb",
+        "spark",
     }
     _check_keys(main, simple, "campaign", path)
     values: dict[str, Any] = {"root": root, "output": root / "output"}
@@ -304,6 +311,7 @@ def load_config(path: Path) -> CampaignConfig:
         if key in RANGES:
             _check_range(key, values[key], path)
     _check_name(values.get("name", defaults.name), path)
+    check_engine(values.get("engine", defaults.engine), path)
     _check_output(values["output"], path)
     if "markets" in values:
         try:
@@ -345,6 +353,7 @@ def load_config(path: Path) -> CampaignConfig:
         market_themes=market_themes,
         pack_themes=pack_themes,
         duckdb=read_duckdb_settings(raw.get("duckdb", {}), root, path),
+        spark=parse_spark_settings(raw.get("spark", {}), path),
     )
     check_outside_output(config.duckdb, config.output, path)
     for market in timezones:
@@ -371,6 +380,12 @@ theme = "default"                    # default coral sunflower mint grape magent
 shortlist = 12                       # how many top candidates get billboards
 candidates_per_pack = 200            # the best N of each pack are kept for review
 output = "output"
+engine = "duckdb"                    # "spark": the packs run on PySpark (campaign[spark])
+
+[spark]                              # used with engine = "spark"
+master = "local[2]"                  # or a cluster: "spark://host:7077", "yarn", "k8s://…"
+# [spark.conf]                       # any Spark setting, e.g.
+# "spark.executor.memory" = "8g"
 
 [privacy]
 k_min = 50                           # a cohort fact needs at least this many listeners

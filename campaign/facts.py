@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from campaign.packs import Pack, run_pack
+import duckdb
+
+from campaign.packs import Pack, PackSkipped, run_pack
 from campaign.pii import KINDS, find_pii, placeholder
 from campaign.workspace import Workspace, pack_scope
 from campaign.workspace_cache import pack_key
@@ -92,19 +95,33 @@ def _number(value: Any) -> float | int | None:
     return int(value) if float(value).is_integer() else float(value)
 
 
-def collect_facts(ws: Workspace, pack: Pack, params: dict[str, Any], year: int | None) -> PackRun:
-    """Run one pack and turn its rows into facts within the campaign period."""
+# Runs a pack and returns its checked output (packs.run_pack, or campaign.spark's runner).
+PackRunner = Callable[[duckdb.DuckDBPyConnection, Pack, dict[str, Any]], duckdb.DuckDBPyRelation]
+
+
+def collect_facts(
+    ws: Workspace,
+    pack: Pack,
+    params: dict[str, Any],
+    year: int | None,
+    run: PackRunner = run_pack,
+) -> PackRun:
+    """Run one pack and turn its rows into facts within the campaign period; a pack the engine
+    cannot run is skipped with the reason."""
     missing = [t for t in pack.needs if t not in ws.tables]
     if missing:
         return PackRun(
             pack, params, [], skipped=f"needs {', '.join(missing)}, which the data lacks"
         )
     with pack_scope(ws.con, pack.audience):
-        if ws.cache is None:
-            relation = run_pack(ws.con, pack, params)
-        else:  # the rows of this query and these parameters, run once per workspace
-            key = pack_key(pack.sql, pack.audience, params, repr(ws.events))
-            relation = ws.cache.pack_rows(key, lambda: run_pack(ws.con, pack, params))
+        try:
+            if ws.cache is None:
+                relation = run(ws.con, pack, params)
+            else:  # the rows of this query and these parameters, run once per workspace
+                key = pack_key(pack.sql, pack.audience, params, repr(ws.events))
+                relation = ws.cache.pack_rows(key, lambda: run(ws.con, pack, params))
+        except PackSkipped as exc:
+            return PackRun(pack, params, [], skipped=str(exc))
         columns = relation.columns
         rows = relation.fetchall()
     public = _public_names(ws) if "playlists" in pack.needs else frozenset()

@@ -229,6 +229,11 @@ def resolve_params(pack: Pack, *overrides: dict[str, Any]) -> dict[str, Any]:
 OUTPUT_TABLE = "pack_output"
 
 
+class PackSkipped(Exception):
+    """Raised by a pack runner for a pack its engine cannot run (campaign.spark): the message is
+    one sentence saying why, and the run goes on without the pack."""
+
+
 def run_pack(
     con: duckdb.DuckDBPyConnection, pack: Pack, params: dict[str, Any]
 ) -> duckdb.DuckDBPyRelation:

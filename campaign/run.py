@@ -7,7 +7,7 @@ these the same way; each stage they call lives in its own module and knows nothi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,13 +16,13 @@ from typing import Any
 from campaign.config import CampaignConfig
 from campaign.copywriter import Copywriter
 from campaign.errors import ConfigError
-from campaign.facts import Fact, PackRun, collect_facts
+from campaign.facts import Fact, PackRun, PackRunner, collect_facts
 from campaign.locales import locales_for
 from campaign.noise import PrivateRelease, ledger_dir
 from campaign.output.folder import RUN_FOLDER, check_replaceable, drop_stale_billboards, staged
 from campaign.output.gallery import write_gallery
 from campaign.output.manifest import build_manifest, write_facts_parquet, write_manifest
-from campaign.packs import discover_packs, pack_dirs, resolve_params
+from campaign.packs import discover_packs, pack_dirs, resolve_params, run_pack
 from campaign.progress import Reporter, Silent
 from campaign.render import (
     BILLBOARD_FORMATS,
@@ -85,13 +85,13 @@ def find_facts(
         )
     reporter.stage("Reading the data", None)
     sources = list(data or config.data)
-    ws = open_workspace(config, sources, fresh=fresh)
+    ws, run, stop = open_engine(config, sources, fresh)
     try:
         reporter.count(ws.plays, "plays")
         reporter.stage("Running query packs", len(packs))
         runs = []
         for pack in packs:
-            runs.append(collect_facts(ws, pack, params[pack.name], config.year))
+            runs.append(collect_facts(ws, pack, params[pack.name], config.year, run))
             reporter.count(len(runs[-1].facts), "facts")
             reporter.advance()
         reporter.stage("Scoring candidates", None)
@@ -104,7 +104,22 @@ def find_facts(
         summary["unexplained_days"] = [d.to_json() for d in unexplained_days(candidates)]
     finally:
         ws.close()
+        stop()
     return FactsResult(config, runs, candidates, summary)
+
+
+def open_engine(
+    config: CampaignConfig, data: list[Path | str], fresh: bool = False
+) -> tuple[Workspace, PackRunner, Callable[[], None]]:
+    """The workspace, the pack runner of the campaign's engine and how to stop that engine:
+    DuckDB runs the packs in the workspace (`fresh`: rebuilt, not read from its cache); Spark
+    on the same views replayed there."""
+    if config.engine != "spark":
+        return open_workspace(config, data, fresh=fresh), run_pack, lambda: None
+    from campaign.spark.runner import open_spark_workspace
+
+    ws, engine = open_spark_workspace(config, data)
+    return ws, engine.run_pack, engine.stop
 
 
 def rank_candidates(ws: Workspace, config: CampaignConfig, runs: list[PackRun]) -> list[Candidate]:

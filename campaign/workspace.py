@@ -9,7 +9,7 @@ track names) are computed once here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -78,17 +78,23 @@ def open_workspace(
     data: Sequence[Path | str],
     memory_limit: str | None = None,
     fresh: bool = False,
+    wrap: Callable[[duckdb.DuckDBPyConnection], duckdb.DuckDBPyConnection] | None = None,
 ) -> Workspace:
     """Register the data as canonical views and build the shared derived tables, or read them
-    from the workspace cache when the data and settings are unchanged (`fresh` rebuilds)."""
+    from the workspace cache when the data and settings are unchanged (`fresh` rebuilds).
+    `wrap` wraps the connection the workspace is built on (campaign.spark records the
+    statements with it): such a build runs every statement, so it bypasses the cache."""
     if not data:
         raise InputError("no data given: pass --data PATH or set `data` in campaign.toml", "--data")
     folder = cache_folder(config, data)
     con, scratch = connect(config.duckdb, memory_limit or config.duckdb.memory_limit, folder)
+    if wrap is not None:
+        con = wrap(con)
     cache = None
     try:
         files = resolve_data(con, data)
-        key_path = cache_path(folder, workspace_key(config, files)) if folder else None
+        cached = folder is not None and wrap is None
+        key_path = cache_path(folder, workspace_key(config, files)) if cached else None
         cache = WorkspaceCache(con, key_path, fresh)
         ws = _build(con, config, files, data, cache)
         cache.finish()

@@ -30,9 +30,20 @@ LAYERS: list[tuple[str, ...]] = [
         "campaign.safetext",
         "campaign.floors",
     ),
-    ("campaign.markets", "campaign.grammar", "campaign.locales", "campaign.duckdb_settings"),
+    (
+        "campaign.markets",
+        "campaign.grammar",
+        "campaign.locales",
+        "campaign.duckdb_settings",
+        "campaign.spark.settings",
+    ),
     ("campaign.config", "campaign.events"),
-    ("campaign.pack_views", "campaign.datafiles"),
+    (
+        "campaign.pack_views",
+        "campaign.datafiles",
+        "campaign.spark.transpile",
+        "campaign.spark.rewrites",
+    ),
     (
         "campaign.ingest",
         "campaign.synth",
@@ -43,6 +54,7 @@ LAYERS: list[tuple[str, ...]] = [
         "campaign.rollups",
     ),
     ("campaign.facts",),
+    ("campaign.spark",),
     ("campaign.packlint", "campaign.privacy", "campaign.noise"),
     ("campaign.scoring",),
     ("campaign.fontchain", "campaign.linebreak"),
@@ -56,6 +68,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("campaign.output", "campaign.wrapped", "campaign.copylint"),
     ("campaign.run",),
     ("campaign.demo",),
+    ("campaign.cli_options",),
     ("campaign.cli",),
 ]
 

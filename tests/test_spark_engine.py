@@ -1,0 +1,138 @@
+"""The Spark engine: settings and skipping without Spark (fast), and every core pack giving the
+same facts on Spark as on DuckDB on the same synthetic data (slow, local mode; skipped when
+pyspark or a Java runtime is missing)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from campaign.cli import app
+from campaign.config import CampaignConfig, load_config
+from campaign.errors import ConfigError
+from campaign.facts import Fact, collect_facts
+from campaign.packs import PackSkipped, discover_packs, pack_dirs, parse_pack, resolve_params
+from campaign.spark.runner import SparkEngine
+from campaign.spark.session import spark_available
+from campaign.spark.workspace import SparkWorkspace
+from campaign.workspace import open_workspace
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_engine_defaults_to_duckdb_and_reads_the_spark_table(tmp_path: Path) -> None:
+    assert CampaignConfig().engine == "duckdb"
+    config = load_config(
+        _write(
+            tmp_path / "campaign.toml",
+            '[campaign]\nengine = "spark"\n[spark]\nmaster = "spark://h:7077"\n'
+            '[spark.conf]\n"spark.executor.memory" = "8g"\n"spark.speculation" = true\n',
+        )
+    )
+    assert config.engine == "spark" and config.spark.master == "spark://h:7077"
+    assert config.spark.conf == {"spark.executor.memory": "8g", "spark.speculation": "true"}
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[campaign]\nengine = "postgres"\n', "setting 'engine' is 'postgres'"),
+        ("[spark]\nmasters = 'x'\n", "unknown setting 'masters' in \\[spark\\]"),
+        ("[spark]\nmaster = ''\n", "master must be a non-empty string"),
+        ("[spark]\nconf = 3\n", "spark.conf"),
+    ],
+)
+def test_a_bad_engine_setting_is_one_sentence(tmp_path: Path, toml: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(_write(tmp_path / "campaign.toml", toml))
+
+
+def test_an_unknown_engine_on_the_command_line_is_an_error() -> None:
+    result = CliRunner().invoke(app, ["facts", "--engine", "oracle", "--data", "x"])
+    assert result.exit_code != 0
+    assert "Error:" in result.output and "'engine' is 'oracle'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_pack_spark_cannot_express_is_skipped_with_the_reason(tmp_path: Path) -> None:
+    pack = parse_pack(
+        _write(
+            tmp_path / "odd.sql",
+            '-- /// pack\n-- name = "odd"\n-- title = "t"\n-- audience = "aggregate"\n'
+            '-- needs = ["daily_streams"]\n-- copy = "event_spike"\n-- ///\n'
+            "SELECT * FROM daily_streams WHERE regexp_matches(track_name, 'a', 'x')\n",
+        )
+    )
+    engine = SparkEngine(SparkWorkspace(session=None))  # type: ignore[arg-type]
+    with pytest.raises(PackSkipped, match=r"pack odd cannot run on Spark: .*option 'x'"):
+        engine.run_pack(duckdb.connect(), pack, {})
+
+
+def test_a_pack_reading_a_table_spark_lacks_names_that_table(tmp_path: Path) -> None:
+    pack = parse_pack(
+        _write(
+            tmp_path / "odd.sql",
+            '-- /// pack\n-- name = "odd"\n-- title = "t"\n-- audience = "aggregate"\n'
+            '-- needs = ["daily_streams"]\n-- copy = "event_spike"\n-- ///\n'
+            "SELECT * FROM daily_streams\n",
+        )
+    )
+    spark = SparkWorkspace(session=None)  # type: ignore[arg-type]
+    spark.failed["daily_streams"] = "workspace table daily_streams could not be built: why"
+    with pytest.raises(PackSkipped, match="daily_streams could not be built: why"):
+        SparkEngine(spark).run_pack(duckdb.connect(), pack, {})
+
+
+# --- the same facts on both engines (slow: Spark local mode) -------------------------------------
+
+
+def _key(fact: Fact) -> tuple:
+    return (fact.id, fact.subject_name, fact.event_id)
+
+
+def _numbers(fact: Fact) -> tuple:
+    return (fact.value, fact.baseline, fact.cohort_size, fact.population)
+
+
+def _close(a: tuple, b: tuple) -> bool:
+    return all(
+        (x is None and y is None)
+        or (x is not None and y is not None and math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9))
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(spark_available() is not None, reason=str(spark_available()))
+@pytest.mark.parametrize("seed", [0, 7])
+def test_every_core_pack_gives_the_same_facts_on_spark(synth_data, seed: int) -> None:
+    from campaign.spark.runner import open_spark_workspace
+
+    files, _ = synth_data(seed)
+    config = CampaignConfig(year=2024, data=files)
+    packs = discover_packs(pack_dirs(config.packs, config.root))
+    ws = open_workspace(config, list(files))
+    try:
+        expected = {p.name: collect_facts(ws, p, resolve_params(p), 2024) for p in packs}
+    finally:
+        ws.close()
+    ws, engine = open_spark_workspace(config, list(files))
+    try:
+        for pack in packs:
+            run = collect_facts(ws, pack, resolve_params(pack), 2024, engine.run_pack)
+            assert run.skipped is None, run.skipped
+            want = {_key(f): _numbers(f) for f in expected[pack.name].facts}
+            got = {_key(f): _numbers(f) for f in run.facts}
+            assert sorted(got) == sorted(want), pack.name
+            for key, numbers in want.items():
+                assert _close(got[key], numbers), (pack.name, key, got[key], numbers)
+    finally:
+        ws.close()
+        engine.stop()
