@@ -83,10 +83,15 @@ def test_packs_list_and_lint() -> None:
     assert linted.exit_code == 0 and "all packs pass" in linted.output
 
 
-def test_facts_json_has_the_contract_columns(synth_data) -> None:
+def test_facts_json_has_the_contract_columns(synth_data, tmp_path: Path) -> None:
     files, _ = synth_data(0)
+    # raw counts, acknowledged: under the DP policy the small test data publishes nothing
+    campaign = tmp_path / "campaign.toml"
+    campaign.write_text(
+        '[campaign]\nname = "t"\n[privacy]\nnoise = "none"\nacknowledge_below_policy = true\n'
+    )
     result = invoke(
-        "facts", *[a for f in files for a in ("--data", f)], "--top", "5", "--json", "-q"
+        "facts", campaign, *[a for f in files for a in ("--data", f)], "--top", "5", "--json", "-q"
     )
     assert result.exit_code == 0, result.output
     records = json.loads(result.stdout)
