@@ -132,10 +132,12 @@ def _data(folder: Path, f: dict[str, str]) -> None:
 
 
 def _tree(root: Path, skip: Path) -> dict[str, tuple[int, int]]:
+    """Every file but the output folder's and the noise ledger's (`.privacy/` beside the data,
+    which a DP run writes by design: docs/privacy.md)."""
     return {
         str(p): (p.stat().st_size, p.stat().st_mtime_ns)
         for p in root.rglob("*")
-        if p.is_file() and skip not in p.parents
+        if p.is_file() and skip not in p.parents and ".privacy" not in p.parent.parts
     }
 
 

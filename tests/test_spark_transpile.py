@@ -48,6 +48,14 @@ def test_a_rows_frame_bound_is_bound_too() -> None:
     assert "ROWS BETWEEN 3 PRECEDING" in out
 
 
+def test_least_and_greatest_in_a_frame_bound_fold_to_a_literal() -> None:
+    out = spark(
+        "SELECT sum(n) OVER (ORDER BY d RANGE BETWEEN greatest($n * 8, 2) PRECEDING "
+        "AND least(8, $weeks * 7) PRECEDING) FROM t"
+    )
+    assert "RANGE BETWEEN 24 PRECEDING AND 8 PRECEDING" in out
+
+
 def test_an_unknown_parameter_is_named() -> None:
     with pytest.raises(TranspileError, match=r"\$missing"):
         spark("SELECT $missing FROM t")

@@ -145,7 +145,7 @@ def test_editing_one_pack_reruns_that_pack_only(
 ) -> None:
     import shutil
 
-    import campaign.facts
+    import campaign.run
     from campaign.resources import bundled_dir
 
     packs = tmp_path / "mypacks"
@@ -153,9 +153,9 @@ def test_editing_one_pack_reruns_that_pack_only(
     config = replace(_cached(small_campaign, tmp_path / "cache"), packs=(str(packs),))
     find_facts(config)
     ran: list[str] = []
-    real = campaign.facts.run_pack
+    real = campaign.run.run_pack  # the runner find_facts hands collect_facts
     monkeypatch.setattr(
-        campaign.facts,
+        campaign.run,
         "run_pack",
         lambda con, pack, params: ran.append(pack.name) or real(con, pack, params),
     )

@@ -25,6 +25,8 @@ BASE_CONF = {
     "spark.ui.showConsoleProgress": "false",
     "spark.log.level": "ERROR",
     "spark.sql.shuffle.partitions": "8",
+    # event_spike's plan (every workspace view inlined) outgrows the 1 GB default driver heap
+    "spark.driver.memory": "4g",
 }
 
 

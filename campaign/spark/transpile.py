@@ -137,7 +137,7 @@ def bind_params(tree: exp.Expression, params: dict[str, Any]) -> exp.Expression:
 
     tree = tree.transform(bind)
     for interval in list(tree.find_all(exp.Interval)):
-        value = simplify(interval.this.copy())
+        value = fold_constants(interval.this.copy())
         if not (isinstance(value, exp.Literal) and re.fullmatch(r"-?\d+(\.\d+)?", value.name)):
             raise TranspileError(f"interval {interval.sql('duckdb')} is not a constant")
         interval.set("this", exp.Literal.string(value.name))
@@ -145,8 +145,23 @@ def bind_params(tree: exp.Expression, params: dict[str, Any]) -> exp.Expression:
         for side in ("start", "end"):
             bound = spec.args.get(side)
             if isinstance(bound, exp.Expression) and not isinstance(bound, exp.Interval):
-                spec.set(side, simplify(bound.copy()))
+                spec.set(side, fold_constants(bound.copy()))
     return tree
+
+
+def fold_constants(node: exp.Expression) -> exp.Expression:
+    """Constant arithmetic and `least`/`greatest` of numbers folded to one literal (a frame
+    bound must be a literal in Spark: `LEAST(8, $n * 7) PRECEDING` becomes `8 PRECEDING`)."""
+
+    def fold(part: exp.Expression) -> exp.Expression:
+        if isinstance(part, exp.Least | exp.Greatest):
+            args = [simplify(a) for a in (part.this, *part.expressions)]
+            if all(isinstance(a, exp.Literal) and not a.is_string for a in args):
+                values = [a.to_py() for a in args]
+                return exp.convert(min(values) if isinstance(part, exp.Least) else max(values))
+        return part
+
+    return simplify(simplify(node).transform(fold))
 
 
 def expand_macros(tree: exp.Expression, macros: dict[str, TableMacro]) -> exp.Expression:
