@@ -120,7 +120,7 @@ def test_a_shared_population_is_drawn_once(tmp_path: Path) -> None:
 
 
 def test_the_same_release_republishes_the_same_numbers(tmp_path: Path) -> None:
-    facts = [cohort_fact(value=400 + 10 * i, subject=str(i)) for i in range(6)]
+    facts = [cohort_fact(value=4000 + 10 * i, subject=str(i)) for i in range(6)]  # printable
     rel = release(tmp_path)
     first = [rel.privatise(f) for f in facts]
     rel.report()  # saves the ledger

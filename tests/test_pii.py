@@ -34,6 +34,7 @@ from campaign.pii import (
     placeholder,
 )
 from campaign.pii.names import name_lists
+from campaign.pii.places import STREET_WORD
 from campaign.privacy import judge
 from campaign.resources import bundled_dir
 from campaign.run import run_campaign
@@ -422,8 +423,12 @@ _NUMBERS = st.one_of(
     st.sampled_from(["90s", "00s", "No. 1", "#3", "vol. 2", "Top 40", "24/7", "4ever"]),
 )
 # a title: words with at most one number between them (two numbers side by side are not ordinary)
-_ORDINARY = st.lists(st.tuples(_WORDS, st.one_of(st.none(), _NUMBERS)), min_size=1, max_size=6).map(
-    lambda parts: " ".join(w if n is None else f"{w} {n}" for w, n in parts)
+# A postcode-shaped number beside a street word ("1950 AA … RD") is an address to the screen, on
+# purpose (it errs to caution): such text is no ordinary title.
+_ORDINARY = (
+    st.lists(st.tuples(_WORDS, st.one_of(st.none(), _NUMBERS)), min_size=1, max_size=6)
+    .map(lambda parts: " ".join(w if n is None else f"{w} {n}" for w, n in parts))
+    .filter(lambda title: not STREET_WORD.search(title))
 )
 
 _NAME = st.text(
