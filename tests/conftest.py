@@ -17,6 +17,9 @@ from campaign.packlint import materialise
 from campaign.synth import SynthSpec, generate
 
 SMALL = {"plays": 150_000, "users": 8_000}
+# A campaign.toml's [privacy] for tests of other behaviour: raw counts, acknowledged as below
+# policy, since under the DP policy the small test data publishes nothing.
+RAW_COUNTS_TOML = '[privacy]\nnoise = "none"\nacknowledge_below_policy = true\n'
 # The real public datasets sit beside the repository (../shared/realdata), in CI too;
 # CAMPAIGN_REALDATA points elsewhere (a git worktree one level deeper).
 REALDATA = Path(

@@ -14,6 +14,7 @@ from campaign.errors import InputError
 from campaign.output.export import export_approved
 from campaign.resources import bundled_dir
 from campaign.run import run_campaign
+from tests.conftest import RAW_COUNTS_TOML
 
 OWN_BACKGROUND = (18, 52, 86)  # #123456: no bundled theme uses it
 
@@ -40,9 +41,7 @@ def _write_campaign(root: Path, files: list[Path], theme: str, shortlist: int) -
     path = root / "campaign.toml"
     path.write_text(
         f'[campaign]\nname = "{root.name}"\nyear = 2024\ndata = [{data}]\nformats = ["square"]\n'
-        f'shortlist = {shortlist}\ntheme = "{theme}"\n'
-        # raw counts, acknowledged: under the DP policy the small test data publishes nothing
-        '[privacy]\nnoise = "none"\nacknowledge_below_policy = true\n',
+        f'shortlist = {shortlist}\ntheme = "{theme}"\n{RAW_COUNTS_TOML}',
         encoding="utf-8",
     )
     return path

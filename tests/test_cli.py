@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from campaign.cli import app
 from campaign.render import BILLBOARD_FORMATS
+from tests.conftest import RAW_COUNTS_TOML
 
 runner = CliRunner()
 COMMANDS = [
@@ -85,11 +86,8 @@ def test_packs_list_and_lint() -> None:
 
 def test_facts_json_has_the_contract_columns(synth_data, tmp_path: Path) -> None:
     files, _ = synth_data(0)
-    # raw counts, acknowledged: under the DP policy the small test data publishes nothing
     campaign = tmp_path / "campaign.toml"
-    campaign.write_text(
-        '[campaign]\nname = "t"\n[privacy]\nnoise = "none"\nacknowledge_below_policy = true\n'
-    )
+    campaign.write_text('[campaign]\nname = "t"\n' + RAW_COUNTS_TOML)
     result = invoke(
         "facts", campaign, *[a for f in files for a in ("--data", f)], "--top", "5", "--json", "-q"
     )

@@ -21,6 +21,7 @@ from campaign.output.export import export_approved
 from campaign.output.review import REVIEW_FILE
 from campaign.output.safe_text import sheet_cell, terminal_text
 from campaign.run import run_campaign
+from tests.conftest import RAW_COUNTS_TOML
 
 HOSTILE = (
     "[/bold]",
@@ -72,11 +73,8 @@ def assert_inert(output: str) -> None:
 
 def test_facts_prints_hostile_titles_as_text(hostile_data, tmp_path: Path) -> None:
     args = [a for f in hostile_data for a in ("--data", str(f))]
-    # raw counts, acknowledged: under the DP policy the small test data publishes nothing
     campaign = tmp_path / "campaign.toml"
-    campaign.write_text(
-        '[campaign]\nname = "h"\n[privacy]\nnoise = "none"\nacknowledge_below_policy = true\n'
-    )
+    campaign.write_text('[campaign]\nname = "h"\n' + RAW_COUNTS_TOML)
     result = cli("facts", str(campaign), *args, "--top", "40", "--quiet")
     assert result.exit_code == 0, result.output
     assert_inert(result.output)

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from campaign.cli import app
-from tests.conftest import write_tables
+from tests.conftest import RAW_COUNTS_TOML, write_tables
 
 runner = CliRunner()
 
@@ -102,9 +102,7 @@ def _campaign(tmp_path: Path, data: Path, name: str, audience: str, sql: str) ->
     (mine / f"{name}.sql").write_text(HEADER.format(name=name, audience=audience) + sql)
     toml = tmp_path / "campaign.toml"
     toml.write_text(
-        f'[campaign]\nname = "t"\npacks = ["core", "mine"]\ndata = ["{data}"]\n'
-        # raw counts, acknowledged: under the DP policy the small test data publishes nothing
-        '[privacy]\nk_min = 50\nnoise = "none"\nacknowledge_below_policy = true\n',
+        f'[campaign]\nname = "t"\npacks = ["core", "mine"]\ndata = ["{data}"]\n{RAW_COUNTS_TOML}',
         encoding="utf-8",
     )
     return toml
