@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -69,13 +70,15 @@ KNOWN_TABLE = "guard_known_texts"
 ATTRIBUTES_TABLE = "guard_listener_attributes"
 
 
-def create_guard_tables(con: duckdb.DuckDBPyConnection) -> None:
+def create_guard_tables(con: duckdb.DuckDBPyConnection, keep: Callable[[str, str], None]) -> None:
     """Built once per workspace: every listener id in the raw data with the pseudonyms a pack
     could make of one (md5, sha1, sha256, DuckDB's hash), lower case; the cities and devices of
-    the plays; the names a fact may quote whole."""
-    con.execute(
+    the plays; the names a fact may quote whole. The first two depend on the data alone, so
+    `keep(name, sql)` makes them (the workspace cache keeps them: 14 s of every run at 10 M
+    plays); the names include the calendar, rebuilt every run."""
+    keep(
+        TOKENS_TABLE,
         f"""
-        CREATE TEMP TABLE {TOKENS_TABLE} AS
         WITH ids AS (
             SELECT DISTINCT user_id AS id FROM (
                 SELECT user_id FROM raw_listens UNION ALL SELECT user_id FROM raw_users
@@ -95,15 +98,15 @@ def create_guard_tables(con: duckdb.DuckDBPyConnection) -> None:
         SELECT token, bool_or(whole) AS whole, bool_or(word) AS word,
                length(token) >= {MIN_CONTAINED_ID} AS contained
         FROM tokens GROUP BY token
-        """
+        """,
     )
-    con.execute(
-        f"""
-        CREATE TEMP TABLE {ATTRIBUTES_TABLE} AS
+    keep(
+        ATTRIBUTES_TABLE,
+        """
         SELECT DISTINCT lower(text) AS text FROM (
             SELECT city AS text FROM raw_listens UNION ALL SELECT platform FROM raw_listens
         ) WHERE text IS NOT NULL
-        """
+        """,
     )
     _create_known_texts(con)
 

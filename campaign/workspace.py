@@ -144,7 +144,7 @@ def _build(
     years = range(first.year, last.year + 1)
     events = build_calendar(markets, years, calendar_locales(config, markets), config.events)
     create_event_tables(con, events)
-    create_guard_tables(con)
+    create_guard_tables(con, lambda name, sql: cache.table(name, sql, temp=True))
     cache.table(
         "market_listeners",
         "SELECT market, count(DISTINCT user_id) AS listeners FROM listens GROUP BY market",
