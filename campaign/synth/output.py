@@ -12,12 +12,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from campaign.schema import LISTENS, PLAYLIST_TRACKS, PLAYLISTS, USERS, Table
+from campaign.schema import PLAYLIST_TRACKS, PLAYLISTS, USERS, Table
 from campaign.synth.measuring import subject_name
 from campaign.synth.plants import Plant
 from campaign.synth.playlists import PlaylistBook
-from campaign.synth.plays import Plays
-from campaign.synth.population import PLATFORMS, Catalogue, Users
+from campaign.synth.population import Catalogue, Users
 from campaign.synth.spec import SynthSpec
 
 ROW_GROUP_SIZE = 1 << 18  # a few row groups at 1M plays: parallel scans, time-range skipping
@@ -57,6 +56,11 @@ def _dictionary(indices: np.ndarray, values: list[str]) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(idx, pa.array(values, pa.string()), safe=False)
 
 
+def plain_schema(table: Table) -> pa.Schema:
+    """The Arrow schema of a canonical table whose strings are plain (not dictionary) arrays."""
+    return pa.schema(pa.field(c.name, _ARROW_TYPES[c.type], c.nullable) for c in table.columns)
+
+
 def _schema(table: Table, arrays: list[pa.Array]) -> pa.Schema:
     return pa.schema(
         pa.field(
@@ -64,28 +68,6 @@ def _schema(table: Table, arrays: list[pa.Array]) -> pa.Schema:
         )
         for c, a in zip(table.columns, arrays, strict=True)
     )
-
-
-def listens_table(
-    spec: SynthSpec, plays: Plays, utc_us: np.ndarray, users: Users, catalogue: Catalogue
-) -> pa.Table:
-    """Rows in time order, so that a time range skips row groups (ties keep their order)."""
-    order = np.argsort(utc_us, kind="stable")
-    plays, utc_us = plays.take(order), utc_us[order]
-    arrays = [
-        _dictionary(plays.user, users.ids),
-        pa.array(utc_us, pa.timestamp("us", tz="UTC")),
-        _dictionary(plays.track, catalogue.ids),
-        _dictionary(plays.track, catalogue.titles),
-        _dictionary(catalogue.artist[plays.track], catalogue.artists),
-        _dictionary(catalogue.album[plays.track], catalogue.albums),
-        _dictionary(plays.market.astype(np.int32), list(spec.markets)),
-        _dictionary(users.city[plays.user], users.cities),
-        pa.array(plays.ms_played, pa.int32()),
-        pa.array(plays.skipped, pa.bool_()),
-        _dictionary(plays.platform.astype(np.int32), list(PLATFORMS)),
-    ]
-    return pa.Table.from_arrays(arrays, schema=_schema(LISTENS, arrays))
 
 
 def playlist_tables(

@@ -28,7 +28,7 @@ import numpy as np
 from campaign.events import Event
 from campaign.synth.names import THEME_NAMES, event_theme, holiday_titles
 from campaign.synth.playlists import PlaylistBook, UserHistory
-from campaign.synth.plays import Plays, play_rows
+from campaign.synth.plays import NaturalIndex, Plays, play_rows
 from campaign.synth.population import Catalogue, Users
 from campaign.synth.rhythm import hourly_profiles
 from campaign.synth.spec import DAY_US, HOUR_US, MIN_STREAM_MS, SynthSpec
@@ -156,7 +156,7 @@ class PlantContext:
     spec: SynthSpec
     users: Users
     catalogue: Catalogue
-    natural: Plays
+    natural: NaturalIndex
     events: MarketEvents
     day_types: list[np.ndarray]
     prepared: dict[str, Any] = field(default_factory=dict)
@@ -172,9 +172,13 @@ class PlantContext:
     def __post_init__(self) -> None:
         n = self.spec.days + 2
         self._day = self.natural.local_day
-        key = self.natural.market.astype(np.int64) * n + self._day
-        self._order = np.argsort(key, kind="stable")
-        self._bounds = np.searchsorted(key[self._order], np.arange(len(self.spec.markets) * n + 1))
+        key = self.natural.market.astype(np.int32) * n + self._day
+        cells = len(self.spec.markets) * n
+        self._bounds = np.r_[0, np.cumsum(np.bincount(key, minlength=cells))]
+        # row indices as int32 while they fit: half the memory of the index at 100 M plays
+        index_type = np.int32 if len(self.natural) < 2**31 else np.int64
+        self._order = np.argsort(key, kind="stable").astype(index_type)
+        del key
         self._stream = self.natural.ms_played >= MIN_STREAM_MS
         self._plays_per_user = np.bincount(self.natural.user, minlength=len(self.users.ids))
         self._eligible = self.users.eligible

@@ -16,7 +16,7 @@ from datetime import date
 import numpy as np
 
 from campaign.synth import names
-from campaign.synth.plays import Plays, back_catalogue_sampler
+from campaign.synth.plays import NaturalIndex, back_catalogue_sampler
 from campaign.synth.population import Catalogue, Users
 from campaign.synth.spec import DAY_US, HOUR_US, MIN_STREAM_MS, SynthSpec
 
@@ -73,9 +73,12 @@ class PlaylistBook:
 class UserHistory:
     """Each user's natural streams, grouped by user: what a playlist of theirs is filled from."""
 
-    def __init__(self, plays: Plays, n_users: int):
-        streams = np.flatnonzero(plays.ms_played >= MIN_STREAM_MS)
-        order = streams[np.argsort(plays.user[streams], kind="stable")]
+    def __init__(self, plays: NaturalIndex, n_users: int):
+        order = np.flatnonzero(plays.ms_played >= MIN_STREAM_MS)
+        owner = plays.user[order]
+        if np.any(owner[1:] < owner[:-1]):  # plays made a user at a time need no sort
+            order = order[np.argsort(owner, kind="stable")]
+        del owner
         self.track = plays.track[order]
         self.day = plays.local_day[order]
         self.bounds = np.searchsorted(plays.user[order], np.arange(n_users + 1))
