@@ -160,7 +160,7 @@ def natural_sessions(
     )
 
 
-def chunk_bounds(sessions: Sessions, chunk_plays: int = CHUNK_PLAYS) -> list[tuple[int, int]]:
+def chunk_bounds(sessions: Sessions, chunk_plays: int) -> list[tuple[int, int]]:
     """Session ranges of about `chunk_plays` plays each, cut only between users, so that each
     user's plays (and the repeat cap on them) lie in one chunk."""
     ends = np.cumsum(sessions.length)
@@ -177,13 +177,12 @@ def natural_chunks(
     users: Users,
     catalogue: Catalogue,
     sessions: Sessions,
-    chunk_plays: int = CHUNK_PLAYS,
 ) -> Iterator[Plays]:
-    """The natural plays, a chunk of whole users at a time; each chunk has its own random
-    stream, so a chunk's plays do not depend on what was drawn before it."""
+    """The natural plays, a chunk of whole users at a time (CHUNK_PLAYS); each chunk has its
+    own random stream, so a chunk's plays do not depend on what was drawn before it."""
     sampler = TrackSampler(spec, catalogue)
     favourite = _favourites(users, catalogue, spec.rng(STREAM_CHUNKS))
-    for index, (lo, hi) in enumerate(chunk_bounds(sessions, chunk_plays)):
+    for index, (lo, hi) in enumerate(chunk_bounds(sessions, CHUNK_PLAYS)):
         chunk_rng = spec.rng(STREAM_CHUNKS, index + 1)
         yield _session_plays(users, catalogue, sessions.take(slice(lo, hi)), sampler,
                              favourite, chunk_rng)  # fmt: skip
