@@ -74,14 +74,13 @@ class UserHistory:
     """Each user's natural streams, grouped by user: what a playlist of theirs is filled from."""
 
     def __init__(self, plays: NaturalIndex, n_users: int):
-        order = np.flatnonzero(plays.ms_played >= MIN_STREAM_MS)
-        owner = plays.user[order]
+        streams = plays.ms_played >= MIN_STREAM_MS
+        owner = plays.user[streams]
+        self.track, self.day = plays.track[streams], plays.local_day[streams]
         if np.any(owner[1:] < owner[:-1]):  # plays made a user at a time need no sort
-            order = order[np.argsort(owner, kind="stable")]
-        del owner
-        self.track = plays.track[order]
-        self.day = plays.local_day[order]
-        self.bounds = np.searchsorted(plays.user[order], np.arange(n_users + 1))
+            order = np.argsort(owner, kind="stable")
+            self.track, self.day = self.track[order], self.day[order]
+        self.bounds = np.r_[0, np.cumsum(np.bincount(owner, minlength=n_users))]
 
     def count(self, users: np.ndarray) -> np.ndarray:
         return self.bounds[users + 1] - self.bounds[users]
