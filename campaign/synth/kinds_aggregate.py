@@ -1,7 +1,8 @@
 """Plant kinds about a market's whole year: a weekday habit, a local hit, the number one.
 
 weekday_affinity  anomaly  70–110 listeners stream one track on its weekday (a "Friday" song on
-                           Fridays) on 3–10 weeks of the year: most of its streams on that day
+                           Fridays) on 3–10 weeks of the year, and more for 0.6–1 times its
+                           natural streams: most of its streams on that day
 market_contrast   anomaly  a local track breaks out in one market, among its few most streamed of
                            the year (75–95 % of its second), and is barely heard elsewhere (one
                            stream at most)
@@ -34,7 +35,13 @@ SELECT max(streams) FROM (
 )
 """
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-WEEKDAY_LISTENERS = (70, 110)
+WEEKDAY_LISTENERS = (70, 110)  # listeners beyond the lift
+# More listeners still, for this share of the track's natural streams in the market (which
+# grow with the data): its weekday then stays about 3 times what its total predicts, the pack's
+# min_ratio being 1.8. Each listener streams it some 7.8 times (6.5 weeks, 1.2 a day, and now
+# and then on another day).
+WEEKDAY_LIFT = (0.6, 1.0)
+WEEKDAY_STREAMS_PER_LISTENER = 7.8
 WEEKDAY_WEEKS = (3, 10)  # weeks of the year each listener plays it on its day
 WEEKDAY_RANKS = (100, 2000)
 
@@ -59,10 +66,15 @@ def plant_weekday_affinity(ctx: PlantContext, rng: np.random.Generator, n: int) 
     weekday = weekday_of(ctx.spec)[: ctx.spec.days]
     for m in ctx.markets_in_turn(rng, n):
         picked = _weekday_track(ctx, rng, m)
-        who = _cohort(ctx, rng, m, WEEKDAY_LISTENERS)
-        if picked is None or not who.size:
+        if picked is None:
             continue
         track, day_of_week = picked
+        # the track's own streams set what its weekday is compared with: outnumber them
+        natural = int(ctx.kept_streams(m)[track]) * rng.uniform(*WEEKDAY_LIFT)
+        extra = int(natural / WEEKDAY_STREAMS_PER_LISTENER)
+        who = _cohort(ctx, rng, m, (WEEKDAY_LISTENERS[0] + extra, WEEKDAY_LISTENERS[1] + extra))
+        if not who.size:
+            continue
         ctx.used_tracks.add(track)
         its_days = np.flatnonzero(weekday == day_of_week)
         weeks = rng.integers(*WEEKDAY_WEEKS, endpoint=True, size=who.size)
