@@ -68,6 +68,7 @@ def write_listens(
     con = duckdb.connect()
     try:
         con.execute(f"SET memory_limit = '{SORT_MEMORY}'")
+        con.execute("SET enable_progress_bar = false")
         con.execute("SET temp_directory = ?", [str(work)])
         con.register("dropped", pa.table({"seq": pa.array(dropped, pa.int64())}))
         reader = con.sql(

@@ -69,6 +69,7 @@ def _connect(spec: SynthSpec, files: dict[str, Path], work: Path) -> duckdb.Duck
     paged to disk, not held in memory, at any size."""
     con = duckdb.connect(str(work / "measure.duckdb"))
     con.execute(f"SET memory_limit = '{MEASURE_MEMORY}'")
+    con.execute("SET enable_progress_bar = false")
     con.execute("SET temp_directory = ?", [str(work / "measure.tmp")])
     con.execute("CREATE TABLE market_tz (market VARCHAR, tz VARCHAR)")
     con.executemany(

@@ -77,7 +77,7 @@ def play_rows(
     )
 
 
-CHUNK_PLAYS = 2_000_000  # plays generated (and held in full) at a time: what bounds memory
+CHUNK_PLAYS = 1_000_000  # plays generated (and held in full) at a time: what bounds memory
 
 
 @dataclass
@@ -116,9 +116,9 @@ class Sessions:
 
     user: np.ndarray  # int32
     market: np.ndarray  # int8
-    day: np.ndarray  # int64 local day index
+    day: np.ndarray  # int16 local day index
     start_us: np.ndarray  # int64 local µs of the first play
-    length: np.ndarray  # int64 plays
+    length: np.ndarray  # int16 plays (at most MAX_SESSION)
 
     def take(self, index: slice) -> Sessions:
         return Sessions(*(getattr(self, f.name)[index] for f in fields(self)))
@@ -156,8 +156,9 @@ def natural_sessions(
     s_start = s_day * DAY_US + s_hour * HOUR_US + rng.integers(0, HOUR_US, n_sessions)
     by_user = np.argsort(s_user, kind="stable")  # a user's sessions in one chunk (the repeat cap)
     return Sessions(
-        s_user[by_user], s_market[by_user], s_day[by_user], s_start[by_user], length[by_user]
-    )
+        s_user[by_user], s_market[by_user], s_day[by_user].astype(np.int16), s_start[by_user],
+        length[by_user].astype(np.int16),
+    )  # fmt: skip
 
 
 def chunk_bounds(sessions: Sessions, chunk_plays: int) -> list[tuple[int, int]]:
@@ -202,7 +203,8 @@ def _session_plays(
     session = np.repeat(np.arange(length.size), length)
     first = np.r_[0, np.cumsum(length)[:-1]]
     position = np.arange(n_plays) - first[session]
-    user, market, day = sessions.user[session], sessions.market[session], sessions.day[session]
+    user, market = sessions.user[session], sessions.market[session]
+    day = sessions.day[session].astype(np.int64)
 
     track = sampler.draw(market, day, rng)
     fav = rng.random(n_plays) < FAVOURITE_SHARE
