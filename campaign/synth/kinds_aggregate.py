@@ -4,8 +4,9 @@ weekday_affinity  anomaly  70–110 listeners stream one track on its weekday (a
                            Fridays) on 3–10 weeks of the year, and more for 0.6–1 times its
                            natural streams: most of its streams on that day
 market_contrast   anomaly  a local track breaks out in one market, among its few most streamed of
-                           the year (75–95 % of its second), and is barely heard elsewhere (one
-                           stream at most)
+                           the year (75–95 % of its second, and 1.15–1.4 times the market's
+                           biggest natural contrast), and is barely heard elsewhere (one stream
+                           at most)
 market_total      anomaly  one of a market's top five, liked elsewhere too, becomes its number one
                            of the year, 30–50 % ahead of the runner-up; the other markets stream it
                            enough that it is a global hit, not a market contrast (its share at
@@ -102,6 +103,10 @@ WHERE market = $market AND track_id = $track_id AND year(day) = $year
 """
 CONTRAST_SIZE = (0.75, 0.95)  # of the market's second most streamed track
 CONTRAST_ELSEWHERE = 1  # stream left in the other markets, at most
+# A market's own favourites are contrasts too, and theirs grow with the data: a plant streams
+# 1.15–1.4 times the biggest of them (found as the pack finds them: its min_ratio, min_streams)
+CONTRAST_LIFT = (1.15, 1.4)
+CONTRAST_RATIO, CONTRAST_MIN_STREAMS = 3.0, 1000
 TOTAL_MARGIN = (1.3, 1.5)  # over the runner-up
 GLOBAL_RATIO = 2.5  # its share at home / its share elsewhere, at most (a contrast is 3+)
 ELSEWHERE_CAP = 0.9  # of each other market's top track (other hits aside)
@@ -133,6 +138,18 @@ def _breakout_days(
     return found + (rng.random(user.size) * span).astype(np.int64)
 
 
+def _biggest_contrast(ctx: PlantContext, m: int) -> int:
+    """The most streams of a track in market m that the pack would call a contrast (CONTRAST_RATIO
+    times what its share of the other markets' streams predicts), as the data stands."""
+    counts = np.array([ctx.kept_streams(o) for o in range(len(ctx.spec.markets))], np.float64)
+    here = counts[m]
+    elsewhere = counts.sum(axis=0) - here
+    other_total = max(elsewhere.sum(), 1.0)
+    expected = elsewhere / other_total * here.sum()
+    contrasts = here[(here >= CONTRAST_RATIO * expected) & (here >= CONTRAST_MIN_STREAMS)]
+    return int(contrasts.max(initial=0))
+
+
 @register("market_contrast", measure=MARKET_STREAMS_SQL)
 def plant_market_contrast(ctx: PlantContext, rng: np.random.Generator, n: int) -> list[Plant]:
     cat, plants = ctx.catalogue, []
@@ -149,7 +166,9 @@ def plant_market_contrast(ctx: PlantContext, rng: np.random.Generator, n: int) -
         ctx.used_tracks.add(track)
         counts = ctx.kept_streams(m)
         second = np.sort(counts)[-2]
-        target = int(second * rng.uniform(*CONTRAST_SIZE)) + 1
+        # above the biggest contrast the data already holds there, which grows with the data
+        natural = _biggest_contrast(ctx, m) * rng.uniform(*CONTRAST_LIFT)
+        target = int(max(second * rng.uniform(*CONTRAST_SIZE), natural)) + 1
         user = _listeners_for(ctx, rng, m, max(target - int(counts[track]), 0))
         rows = ctx.streams_on(rng, m, user, track, _breakout_days(ctx, rng, m, user))
         away = np.concatenate(
