@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from campaign.schema import LISTENS
-from campaign.synth.output import PARQUET_OPTIONS, ROW_GROUP_SIZE, plain_schema
+from campaign.synth.output import PARQUET_OPTIONS, ROW_GROUP_SIZE, plain_schema, take_names
 from campaign.synth.plays import Plays
 from campaign.synth.population import PLATFORMS, Catalogue, Users
 from campaign.synth.spec import SynthSpec
@@ -109,11 +109,11 @@ class _Names:
 
     def __init__(self, spec: SynthSpec, users: Users, catalogue: Catalogue):
         self.user_ids = pa.array(users.ids, pa.string())
-        self.city = _take(pa.array(users.cities, pa.string()), users.city)
+        self.city = take_names(users.city, users.cities)
         self.track_ids = pa.array(catalogue.ids, pa.string())
         self.titles = pa.array(catalogue.titles, pa.string())
-        self.artist = _take(pa.array(catalogue.artists, pa.string()), catalogue.artist)
-        self.album = _take(pa.array(catalogue.albums, pa.string()), catalogue.album)
+        self.artist = take_names(catalogue.artist, catalogue.artists)
+        self.album = take_names(catalogue.album, catalogue.albums)
         self.markets = pa.array(list(spec.markets), pa.string())
         self.platforms = pa.array(list(PLATFORMS), pa.string())
         self.schema = plain_schema(LISTENS)
@@ -134,9 +134,3 @@ class _Names:
             self.platforms.take(codes["platform"].chunk(0)),
         ]
         return pa.Table.from_arrays(arrays, schema=self.schema)
-
-
-def _take(values: pa.Array, indices: np.ndarray) -> pa.Array:
-    """values[indices], null where an index is negative (unknown)."""
-    indices = np.asarray(indices, dtype=np.int32)
-    return values.take(pa.array(indices, mask=indices < 0))
