@@ -24,6 +24,8 @@ seed give the same bytes.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,11 +47,11 @@ from campaign.synth import kinds_charts as _charts  # noqa: F401
 
 # isort: on
 from campaign.synth.chart_output import chart_paths, make_charts, write_charts
+from campaign.synth.listens_file import PlayCodes, write_listens
 from campaign.synth.measuring import measure
 from campaign.synth.names import spotify_ids
 from campaign.synth.output import (
     aside,
-    listens_table,
     playlist_tables,
     sort_entries,
     swap_in,
@@ -68,7 +70,7 @@ from campaign.synth.plants import (
     register,
 )
 from campaign.synth.playlists import UserHistory, natural_playlists
-from campaign.synth.plays import Plays, natural_plays
+from campaign.synth.plays import NaturalIndex, Plays, natural_chunks, natural_sessions
 from campaign.synth.population import make_catalogue, make_users
 from campaign.synth.rhythm import day_of, day_types, day_weights, local_to_utc_us, utc_offsets_us
 from campaign.synth.spec import SynthResult, SynthSpec, check_out
@@ -110,22 +112,26 @@ def generate(spec: SynthSpec, out: Path) -> SynthResult:
     started = time.perf_counter()
     check_out(Path(out))
     partial: dict[str, Path] = {}
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".synth-work-", dir=Path(out).parent))
     try:
-        return _generate(spec, Path(out), started, partial)
+        return _generate(spec, Path(out), started, partial, work)
     except MemoryError:
         raise ConfigError(
             f"--plays {spec.plays:,} with --users {spec.users:,} does not fit in memory; "
             "ask for fewer"
         ) from None
-    finally:  # whatever happened, no .partial file stays behind
+    finally:  # whatever happened, no .partial file nor work file of ours stays behind
         for path in partial.values():
             path.unlink(missing_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
-def _generate(spec: SynthSpec, out: Path, started: float, partial: dict[str, Path]) -> SynthResult:
+def _generate(
+    spec: SynthSpec, out: Path, started: float, partial: dict[str, Path], work: Path
+) -> SynthResult:
     listens_path, truth_path, users_path = output_paths(out)
     playlists_path, tracks_path = playlist_paths(out)
-    listens_path.parent.mkdir(parents=True, exist_ok=True)
 
     calendar = build_calendar(spec.markets, [spec.year], ("en",))
     events = [
@@ -139,7 +145,14 @@ def _generate(spec: SynthSpec, out: Path, started: float, partial: dict[str, Pat
         day_weights(spec, [e for _, e in events[m]], spec.rng(3, m)) for m in range(len(events))
     ]
     types = [day_types(spec, [d for d, e in days if e.kind == "holiday"]) for days in events]
-    natural = natural_plays(spec, users, catalogue, weights, types, spec.rng(4))
+    offsets = [utc_offsets_us(market_timezone(code), spec) for code in spec.markets]
+    codes = PlayCodes(work / "plays.parquet")
+    natural = NaturalIndex.empty(spec.plays)
+    sessions = natural_sessions(spec, users, weights, types, spec.rng(4))
+    for chunk in natural_chunks(spec, users, catalogue, sessions):
+        natural.fill(codes.rows, chunk)
+        codes.append(chunk, local_to_utc_us(chunk.local_us, chunk.market, offsets, spec))
+    del sessions
     history = UserHistory(natural, len(users.ids))
     book = natural_playlists(spec, users, catalogue, history, spec.rng(5))
 
@@ -148,17 +161,18 @@ def _generate(spec: SynthSpec, out: Path, started: float, partial: dict[str, Pat
         day_weights=weights, playlists=book, history=history,
     )  # fmt: skip
     plants = plant_all(ctx)
-    keep = np.ones(len(natural), dtype=bool)
-    for plant in plants:
-        if plant.drop is not None:
-            keep[plant.drop] = False
+    del ctx, natural, history  # the plants are made: memory goes to writing
+    dropped = np.unique(np.concatenate([np.zeros(0, np.int64)] + [
+        p.drop for p in plants if p.drop is not None
+    ]))  # fmt: skip
     planted = [p.rows for p in plants if p.rows is not None]
-    plays = Plays.concat([natural.take(np.flatnonzero(keep)), *planted])
+    if planted:
+        rows = Plays.concat(planted)
+        codes.append(rows, local_to_utc_us(rows.local_us, rows.market, offsets, spec))
+    codes.close()
     book.finish()
     playlist_ids = spotify_ids(spec.rng(6), len(book), "playlist")
 
-    offsets = [utc_offsets_us(market_timezone(code), spec) for code in spec.markets]
-    utc_us = local_to_utc_us(plays.local_us, plays.market, offsets, spec)
     owner_market = users.market[book.owner]
     created = local_to_utc_us(book.created_us, owner_market, offsets, spec)
     added = local_to_utc_us(book.added_us, owner_market[book.playlist], offsets, spec)
@@ -173,12 +187,12 @@ def _generate(spec: SynthSpec, out: Path, started: float, partial: dict[str, Pat
         next(iter(charts.values())).parent.mkdir(exist_ok=True)
         finals |= {f"charts/{name}": path for name, path in charts.items()}
     partial.update({name: aside(path) for name, path in (*finals.items(), ("truth", truth_path))})
-    write_parquet(listens_table(spec, plays, utc_us, users, catalogue), partial["listens"])
+    n_rows = write_listens(spec, codes.path, dropped, users, catalogue, partial["listens"], work)
     write_parquet(users_table(spec, users), partial["users"])
     tables = playlist_tables(book, playlist_ids, created, added, users, catalogue)
     write_parquet(tables[0], partial["playlists"])
     write_parquet(tables[1], partial["playlist_tracks"])
-    values = measure(spec, plants, partial, users, catalogue, playlist_ids)
+    values = measure(spec, plants, partial, users, catalogue, playlist_ids, work)
     entries = truth_entries(spec, plants, values, catalogue)
     if charts:
         world, chart_plants = make_charts(spec, catalogue, weights)
@@ -197,7 +211,7 @@ def _generate(spec: SynthSpec, out: Path, started: float, partial: dict[str, Pat
         playlists=playlists_path,
         playlist_tracks=tracks_path,
         data_files=list(finals.values()),
-        plays=len(plays),
+        plays=n_rows,
         planted_plays=sum(len(p) for p in planted),
         user_count=len(users.ids),
         track_count=len(catalogue),

@@ -1,10 +1,12 @@
 """Plant kinds about a market's whole year: a weekday habit, a local hit, the number one.
 
 weekday_affinity  anomaly  70–110 listeners stream one track on its weekday (a "Friday" song on
-                           Fridays) on 3–10 weeks of the year: most of its streams on that day
+                           Fridays) on 3–10 weeks of the year, and more for 0.6–1 times its
+                           natural streams: most of its streams on that day
 market_contrast   anomaly  a local track breaks out in one market, among its few most streamed of
-                           the year (75–95 % of its second), and is barely heard elsewhere (one
-                           stream at most)
+                           the year (75–95 % of its second, and 1.15–1.4 times the market's
+                           biggest natural contrast), and is barely heard elsewhere (one stream
+                           at most)
 market_total      anomaly  one of a market's top five, liked elsewhere too, becomes its number one
                            of the year, 30–50 % ahead of the runner-up; the other markets stream it
                            enough that it is a global hit, not a market contrast (its share at
@@ -34,7 +36,13 @@ SELECT max(streams) FROM (
 )
 """
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-WEEKDAY_LISTENERS = (70, 110)
+WEEKDAY_LISTENERS = (70, 110)  # listeners beyond the lift
+# More listeners still, for this share of the track's natural streams in the market (which
+# grow with the data): its weekday then stays about 3 times what its total predicts, the pack's
+# min_ratio being 1.8. Each listener streams it some 7.8 times (6.5 weeks, 1.2 a day, and now
+# and then on another day).
+WEEKDAY_LIFT = (0.6, 1.0)
+WEEKDAY_STREAMS_PER_LISTENER = 7.8
 WEEKDAY_WEEKS = (3, 10)  # weeks of the year each listener plays it on its day
 WEEKDAY_RANKS = (100, 2000)
 
@@ -59,10 +67,15 @@ def plant_weekday_affinity(ctx: PlantContext, rng: np.random.Generator, n: int) 
     weekday = weekday_of(ctx.spec)[: ctx.spec.days]
     for m in ctx.markets_in_turn(rng, n):
         picked = _weekday_track(ctx, rng, m)
-        who = _cohort(ctx, rng, m, WEEKDAY_LISTENERS)
-        if picked is None or not who.size:
+        if picked is None:
             continue
         track, day_of_week = picked
+        # the track's own streams set what its weekday is compared with: outnumber them
+        natural = int(ctx.kept_streams(m)[track]) * rng.uniform(*WEEKDAY_LIFT)
+        extra = int(natural / WEEKDAY_STREAMS_PER_LISTENER)
+        who = _cohort(ctx, rng, m, (WEEKDAY_LISTENERS[0] + extra, WEEKDAY_LISTENERS[1] + extra))
+        if not who.size:
+            continue
         ctx.used_tracks.add(track)
         its_days = np.flatnonzero(weekday == day_of_week)
         weeks = rng.integers(*WEEKDAY_WEEKS, endpoint=True, size=who.size)
@@ -90,6 +103,10 @@ WHERE market = $market AND track_id = $track_id AND year(day) = $year
 """
 CONTRAST_SIZE = (0.75, 0.95)  # of the market's second most streamed track
 CONTRAST_ELSEWHERE = 1  # stream left in the other markets, at most
+# A market's own favourites are contrasts too, and theirs grow with the data: a plant streams
+# 1.15–1.4 times the biggest of them (found as the pack finds them: its min_ratio, min_streams)
+CONTRAST_LIFT = (1.15, 1.4)
+CONTRAST_RATIO, CONTRAST_MIN_STREAMS = 3.0, 1000
 TOTAL_MARGIN = (1.3, 1.5)  # over the runner-up
 GLOBAL_RATIO = 2.5  # its share at home / its share elsewhere, at most (a contrast is 3+)
 ELSEWHERE_CAP = 0.9  # of each other market's top track (other hits aside)
@@ -121,6 +138,18 @@ def _breakout_days(
     return found + (rng.random(user.size) * span).astype(np.int64)
 
 
+def _biggest_contrast(ctx: PlantContext, m: int) -> int:
+    """The most streams of a track in market m that the pack would call a contrast (CONTRAST_RATIO
+    times what its share of the other markets' streams predicts), as the data stands."""
+    counts = np.array([ctx.kept_streams(o) for o in range(len(ctx.spec.markets))], np.float64)
+    here = counts[m]
+    elsewhere = counts.sum(axis=0) - here
+    other_total = max(elsewhere.sum(), 1.0)
+    expected = elsewhere / other_total * here.sum()
+    contrasts = here[(here >= CONTRAST_RATIO * expected) & (here >= CONTRAST_MIN_STREAMS)]
+    return int(contrasts.max(initial=0))
+
+
 @register("market_contrast", measure=MARKET_STREAMS_SQL)
 def plant_market_contrast(ctx: PlantContext, rng: np.random.Generator, n: int) -> list[Plant]:
     cat, plants = ctx.catalogue, []
@@ -137,7 +166,9 @@ def plant_market_contrast(ctx: PlantContext, rng: np.random.Generator, n: int) -
         ctx.used_tracks.add(track)
         counts = ctx.kept_streams(m)
         second = np.sort(counts)[-2]
-        target = int(second * rng.uniform(*CONTRAST_SIZE)) + 1
+        # above the biggest contrast the data already holds there, which grows with the data
+        natural = _biggest_contrast(ctx, m) * rng.uniform(*CONTRAST_LIFT)
+        target = int(max(second * rng.uniform(*CONTRAST_SIZE), natural)) + 1
         user = _listeners_for(ctx, rng, m, max(target - int(counts[track]), 0))
         rows = ctx.streams_on(rng, m, user, track, _breakout_days(ctx, rng, m, user))
         away = np.concatenate(

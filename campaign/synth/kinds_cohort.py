@@ -1,6 +1,7 @@
 """Plant kinds about a group of listeners and one track (or theme) over weeks or the whole year.
 
-off_season  anomaly  60–120 more listeners stream Christmas songs in June or July
+off_season  anomaly  60–120 more listeners stream Christmas songs in June or July, plus
+                     1.5–2.5 times the mean of the other off-season months (the pack's level)
 streak      anomaly  60–90 listeners stream one (not top) track every day for 18–25 days, their
                      streaks starting over five weeks (so the track never jumps in one day)
 skip_point  anomaly  60–100 listeners skip one track (one skipped 20–60 times after its intro
@@ -32,7 +33,18 @@ WHERE market = $market AND day >= $day AND day < $day + INTERVAL 1 MONTH
   AND regexp_matches(track_name, $pattern, 'i')
 """
 OFF_SEASON_MONTHS = (7, 6)  # July ("Christmas in July"), then June
-OFF_SEASON_LISTENERS = (60, 120)
+OFF_SEASON_LISTENERS = (60, 120)  # listeners beyond the lift
+OFF_SEASON = range(2, 11)  # the months outside the pack's season (November to January)
+# more listeners still, as a multiple of the mean of the other off-season months: the pack's
+# level, which grows with the data (its min_ratio is 2)
+OFF_SEASON_LIFT = (1.5, 2.5)
+
+
+def _holiday_listeners(ctx: PlantContext, m: int, month: int, holiday: np.ndarray) -> np.ndarray:
+    """Listeners of market m who streamed a holiday song that month, in the natural plays."""
+    rows = ctx.rows(m, *_month(ctx, month))
+    rows = rows[ctx.streams(rows) & np.isin(ctx.natural.track[rows], holiday)]
+    return np.unique(ctx.natural.user[rows])
 
 
 def _month(ctx: PlantContext, month: int) -> tuple[int, int]:
@@ -53,11 +65,13 @@ def plant_off_season(ctx: PlantContext, rng: np.random.Generator, n: int) -> lis
     for i, m in enumerate(ctx.markets_in_turn(rng, n)):
         month = OFF_SEASON_MONTHS[i // n_markets]
         first, end = _month(ctx, month)
-        rows = ctx.rows(m, first, end)
-        rows = rows[ctx.streams(rows) & np.isin(ctx.natural.track[rows], holiday)]
-        pool = np.setdiff1d(ctx.listeners_pool(m), ctx.natural.user[rows])
+        pool = np.setdiff1d(ctx.listeners_pool(m), _holiday_listeners(ctx, m, month, holiday))
         pool = pool[~np.isin(pool, list(ctx.used_users))]
-        size = min(int(rng.integers(*OFF_SEASON_LISTENERS, endpoint=True)), pool.size)
+        # on top of what the other off-season months hold (the pack's level), at any size
+        others = [_holiday_listeners(ctx, m, o, holiday).size for o in OFF_SEASON if o != month]
+        lift = rng.uniform(*OFF_SEASON_LIFT) * float(np.mean(others))
+        size = int(rng.integers(*OFF_SEASON_LISTENERS, endpoint=True)) + int(lift)
+        size = min(size, pool.size)
         if size < OFF_SEASON_LISTENERS[0]:
             continue
         who = rng.choice(pool, size=size, replace=False)

@@ -29,6 +29,7 @@ from campaign.synth.population import Catalogue, Users
 from campaign.synth.spec import MIN_STREAM_MS, SynthSpec
 
 REMOVED_ROLES = ("opted_out", "under_age")
+MEASURE_MEMORY = "1GB"
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -63,8 +64,13 @@ def _views(con: duckdb.DuckDBPyConnection, scope: str, only_kept: bool) -> None:
     )
 
 
-def _connect(spec: SynthSpec, files: dict[str, Path]) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
+def _connect(spec: SynthSpec, files: dict[str, Path], work: Path) -> duckdb.DuckDBPyConnection:
+    """A database file in the work folder, held to MEASURE_MEMORY: the plays it copies are
+    paged to disk, not held in memory, at any size."""
+    con = duckdb.connect(str(work / "measure.duckdb"))
+    con.execute(f"SET memory_limit = '{MEASURE_MEMORY}'")
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET temp_directory = ?", [str(work / "measure.tmp")])
     con.execute("CREATE TABLE market_tz (market VARCHAR, tz VARCHAR)")
     con.executemany(
         "INSERT INTO market_tz VALUES (?, ?)", [(m, market_timezone(m)) for m in spec.markets]
@@ -126,11 +132,13 @@ def measure(
     users: Users,
     catalogue: Catalogue,
     playlist_ids: list[str],
+    work: Path,
 ) -> list[tuple[int | float, date | None]]:
-    """(value, measured period_start or None) of each plant, by its kind's registered SQL."""
+    """(value, measured period_start or None) of each plant, by its kind's registered SQL;
+    `work` is a folder for the database the plays are copied into."""
     if not plants:
         return []
-    con = _connect(spec, files)
+    con = _connect(spec, files, work)
     results: list[tuple[int | float, date | None]] = []
     try:
         for plant in plants:

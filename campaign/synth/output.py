@@ -12,12 +12,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from campaign.schema import LISTENS, PLAYLIST_TRACKS, PLAYLISTS, USERS, Table
+from campaign.schema import PLAYLIST_TRACKS, PLAYLISTS, USERS, Table
 from campaign.synth.measuring import subject_name
 from campaign.synth.plants import Plant
 from campaign.synth.playlists import PlaylistBook
-from campaign.synth.plays import Plays
-from campaign.synth.population import PLATFORMS, Catalogue, Users
+from campaign.synth.population import Catalogue, Users
 from campaign.synth.spec import SynthSpec
 
 ROW_GROUP_SIZE = 1 << 18  # a few row groups at 1M plays: parallel scans, time-range skipping
@@ -39,53 +38,19 @@ _ARROW_TYPES = {
 }
 
 
-def _dictionary(indices: np.ndarray, values: list[str]) -> pa.DictionaryArray:
-    """Strings as a dictionary: written as Parquet dictionary pages, read back as VARCHAR."""
-    indices = indices.astype(np.int32)
-    if len(set(values)) != len(values):
-        # Repeated values (album names) would make the writer's dictionary depend on memory
-        # layout, and the bytes change from run to run: map them to one entry each.
-        unique, inverse = np.unique(np.array(values, dtype=object), return_inverse=True)
-        values = unique.tolist()
-        indices = np.where(indices < 0, -1, inverse[indices]).astype(np.int32)
-    missing = indices < 0
-    if missing.any():  # a validity bitmap (pa.array(mask=...) is slow on a million rows)
-        validity = pa.py_buffer(np.packbits(~missing, bitorder="little"))
-        idx = pa.Array.from_buffers(pa.int32(), indices.size, [validity, pa.py_buffer(indices)])
-    else:
-        idx = pa.array(indices)
-    return pa.DictionaryArray.from_arrays(idx, pa.array(values, pa.string()), safe=False)
+def take_names(indices: np.ndarray, values: list[str] | pa.Array) -> pa.Array:
+    """values[indices] as plain strings, null where an index is negative (unknown). Plain, not
+    dictionary arrays: the writer would repeat a dictionary of millions of ids (users,
+    playlists) in every row group; its own dictionary encoding is per row group, and repeatable."""
+    if not isinstance(values, pa.Array):
+        values = pa.array(values, pa.string())
+    indices = np.asarray(indices, dtype=np.int32)
+    return values.take(pa.array(indices, mask=indices < 0))
 
 
-def _schema(table: Table, arrays: list[pa.Array]) -> pa.Schema:
-    return pa.schema(
-        pa.field(
-            c.name, a.type if pa.types.is_dictionary(a.type) else _ARROW_TYPES[c.type], c.nullable
-        )
-        for c, a in zip(table.columns, arrays, strict=True)
-    )
-
-
-def listens_table(
-    spec: SynthSpec, plays: Plays, utc_us: np.ndarray, users: Users, catalogue: Catalogue
-) -> pa.Table:
-    """Rows in time order, so that a time range skips row groups (ties keep their order)."""
-    order = np.argsort(utc_us, kind="stable")
-    plays, utc_us = plays.take(order), utc_us[order]
-    arrays = [
-        _dictionary(plays.user, users.ids),
-        pa.array(utc_us, pa.timestamp("us", tz="UTC")),
-        _dictionary(plays.track, catalogue.ids),
-        _dictionary(plays.track, catalogue.titles),
-        _dictionary(catalogue.artist[plays.track], catalogue.artists),
-        _dictionary(catalogue.album[plays.track], catalogue.albums),
-        _dictionary(plays.market.astype(np.int32), list(spec.markets)),
-        _dictionary(users.city[plays.user], users.cities),
-        pa.array(plays.ms_played, pa.int32()),
-        pa.array(plays.skipped, pa.bool_()),
-        _dictionary(plays.platform.astype(np.int32), list(PLATFORMS)),
-    ]
-    return pa.Table.from_arrays(arrays, schema=_schema(LISTENS, arrays))
+def plain_schema(table: Table) -> pa.Schema:
+    """The Arrow schema of a canonical table whose strings are plain (not dictionary) arrays."""
+    return pa.schema(pa.field(c.name, _ARROW_TYPES[c.type], c.nullable) for c in table.columns)
 
 
 def playlist_tables(
@@ -103,30 +68,30 @@ def playlist_tables(
     titles = np.array(book.names, dtype=object)
     playlists = [
         pa.array([ids[i] for i in order.tolist()], pa.string()),
-        _dictionary(book.owner[order], users.ids),
-        _dictionary(np.arange(len(book)), titles[order].tolist()),
+        take_names(book.owner[order], users.ids),
+        take_names(np.arange(len(book)), titles[order].tolist()),
         pa.array(utc_created[order], pa.timestamp("us", tz="UTC")),
     ]
     entries = np.lexsort((utc_added, rank[book.playlist]))
     tracks = [
-        _dictionary(book.playlist[entries], ids),
-        _dictionary(book.track[entries], catalogue.ids),
+        take_names(book.playlist[entries], ids),
+        take_names(book.track[entries], catalogue.ids),
         pa.array(utc_added[entries], pa.timestamp("us", tz="UTC")),
     ]
     return (
-        pa.Table.from_arrays(playlists, schema=_schema(PLAYLISTS, playlists)),
-        pa.Table.from_arrays(tracks, schema=_schema(PLAYLIST_TRACKS, tracks)),
+        pa.Table.from_arrays(playlists, schema=plain_schema(PLAYLISTS)),
+        pa.Table.from_arrays(tracks, schema=plain_schema(PLAYLIST_TRACKS)),
     )
 
 
 def users_table(spec: SynthSpec, users: Users) -> pa.Table:
     arrays = [
         pa.array(users.ids, pa.string()),
-        _dictionary(users.market.astype(np.int32), list(spec.markets)),
+        take_names(users.market.astype(np.int32), list(spec.markets)),
         pa.array(users.birth_year, pa.int32()),
         pa.array(users.opted_out, pa.bool_()),
     ]
-    return pa.Table.from_arrays(arrays, schema=_schema(USERS, arrays))
+    return pa.Table.from_arrays(arrays, schema=plain_schema(USERS))
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:

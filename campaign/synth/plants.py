@@ -28,7 +28,7 @@ import numpy as np
 from campaign.events import Event
 from campaign.synth.names import THEME_NAMES, event_theme, holiday_titles
 from campaign.synth.playlists import PlaylistBook, UserHistory
-from campaign.synth.plays import Plays, play_rows
+from campaign.synth.plays import NaturalIndex, Plays, play_rows
 from campaign.synth.population import Catalogue, Users
 from campaign.synth.rhythm import hourly_profiles
 from campaign.synth.spec import DAY_US, HOUR_US, MIN_STREAM_MS, SynthSpec
@@ -151,12 +151,29 @@ def plant_all(ctx: PlantContext) -> list[Plant]:
     return ctx.plants
 
 
+def _market_day_index(
+    market: np.ndarray, day: np.ndarray, n_markets: int, n_days: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices ordered by market then day (stable), and where each (market, day) begins:
+    sorted a market at a time, into int32 while the rows fit, so that the index of 100 M plays
+    takes 400 MB and its making little more."""
+    order = np.empty(market.size, dtype=np.int32 if market.size < 2**31 else np.int64)
+    counts = np.zeros((n_markets, n_days), dtype=np.int64)
+    at = 0
+    for m in range(n_markets):
+        rows = np.flatnonzero(market == m)
+        order[at : at + rows.size] = rows[np.argsort(day[rows], kind="stable")]
+        counts[m] = np.bincount(day[rows], minlength=n_days)
+        at += rows.size
+    return order, np.r_[0, np.cumsum(counts.ravel())]
+
+
 @dataclass
 class PlantContext:
     spec: SynthSpec
     users: Users
     catalogue: Catalogue
-    natural: Plays
+    natural: NaturalIndex
     events: MarketEvents
     day_types: list[np.ndarray]
     prepared: dict[str, Any] = field(default_factory=dict)
@@ -172,9 +189,9 @@ class PlantContext:
     def __post_init__(self) -> None:
         n = self.spec.days + 2
         self._day = self.natural.local_day
-        key = self.natural.market.astype(np.int64) * n + self._day
-        self._order = np.argsort(key, kind="stable")
-        self._bounds = np.searchsorted(key[self._order], np.arange(len(self.spec.markets) * n + 1))
+        self._order, self._bounds = _market_day_index(
+            self.natural.market, self._day, len(self.spec.markets), n
+        )
         self._stream = self.natural.ms_played >= MIN_STREAM_MS
         self._plays_per_user = np.bincount(self.natural.user, minlength=len(self.users.ids))
         self._eligible = self.users.eligible

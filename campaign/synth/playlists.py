@@ -16,7 +16,7 @@ from datetime import date
 import numpy as np
 
 from campaign.synth import names
-from campaign.synth.plays import Plays, back_catalogue_sampler
+from campaign.synth.plays import NaturalIndex, back_catalogue_sampler
 from campaign.synth.population import Catalogue, Users
 from campaign.synth.spec import DAY_US, HOUR_US, MIN_STREAM_MS, SynthSpec
 
@@ -73,12 +73,14 @@ class PlaylistBook:
 class UserHistory:
     """Each user's natural streams, grouped by user: what a playlist of theirs is filled from."""
 
-    def __init__(self, plays: Plays, n_users: int):
-        streams = np.flatnonzero(plays.ms_played >= MIN_STREAM_MS)
-        order = streams[np.argsort(plays.user[streams], kind="stable")]
-        self.track = plays.track[order]
-        self.day = plays.local_day[order]
-        self.bounds = np.searchsorted(plays.user[order], np.arange(n_users + 1))
+    def __init__(self, plays: NaturalIndex, n_users: int):
+        streams = plays.ms_played >= MIN_STREAM_MS
+        owner = plays.user[streams]
+        self.track, self.day = plays.track[streams], plays.local_day[streams]
+        if np.any(owner[1:] < owner[:-1]):  # plays made a user at a time need no sort
+            order = np.argsort(owner, kind="stable")
+            self.track, self.day = self.track[order], self.day[order]
+        self.bounds = np.r_[0, np.cumsum(np.bincount(owner, minlength=n_users))]
 
     def count(self, users: np.ndarray) -> np.ndarray:
         return self.bounds[users + 1] - self.bounds[users]
@@ -105,12 +107,13 @@ def fill_tracks(
     """(playlist position, track) for playlists of `size` tracks owned by `owner`: mostly from
     the owner's streams, the rest from the owner's market's favourites."""
     slot_owner = np.repeat(owner, size)
-    slot_list = np.repeat(np.arange(owner.size), size)
-    track = np.empty(slot_owner.size, dtype=np.int64)
-    own = (rng.random(slot_owner.size) < from_history) & (history.count(slot_owner) > 0)
+    slot_list = np.repeat(np.arange(owner.size, dtype=np.int32), size)
+    track = np.empty(slot_owner.size, dtype=np.int32)
+    own = (rng.random(slot_owner.size) < from_history) & np.repeat(history.count(owner) > 0, size)
     track[own] = history.sample(rng, slot_owner[own])
+    slot_market = np.repeat(users.market[owner], size)
     for m in range(len(spec.markets)):
-        rows = np.flatnonzero(~own & (users.market[slot_owner] == m))
+        rows = np.flatnonzero(~own & (slot_market == m))
         p = back_catalogue_sampler(catalogue, m)
         track[rows] = rng.choice(len(catalogue), size=rows.size, p=p)
     return slot_list, track
@@ -124,9 +127,15 @@ def fill_times(
     last = (spec.days - LAST_DAY_FROM_END) * DAY_US - 1
     start = created_us[slot_list]
     same_day = rng.random(slot_list.size) < 0.6
-    later = start + (rng.random(slot_list.size) * np.maximum(last - start, 0)).astype(np.int64)
-    soon = start + rng.integers(0, 40 * 60_000_000, slot_list.size)
-    return np.clip(np.where(same_day, soon, later), start, np.maximum(last, start))
+    # in place, a few arrays at a time: there are tens of millions of entries at 100 M plays
+    room = rng.random(slot_list.size)
+    room *= np.maximum(last - start, 0)
+    added = room.astype(np.int64)
+    del room
+    added += start
+    added[same_day] = start[same_day] + rng.integers(0, 40 * 60_000_000, slot_list.size)[same_day]
+    np.clip(added, start, np.maximum(last, start), out=added)
+    return added
 
 
 def month_of(spec: SynthSpec, day: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ A play's time is kept as local wall-clock microseconds since 1 January 00:00 of 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -25,6 +26,7 @@ OTHER_DEVICE_SHARE = 0.12
 # Nobody plays one track more than this many times on a normal day (real heavy listeners
 # top out around 10–20); planted repeats start at 30.
 NATURAL_REPEAT_CAP = 15
+STREAM_CHUNKS = 300  # random stream family of the natural plays' chunks (see SynthSpec.rng)
 
 
 @dataclass
@@ -75,16 +77,62 @@ def play_rows(
     )
 
 
-def natural_plays(
+CHUNK_PLAYS = 1_000_000  # plays generated (and held in full) at a time: what bounds memory
+
+
+@dataclass
+class NaturalIndex:
+    """The natural plays as the plants look at them, in compact columns (no time of day, no
+    device: those stay in the chunks on disk), so that every play fits in memory at 100 M."""
+
+    user: np.ndarray  # int32
+    track: np.ndarray  # int32
+    market: np.ndarray  # int8
+    local_day: np.ndarray  # int16, the market's local day index
+    ms_played: np.ndarray  # int32
+    skipped: np.ndarray  # bool
+
+    @classmethod
+    def empty(cls, n: int) -> NaturalIndex:
+        return cls(
+            np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n, np.int8),
+            np.empty(n, np.int16), np.empty(n, np.int32), np.empty(n, bool),
+        )  # fmt: skip
+
+    def fill(self, at: int, plays: Plays) -> None:
+        """Copy a chunk of plays into rows [at, at + len(plays))."""
+        end = at + len(plays)
+        self.user[at:end], self.track[at:end] = plays.user, plays.track
+        self.market[at:end], self.local_day[at:end] = plays.market, plays.local_day
+        self.ms_played[at:end], self.skipped[at:end] = plays.ms_played, plays.skipped
+
+    def __len__(self) -> int:
+        return int(self.user.size)
+
+
+@dataclass
+class Sessions:
+    """Listening sessions, grouped by user: who, how many plays, from which local moment."""
+
+    user: np.ndarray  # int32
+    market: np.ndarray  # int8
+    day: np.ndarray  # int16 local day index
+    start_us: np.ndarray  # int64 local µs of the first play
+    length: np.ndarray  # int16 plays (at most MAX_SESSION)
+
+    def take(self, index: slice) -> Sessions:
+        return Sessions(*(getattr(self, f.name)[index] for f in fields(self)))
+
+
+def natural_sessions(
     spec: SynthSpec,
     users: Users,
-    catalogue: Catalogue,
     day_weights: list[np.ndarray],
     day_types: list[np.ndarray],
     rng: np.random.Generator,
-) -> Plays:
+) -> Sessions:
+    """Sessions for spec.plays plays in all: who, which local day, which local hour."""
     n_plays = spec.plays
-    # Sessions: who, which local day, which local hour; then their plays one after another.
     length = np.minimum(rng.geometric(1 - SESSION_CONTINUE, n_plays // 3 + 100), MAX_SESSION)
     n_sessions = int(np.searchsorted(np.cumsum(length), n_plays)) + 1
     length = length[:n_sessions]
@@ -106,14 +154,59 @@ def natural_plays(
         u = kind + rng.random(rows.size) * (1 - 1e-12)
         s_hour[rows] = np.searchsorted(hour_cdf, u, side="right") - kind * 24
     s_start = s_day * DAY_US + s_hour * HOUR_US + rng.integers(0, HOUR_US, n_sessions)
+    by_user = np.argsort(s_user, kind="stable")  # a user's sessions in one chunk (the repeat cap)
+    return Sessions(
+        s_user[by_user], s_market[by_user], s_day[by_user].astype(np.int16), s_start[by_user],
+        length[by_user].astype(np.int16),
+    )  # fmt: skip
 
-    session = np.repeat(np.arange(n_sessions), length)
+
+def chunk_bounds(sessions: Sessions, chunk_plays: int) -> list[tuple[int, int]]:
+    """Session ranges of about `chunk_plays` plays each, cut only between users, so that each
+    user's plays (and the repeat cap on them) lie in one chunk."""
+    ends = np.cumsum(sessions.length)
+    user_ends = np.flatnonzero(np.r_[sessions.user[1:] != sessions.user[:-1], True]) + 1
+    targets = np.arange(chunk_plays, int(ends[-1]) + chunk_plays, chunk_plays)
+    at = np.minimum(np.searchsorted(ends[user_ends - 1], targets), user_ends.size - 1)
+    cuts = np.unique(user_ends[at])
+    starts = np.r_[0, cuts[:-1]]
+    return list(zip(starts.tolist(), cuts.tolist(), strict=True))
+
+
+def natural_chunks(
+    spec: SynthSpec,
+    users: Users,
+    catalogue: Catalogue,
+    sessions: Sessions,
+) -> Iterator[Plays]:
+    """The natural plays, a chunk of whole users at a time (CHUNK_PLAYS); each chunk has its
+    own random stream, so a chunk's plays do not depend on what was drawn before it."""
+    sampler = TrackSampler(spec, catalogue)
+    favourite = _favourites(users, catalogue, spec.rng(STREAM_CHUNKS))
+    for index, (lo, hi) in enumerate(chunk_bounds(sessions, CHUNK_PLAYS)):
+        chunk_rng = spec.rng(STREAM_CHUNKS, index + 1)
+        yield _session_plays(users, catalogue, sessions.take(slice(lo, hi)), sampler,
+                             favourite, chunk_rng)  # fmt: skip
+
+
+def _session_plays(
+    users: Users,
+    catalogue: Catalogue,
+    sessions: Sessions,
+    sampler: TrackSampler,
+    favourite: np.ndarray,
+    rng: np.random.Generator,
+) -> Plays:
+    """The plays of some sessions, one after another."""
+    length = sessions.length
+    n_plays = int(length.sum())
+    session = np.repeat(np.arange(length.size), length)
     first = np.r_[0, np.cumsum(length)[:-1]]
     position = np.arange(n_plays) - first[session]
-    user, market, day = s_user[session], s_market[session], s_day[session]
+    user, market = sessions.user[session], sessions.market[session]
+    day = sessions.day[session].astype(np.int64)
 
-    track = _popular_tracks(spec, catalogue, market, day, rng)
-    favourite = _favourites(users, catalogue, rng)
+    track = sampler.draw(market, day, rng)
     fav = rng.random(n_plays) < FAVOURITE_SHARE
     track[fav] = favourite[user[fav]]
     replay = (rng.random(n_plays) < REPLAY_SHARE) & (position > 0)
@@ -134,7 +227,7 @@ def natural_plays(
     step = ms * 1000 + gap
     ends = np.cumsum(step)
     offset = ends - step
-    local_us = s_start[session] + offset - offset[first][session]
+    local_us = sessions.start_us[session] + offset - offset[first][session]
 
     platform = users.platform[user].copy()
     other = rng.random(n_plays) < OTHER_DEVICE_SHARE
@@ -152,29 +245,31 @@ def natural_plays(
     return plays
 
 
-def _popular_tracks(
-    spec: SynthSpec,
-    catalogue: Catalogue,
-    market: np.ndarray,
-    day: np.ndarray,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """A track per play from its market's popularity on its day (`day_factors`)."""
-    n_tracks, n_days = len(catalogue), spec.days
-    factor = day_factors(spec, catalogue)
-    track = np.empty(market.size, dtype=np.int64)
-    for m in range(len(spec.markets)):
-        rows = np.flatnonzero(market == m)
-        cdf = np.cumsum(factor * catalogue.weight[m], axis=1)
-        cdf /= cdf[:, -1:]
-        cdf += np.arange(n_days)[:, None]
-        d = day[rows]
-        u = d + rng.random(rows.size) * (1 - 1e-12)
-        order = np.argsort(u)  # sorted needles: a cache-friendly search
-        found = np.empty(rows.size, dtype=np.int64)
-        found[order] = np.searchsorted(cdf.ravel(), u[order], side="right")
-        track[rows] = found - d * n_tracks
-    return track
+class TrackSampler:
+    """A track per play from its market's popularity on its day (`day_factors`): the cumulative
+    table is built once per market and shared by every chunk."""
+
+    def __init__(self, spec: SynthSpec, catalogue: Catalogue):
+        factor = day_factors(spec, catalogue)
+        self.n_tracks, self.n_days = len(catalogue), spec.days
+        self.cdf = []
+        for m in range(len(spec.markets)):
+            cdf = np.cumsum(factor * catalogue.weight[m], axis=1)
+            cdf /= cdf[:, -1:]
+            cdf += np.arange(spec.days)[:, None]
+            self.cdf.append(cdf.ravel())
+
+    def draw(self, market: np.ndarray, day: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        track = np.empty(market.size, dtype=np.int64)
+        for m, cdf in enumerate(self.cdf):
+            rows = np.flatnonzero(market == m)
+            d = day[rows]
+            u = d + rng.random(rows.size) * (1 - 1e-12)
+            order = np.argsort(u)  # sorted needles: a cache-friendly search
+            found = np.empty(rows.size, dtype=np.int64)
+            found[order] = np.searchsorted(cdf, u[order], side="right")
+            track[rows] = found - d * self.n_tracks
+        return track
 
 
 def day_factors(spec: SynthSpec, catalogue: Catalogue) -> np.ndarray:
