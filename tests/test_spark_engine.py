@@ -112,11 +112,6 @@ def _close(a: tuple, b: tuple) -> bool:
 @pytest.mark.slow
 @pytest.mark.skipif(spark_available() is not None, reason=str(spark_available()))
 @pytest.mark.parametrize("seed", [7])
-@pytest.mark.xfail(
-    raises=AssertionError,
-    reason="open: market_contrast's baseline differs on Spark (0.35 against DuckDB's 0.37 for "
-    "one track, seed 7), not yet traced; every pack before it matches",
-)
 def test_every_core_pack_gives_the_same_facts_on_spark(synth_data, seed: int) -> None:
     from campaign.spark.runner import open_spark_workspace
 

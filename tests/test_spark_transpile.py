@@ -79,7 +79,7 @@ def test_as_materialized_is_dropped() -> None:
 def test_durations() -> None:
     out = spark("SELECT to_minutes($gap), to_milliseconds(ms) FROM t")
     assert "MAKE_DT_INTERVAL(0, 0, 30, 0)" in out
-    assert "MAKE_DT_INTERVAL(0, 0, 0, (ms) / 1000.0)" in out
+    assert "MAKE_DT_INTERVAL(0, 0, 0, (CAST((ms) AS DOUBLE) / 1000.0))" in out
 
 
 def test_a_window_in_arithmetic_is_parenthesised() -> None:
@@ -149,9 +149,17 @@ def test_isodow_counts_monday_as_one() -> None:
 def test_division_by_zero_is_infinite_as_in_duckdb() -> None:
     out = spark("SELECT a / b, a / 2 FROM t")
     assert (
-        "CASE WHEN b = 0 THEN CAST(a AS DOUBLE) * CAST('Infinity' AS DOUBLE) ELSE a / b END" in out
+        "CASE WHEN b = 0 THEN CAST(a AS DOUBLE) * CAST('Infinity' AS DOUBLE) "
+        "ELSE CAST(a AS DOUBLE) / b END" in out
     )
-    assert "a / 2" in out
+    assert "(CAST(a AS DOUBLE) / 2)" in out
+
+
+def test_a_division_of_decimals_is_a_double_division_as_in_duckdb() -> None:
+    # Spark would divide DECIMAL(38, 1) by DECIMAL(38, 0) to 6 places: 3.0 / 2000000 is 0.000002
+    out = spark("SELECT sum(1.0 * n) / sum(m) AS share, (x - 1.5) / 1000.0 AS y FROM t")
+    assert "ELSE CAST(SUM(1.0 * n) AS DOUBLE) / SUM(m) END" in out
+    assert "CAST((x - 1.5) AS DOUBLE) / 1000.0" in out
 
 
 def test_a_row_compared_is_a_struct() -> None:

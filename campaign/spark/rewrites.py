@@ -336,19 +336,23 @@ def _constant_text(node: exp.Expression) -> str | None:
     return None
 
 
-def division_by_zero(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
-    """`a / 0` is ±infinity (NaN for 0/0) in DuckDB and NULL in Spark without ANSI mode."""
-    if isinstance(node, exp.Div) and not (
-        isinstance(node.expression, exp.Literal) and node.expression.to_py() != 0
-    ):
-        infinite = exp.Mul(
-            this=exp.cast(node.this.copy(), "DOUBLE"),
-            expression=exp.cast(exp.Literal.string("Infinity"), "DOUBLE"),
-        )
-        divided = exp.Div(this=node.this, expression=node.expression, typed=False, safe=False)
-        zero = exp.EQ(this=node.expression.copy(), expression=exp.Literal.number(0))
-        return exp.Paren(this=exp.case().when(zero, infinite).else_(divided))
-    return node
+def float_division(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
+    """DuckDB's `/` is a DOUBLE division whatever its operands. Spark divides decimals as
+    decimals, its quotient cut to 6 places (`1.0 * a / b`: a share of 1e-6 becomes 0 or 1e-6, and
+    market_contrast's expected count, that share times a large total, lost two digits), so the
+    dividend is cast to DOUBLE. And `a / 0` is ±infinity (NaN for 0/0) in DuckDB, NULL in Spark
+    without ANSI mode."""
+    if not isinstance(node, exp.Div):
+        return node
+    dividend = exp.cast(node.this.copy(), "DOUBLE")
+    divided = exp.Div(this=dividend, expression=node.expression, typed=False, safe=False)
+    if isinstance(node.expression, exp.Literal) and node.expression.to_py() != 0:
+        return exp.Paren(this=divided)
+    infinite = exp.Mul(
+        this=dividend.copy(), expression=exp.cast(exp.Literal.string("Infinity"), "DOUBLE")
+    )
+    zero = exp.EQ(this=node.expression.copy(), expression=exp.Literal.number(0))
+    return exp.Paren(this=exp.case().when(zero, infinite).else_(divided))
 
 
 def ordered_quantiles(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
@@ -378,7 +382,7 @@ REWRITES: tuple[Callable[[exp.Expression, frozenset[str]], exp.Expression], ...]
     iso_weekday,
     tuples_as_structs,
     format_placeholders,
-    division_by_zero,
+    float_division,
     ordered_quantiles,
     parenthesise_windows,
 )
