@@ -106,6 +106,18 @@ def test_the_length_of_a_split_is_its_size() -> None:
     assert "SIZE(SPLIT(" in spark("SELECT len(string_split(title, ' ')) FROM t")
 
 
+def test_the_length_of_a_list_column_is_its_size_and_of_text_its_length() -> None:
+    out = spark(
+        "WITH f AS (SELECT list(x ORDER BY n) AS evidence, NULL::INT[] AS empty, name FROM t "
+        "GROUP BY name) SELECT len(f.evidence), len(empty), len(f.name), len(tags) FROM f"
+    )
+    assert "SIZE(f.evidence)" in out and "SIZE(empty)" in out
+    assert "LENGTH(f.name)" in out  # text keeps its length
+    known = TranspileContext(list_columns=frozenset({"tags"}))  # a list in the workspace
+    assert "SIZE(tags)" in spark("SELECT len(tags), len(name) FROM t", known)
+    assert "LENGTH(name)" in spark("SELECT len(tags), len(name) FROM t", known)
+
+
 def test_first_with_an_order_sorts_explicitly() -> None:
     out = spark("SELECT first(name ORDER BY owners DESC, name) FROM t")
     assert out.startswith("SELECT ELEMENT_AT(TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT(owners AS k0")

@@ -20,7 +20,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.simplify import simplify
 from sqlglot.tokens import TokenType
 
-from campaign.spark.rewrites import REWRITES, TranspileError, infer_date_columns
+from campaign.spark.rewrites import REWRITES, ColumnKinds, TranspileError, infer_kinds
 
 
 @dataclass(frozen=True)
@@ -36,11 +36,13 @@ class TableMacro:
 @dataclass(frozen=True)
 class TranspileContext:
     """What the rewrites need to know beyond the query: its parameters, the table macros, the
-    columns that hold dates (from the workspace's schema) and how a table name is resolved."""
+    columns that hold dates and lists (from the workspace's schema) and how a table name is
+    resolved."""
 
     params: dict[str, Any] = field(default_factory=dict)
     macros: dict[str, TableMacro] = field(default_factory=dict)
     date_columns: frozenset[str] = frozenset()
+    list_columns: frozenset[str] = frozenset()
     table_name: Callable[[exp.Table], exp.Expression] | None = None
 
 
@@ -99,9 +101,9 @@ def rewrite(tree: exp.Expression, context: TranspileContext) -> exp.Expression:
     """Apply every rewrite, in order: binding first (later ones fold the bound literals)."""
     tree = bind_params(tree, context.params)
     tree = expand_macros(tree, context.macros)
-    dates = infer_date_columns(tree, context.date_columns)
+    kinds = infer_kinds(tree, ColumnKinds(context.date_columns, context.list_columns))
     for step in REWRITES:
-        tree = _bottom_up(tree, step, dates)
+        tree = _bottom_up(tree, step, kinds)
     if context.table_name is not None:
         tree = rename_tables(tree, context.table_name)
     return tree
@@ -109,13 +111,13 @@ def rewrite(tree: exp.Expression, context: TranspileContext) -> exp.Expression:
 
 def _bottom_up(
     tree: exp.Expression,
-    step: Callable[[exp.Expression, frozenset[str]], exp.Expression],
-    dates: frozenset[str],
+    step: Callable[[exp.Expression, ColumnKinds], exp.Expression],
+    kinds: ColumnKinds,
 ) -> exp.Expression:
     """Apply a rewrite to every node, children before parents, so a rewritten node's parts are
     rewritten too (sqlglot's `transform` does not revisit what it replaced)."""
     for node in reversed(list(tree.dfs())):
-        new = step(node, dates)
+        new = step(node, kinds)
         if new is not node:
             if node is tree:
                 tree = new
