@@ -102,6 +102,19 @@ def test_a_pack_reading_a_table_spark_lacks_names_that_table(tmp_path: Path) -> 
         SparkEngine(spark).run_pack(duckdb.connect(), pack, {})
 
 
+def test_a_rollup_dir_that_cannot_hold_a_folder_is_one_sentence(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from campaign.spark.runner import open_spark_workspace
+
+    blocker = _write(tmp_path / "not-a-folder", "x")
+    config = CampaignConfig(year=2024)
+    config = replace(config, spark=replace(config.spark, rollup_dir=blocker / "rollups"))
+    with pytest.raises(ConfigError, match=r"no folder for the rollups could be made in .*rollups"):
+        open_spark_workspace(config, [tmp_path / "data"])
+    assert blocker.read_text() == "x"
+
+
 # --- the same facts on both engines (slow: Spark local mode) -------------------------------------
 
 

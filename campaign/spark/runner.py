@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 
@@ -86,12 +86,21 @@ def open_spark_workspace(
 ) -> tuple[Workspace, SparkEngine]:
     """The workspace (DuckDB, for the stages after the packs) built with Spark computing the
     tables made from the plays, and the same views on Spark for the packs."""
-    session = start_session(config.spark)
-    spark = SparkWorkspace(session, folder=_rollup_folder(config, data))
-    engine = SparkEngine(spark)
+    folder = _rollup_folder(config, data)
     try:
-        ws = open_workspace(config, data, wrap=lambda con: SparkBuildConnection(con, spark))  # type: ignore[arg-type,return-value]
-        ws.con = ws.con.inner  # type: ignore[attr-defined]  # what runs later is not the build
+        session = start_session(config.spark)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    spark = SparkWorkspace(session, folder=folder)
+    engine = SparkEngine(spark)
+
+    def build_on(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+        return cast(duckdb.DuckDBPyConnection, SparkBuildConnection(con, spark))
+
+    try:
+        ws = open_workspace(config, data, wrap=build_on)
+        ws.con = cast(SparkBuildConnection, ws.con).inner  # what runs later is not the build's
         spark.refresh(ws.con)
     except BaseException:
         engine.stop()
@@ -115,7 +124,7 @@ def open_spark_rollups(config: CampaignConfig, data: Sequence[Path | str]) -> Wo
     if failed:
         ws.close()
         raise ConfigError(
-            f"{failed[0]} (set rollups_only = false to build it in DuckDB)", "[spark] rollups_only"
+            f'{failed[0]} (engine = "duckdb" builds it on this machine)', "[spark] rollups_only"
         )
     return ws
 
@@ -124,9 +133,15 @@ def _rollup_folder(config: CampaignConfig, data: Sequence[Path | str]) -> Path:
     """A private folder of our own for the rollups' Parquet: inside `[spark] rollup_dir`, else
     beside the workspace cache (it holds listener ids), else in the system's temp folder."""
     base = config.spark.rollup_dir
-    if base is not None:
-        base.mkdir(parents=True, exist_ok=True)
-    else:
-        beside = cache_folder(config, data)
-        base = beside if beside is not None and beside.is_dir() else None
-    return Path(tempfile.mkdtemp(prefix=".campaign-spark-", dir=base))
+    try:
+        if base is not None:
+            base.mkdir(parents=True, exist_ok=True)
+        else:
+            beside = cache_folder(config, data)
+            base = beside if beside is not None and beside.is_dir() else None
+        return Path(tempfile.mkdtemp(prefix=".campaign-spark-", dir=base))
+    except OSError as exc:
+        raise ConfigError(
+            f"no folder for the rollups could be made in '{base}' ({exc.strerror})",
+            "[spark] rollup_dir",
+        ) from None
