@@ -12,12 +12,13 @@ from hypothesis import strategies as st
 from campaign.pack_views import _STATEMENTS, SHARED_MACROS
 from campaign.spark.rewrites import TranspileError
 from campaign.spark.transpile import (
+    TableMacro,
     TranspileContext,
-    parse_table_macro,
+    parse_macro,
     to_spark,
 )
 
-MACROS = {m.name: m for m in (parse_table_macro(s) for s in _STATEMENTS) if m is not None}
+MACROS = {m.name: m for m in (parse_macro(s) for s in _STATEMENTS) if m is not None}
 CONTEXT = TranspileContext(
     params={"weeks": 5, "gap": 30, "pattern": "xmas", "n": 3},
     macros=MACROS,
@@ -30,7 +31,17 @@ def spark(sql: str, context: TranspileContext = CONTEXT) -> str:
 
 
 def test_the_table_macros_are_found() -> None:
-    assert set(MACROS) == set(SHARED_MACROS)
+    assert {n for n, m in MACROS.items() if isinstance(m, TableMacro)} == set(SHARED_MACROS)
+
+
+def test_a_scalar_macro_is_expanded_with_its_arguments_bracketed() -> None:
+    out = spark("SELECT * FROM t WHERE NOT in_season(month(day), $n, 1 + 0)")
+    assert out == (
+        "SELECT * FROM t WHERE NOT (CASE WHEN (3) <= (1 + 0) THEN (MONTH(day)) BETWEEN (3) AND "
+        "(1 + 0) ELSE (MONTH(day)) >= (3) OR (MONTH(day)) <= (1 + 0) END)"
+    )
+    with pytest.raises(TranspileError, match="in_season takes 3 arguments"):
+        spark("SELECT in_season(1, 2) FROM t")
 
 
 def test_a_bound_interval_in_a_window_frame_becomes_a_literal() -> None:

@@ -5,7 +5,7 @@ it runs. A view or `CREATE TABLE AS` is transpiled (campaign.spark.transpile) an
 as a temp view; a table made from the plays is computed once by `materialise`, written as Parquet
 and read back from it by both engines, so no pack recomputes it and DuckDB never builds it too.
 `read_parquet([...])` becomes the same Parquet files read by Spark; a table DuckDB fills from
-Python (market_tz, events) is copied over before Spark next reads; table macros are kept for
+Python (market_tz, events) is copied over before Spark next reads; macros are kept for
 expansion into the packs; DuckDB's `individual` schema becomes views named `individual__<view>`.
 A statement Spark refuses is remembered with its reason, so a pack that reads its table is
 skipped naming it.
@@ -23,10 +23,10 @@ from sqlglot import exp
 
 from campaign.spark.rewrites import TranspileError
 from campaign.spark.transpile import (
-    TableMacro,
+    Macro,
     TranspileContext,
     parse_duckdb,
-    parse_table_macro,
+    parse_macro,
     rewrite,
     spark_sql,
     table_names,
@@ -47,7 +47,7 @@ class SparkWorkspace:
     session: SparkSession
     folder: Path | None = None  # where the tables made from the plays are written as Parquet
     from_plays: set[str] = field(default_factory=lambda: {PLAYS})  # relations read from them
-    macros: dict[str, TableMacro] = field(default_factory=dict)
+    macros: dict[str, Macro] = field(default_factory=dict)
     date_columns: frozenset[str] = frozenset()
     list_columns: frozenset[str] = frozenset()
     scoped: dict[str, set[str]] = field(default_factory=dict)  # schema -> its views
@@ -84,7 +84,7 @@ class SparkWorkspace:
     ) -> duckdb.DuckDBPyConnection:
         """Run one workspace statement: a table made from the plays on Spark, read back by
         DuckDB from Spark's Parquet; anything else on DuckDB, then mirrored on Spark."""
-        macro = _table_macro(sql)
+        macro = _macro(sql)
         if macro is not None:
             self.macros[macro.name] = macro
             return con.execute(sql, parameters)
@@ -225,9 +225,9 @@ class SparkWorkspace:
         return self.session.sql(spark_sql(rewrite(query.copy(), self.context({})))).columns
 
 
-def _table_macro(sql: str) -> TableMacro | None:
+def _macro(sql: str) -> Macro | None:
     try:
-        return parse_table_macro(sql)
+        return parse_macro(sql)
     except TranspileError:
         return None
 
