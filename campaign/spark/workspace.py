@@ -109,8 +109,11 @@ class SparkWorkspace:
                     files = "'" + str(path / "*.parquet").replace("'", "''") + "'"
                     loaded = tree.copy()
                     loaded.set("expression", parse_duckdb(f"SELECT * FROM read_parquet({files})"))
-                    return con.execute(loaded.sql(dialect="duckdb"))
+                    result = con.execute(loaded.sql(dialect="duckdb"))
+                    self._learn_kinds(con, target)
+                    return result
         result = con.execute(sql, parameters)
+        self._learn_kinds(con, target)
         self._create(tree, con)
         return result
 
@@ -141,13 +144,20 @@ class SparkWorkspace:
 
     def refresh(self, con: duckdb.DuckDBPyConnection) -> None:
         """Catch up with DuckDB: copy over the tables it filled from Python since Spark last
-        read (small ones), and learn the date and list columns it has now."""
+        read (small ones)."""
         for spark_name in sorted(self._copies):
             rows = con.table(self._from_python[spark_name]).fetch_arrow_table()
             self.session.createDataFrame(rows).createOrReplaceTempView(spark_name)
         self._copies.clear()
-        self.date_columns = _columns_of_type(con, "data_type = 'DATE'")
-        self.list_columns = _columns_of_type(con, "data_type LIKE '%[]'")
+
+    def _learn_kinds(self, con: duckdb.DuckDBPyConnection, target: exp.Table) -> None:
+        """The date and list columns of a relation DuckDB has just made, added to those known
+        (one DESCRIBE: the whole catalog's columns, asked at every statement, grew with it)."""
+        for name, kind, *_ in con.execute(f"DESCRIBE {_duckdb_name(target)}").fetchall():
+            if kind == "DATE":
+                self.date_columns |= {name}
+            elif kind.endswith("[]"):
+                self.list_columns |= {name}
 
     def _create(self, tree: exp.Create, con: duckdb.DuckDBPyConnection) -> None:
         """The statement's view or table as a Spark view (a table persisted, as DuckDB keeps
@@ -235,12 +245,6 @@ def _macro(sql: str) -> Macro | None:
 def _target(tree: exp.Create) -> exp.Table:
     """The table or view a CREATE statement makes (its column list left aside)."""
     return tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
-
-
-def _columns_of_type(con: duckdb.DuckDBPyConnection, condition: str) -> frozenset[str]:
-    """The names of the workspace's columns so far whose type meets `condition`."""
-    rows = con.execute(f"SELECT DISTINCT column_name FROM duckdb_columns() WHERE {condition}")
-    return frozenset(name for (name,) in rows.fetchall())
 
 
 def _spark_name(table: exp.Expression) -> str:
