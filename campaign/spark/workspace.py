@@ -146,7 +146,7 @@ class SparkWorkspace:
         """Catch up with DuckDB: copy over the tables it filled from Python since Spark last
         read (small ones)."""
         for spark_name in sorted(self._copies):
-            rows = con.table(self._from_python[spark_name]).fetch_arrow_table()
+            rows = con.table(self._from_python[spark_name]).to_arrow_table()
             self.session.createDataFrame(rows).createOrReplaceTempView(spark_name)
         self._copies.clear()
 
