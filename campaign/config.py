@@ -353,9 +353,17 @@ def load_config(path: Path) -> CampaignConfig:
         market_themes=market_themes,
         pack_themes=pack_themes,
         duckdb=read_duckdb_settings(raw.get("duckdb", {}), root, path),
-        spark=parse_spark_settings(raw.get("spark", {}), path),
+        spark=parse_spark_settings(raw.get("spark", {}), path, root),
     )
-    check_outside_output(config.duckdb, config.output, path)
+    check_outside_output(
+        {
+            "cache_dir": config.duckdb.cache_dir,
+            "temp_directory": config.duckdb.temp_directory,
+            "rollup_dir": config.spark.rollup_dir,
+        },
+        config.output,
+        path,
+    )
     for market in timezones:
         config.timezone(market)  # validates the zone name
     return config
@@ -384,6 +392,9 @@ engine = "duckdb"                    # "spark": the packs run on PySpark (campai
 
 [spark]                              # used with engine = "spark"
 master = "local[2]"                  # or a cluster: "spark://host:7077", "yarn", "k8s://…"
+rollups_only = false                 # true: Spark builds the rollups, the packs run in DuckDB
+# rollup_dir = "spark-rollups"       # where Spark writes them (default: beside the data); on a
+                                     # cluster a folder this machine and the cluster both see
 # [spark.conf]                       # any Spark setting, e.g.
 # "spark.executor.memory" = "8g"
 

@@ -62,11 +62,10 @@ def read_duckdb_settings(raw: Any, root: Path, path: Path) -> DuckDBSettings:
     return DuckDBSettings(**values)
 
 
-def check_outside_output(settings: DuckDBSettings, output: Path, path: Path) -> None:
-    """The cache and the spill hold listener ids: refused inside the output folder, which is
-    published (gallery, export)."""
-    for key in ("cache_dir", "temp_directory"):
-        folder = getattr(settings, key)
+def check_outside_output(folders: dict[str, Path | None], output: Path, path: Path) -> None:
+    """The cache, the spill and Spark's rollups (`folders`, by setting) hold listener ids:
+    refused inside the output folder, which is published (gallery, export)."""
+    for key, folder in folders.items():
         if folder is not None and folder.resolve().is_relative_to(output.resolve()):
             raise ConfigError(
                 f"setting '{key}' points inside the output folder '{output}'; it holds listener "

@@ -114,11 +114,14 @@ def open_engine(
 ) -> tuple[Workspace, PackRunner, Callable[[], None]]:
     """The workspace, the pack runner of the campaign's engine and how to stop that engine:
     DuckDB runs the packs in the workspace (`fresh`: rebuilt, not read from its cache); Spark
-    on the same views replayed there."""
+    on the same views mirrored there, or (`[spark] rollups_only`) DuckDB on the rollups Spark
+    built."""
     if config.engine != "spark":
         return open_workspace(config, data, fresh=fresh), run_pack, lambda: None
-    from campaign.spark.runner import open_spark_workspace
+    from campaign.spark.runner import open_spark_rollups, open_spark_workspace
 
+    if config.spark.rollups_only:
+        return open_spark_rollups(config, data), run_pack, lambda: None
     ws, engine = open_spark_workspace(config, data)
     return ws, engine.run_pack, engine.stop
 

@@ -12,12 +12,13 @@ from hypothesis import strategies as st
 from campaign.pack_views import _STATEMENTS, SHARED_MACROS
 from campaign.spark.rewrites import TranspileError
 from campaign.spark.transpile import (
+    TableMacro,
     TranspileContext,
-    parse_table_macro,
+    parse_macro,
     to_spark,
 )
 
-MACROS = {m.name: m for m in (parse_table_macro(s) for s in _STATEMENTS) if m is not None}
+MACROS = {m.name: m for m in (parse_macro(s) for s in _STATEMENTS) if m is not None}
 CONTEXT = TranspileContext(
     params={"weeks": 5, "gap": 30, "pattern": "xmas", "n": 3},
     macros=MACROS,
@@ -30,7 +31,17 @@ def spark(sql: str, context: TranspileContext = CONTEXT) -> str:
 
 
 def test_the_table_macros_are_found() -> None:
-    assert set(MACROS) == set(SHARED_MACROS)
+    assert {n for n, m in MACROS.items() if isinstance(m, TableMacro)} == set(SHARED_MACROS)
+
+
+def test_a_scalar_macro_is_expanded_with_its_arguments_bracketed() -> None:
+    out = spark("SELECT * FROM t WHERE NOT in_season(month(day), $n, 1 + 0)")
+    assert out == (
+        "SELECT * FROM t WHERE NOT (CASE WHEN (3) <= (1 + 0) THEN (MONTH(day)) BETWEEN (3) AND "
+        "(1 + 0) ELSE (MONTH(day)) >= (3) OR (MONTH(day)) <= (1 + 0) END)"
+    )
+    with pytest.raises(TranspileError, match="in_season takes 3 arguments"):
+        spark("SELECT in_season(1, 2) FROM t")
 
 
 def test_a_bound_interval_in_a_window_frame_becomes_a_literal() -> None:
@@ -79,7 +90,7 @@ def test_as_materialized_is_dropped() -> None:
 def test_durations() -> None:
     out = spark("SELECT to_minutes($gap), to_milliseconds(ms) FROM t")
     assert "MAKE_DT_INTERVAL(0, 0, 30, 0)" in out
-    assert "MAKE_DT_INTERVAL(0, 0, 0, (ms) / 1000.0)" in out
+    assert "MAKE_DT_INTERVAL(0, 0, 0, (CAST((ms) AS DOUBLE) / 1000.0))" in out
 
 
 def test_a_window_in_arithmetic_is_parenthesised() -> None:
@@ -104,6 +115,18 @@ def test_count_distinct_over_a_window() -> None:
 
 def test_the_length_of_a_split_is_its_size() -> None:
     assert "SIZE(SPLIT(" in spark("SELECT len(string_split(title, ' ')) FROM t")
+
+
+def test_the_length_of_a_list_column_is_its_size_and_of_text_its_length() -> None:
+    out = spark(
+        "WITH f AS (SELECT list(x ORDER BY n) AS evidence, NULL::INT[] AS empty, name FROM t "
+        "GROUP BY name) SELECT len(f.evidence), len(empty), len(f.name), len(tags) FROM f"
+    )
+    assert "SIZE(f.evidence)" in out and "SIZE(empty)" in out
+    assert "LENGTH(f.name)" in out  # text keeps its length
+    known = TranspileContext(list_columns=frozenset({"tags"}))  # a list in the workspace
+    assert "SIZE(tags)" in spark("SELECT len(tags), len(name) FROM t", known)
+    assert "LENGTH(name)" in spark("SELECT len(tags), len(name) FROM t", known)
 
 
 def test_first_with_an_order_sorts_explicitly() -> None:
@@ -149,9 +172,17 @@ def test_isodow_counts_monday_as_one() -> None:
 def test_division_by_zero_is_infinite_as_in_duckdb() -> None:
     out = spark("SELECT a / b, a / 2 FROM t")
     assert (
-        "CASE WHEN b = 0 THEN CAST(a AS DOUBLE) * CAST('Infinity' AS DOUBLE) ELSE a / b END" in out
+        "CASE WHEN b = 0 THEN CAST(a AS DOUBLE) * CAST('Infinity' AS DOUBLE) "
+        "ELSE CAST(a AS DOUBLE) / b END" in out
     )
-    assert "a / 2" in out
+    assert "(CAST(a AS DOUBLE) / 2)" in out
+
+
+def test_a_division_of_decimals_is_a_double_division_as_in_duckdb() -> None:
+    # Spark would divide DECIMAL(38, 1) by DECIMAL(38, 0) to 6 places: 3.0 / 2000000 is 0.000002
+    out = spark("SELECT sum(1.0 * n) / sum(m) AS share, (x - 1.5) / 1000.0 AS y FROM t")
+    assert "ELSE CAST(SUM(1.0 * n) AS DOUBLE) / SUM(m) END" in out
+    assert "CAST((x - 1.5) AS DOUBLE) / 1000.0" in out
 
 
 def test_a_row_compared_is_a_struct() -> None:

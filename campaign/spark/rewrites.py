@@ -1,14 +1,16 @@
 """The rewrites of a parsed DuckDB query that make sqlglot's Spark SQL run, and run right.
 
 One function per difference between the dialects that issue 11 measured; each takes a node and
-the query's date columns and returns the node or its replacement. `is_date` is the little type
-knowledge they need: `date - date` is a day count in DuckDB but an interval in Spark.
+the query's date and list columns and returns the node or its replacement. `is_date` and
+`is_list` are the little type knowledge they need: `date - date` is a day count in DuckDB but an
+interval in Spark, `len(list)` a count of items where Spark's `length` takes text only.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlglot import exp
 from sqlglot.optimizer.simplify import simplify
@@ -67,18 +69,55 @@ def is_date(node: exp.Expression, dates: frozenset[str]) -> bool:
     return False
 
 
-def infer_date_columns(tree: exp.Expression, known: frozenset[str]) -> frozenset[str]:
-    """The known date columns and every alias the query defines over a date expression."""
-    dates = set(known)
+_LIST_FORMS = (exp.Split, exp.Array, exp.ArrayAgg, exp.RegexpSplit)
+
+
+def is_list(node: exp.Expression, lists: frozenset[str]) -> bool:
+    """Whether an expression is a LIST, judged from its form and the known list columns."""
+    if isinstance(node, exp.Column):
+        return node.name in lists
+    if isinstance(node, exp.Cast):
+        return node.to.is_type(exp.DataType.Type.ARRAY)
+    if isinstance(node, exp.Paren | exp.Coalesce):
+        return is_list(node.this, lists)
+    return isinstance(node, _LIST_FORMS)
+
+
+@dataclass(frozen=True)
+class ColumnKinds:
+    """The column names of a query known to hold dates and lists: the little type knowledge
+    the rewrites need (`date - date`, `len(list)`)."""
+
+    dates: frozenset[str] = frozenset()
+    lists: frozenset[str] = frozenset()
+
+
+def infer_kinds(tree: exp.Expression, known: ColumnKinds) -> ColumnKinds:
+    """The known date and list columns and every alias the query defines over a date or a list
+    expression."""
+    return ColumnKinds(
+        dates=_infer_columns(tree, known.dates, is_date),
+        lists=_infer_columns(tree, known.lists, is_list),
+    )
+
+
+def _infer_columns(
+    tree: exp.Expression,
+    known: frozenset[str],
+    judge: Callable[[exp.Expression, frozenset[str]], bool],
+) -> frozenset[str]:
+    """The known columns and every alias the query defines over an expression `judge` accepts,
+    until no more are found (an alias over an alias counts)."""
+    columns = set(known)
     while True:
         found = {
             alias.alias
             for alias in tree.find_all(exp.Alias)
-            if alias.alias not in dates and is_date(alias.this, frozenset(dates))
+            if alias.alias not in columns and judge(alias.this, frozenset(columns))
         }
         if not found:
-            return frozenset(dates)
-        dates |= found
+            return frozenset(columns)
+        columns |= found
 
 
 # --- the rewrites --------------------------------------------------------------------------------
@@ -89,21 +128,22 @@ def _fn(name: str, *args: exp.Expression) -> exp.Anonymous:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def drop_materialized(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
+def drop_materialized(node: exp.Expression, _: ColumnKinds) -> exp.Expression:
     """`WITH x AS MATERIALIZED (...)`: Spark has no such hint; the CTE is the same query."""
     if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
         node.set("materialized", None)
     return node
 
 
-def date_difference(node: exp.Expression, dates: frozenset[str]) -> exp.Expression:
+def date_difference(node: exp.Expression, kinds: ColumnKinds) -> exp.Expression:
     """`date - date` is a day count in DuckDB and an interval in Spark: `datediff`."""
+    dates = kinds.dates
     if isinstance(node, exp.Sub) and is_date(node.this, dates) and is_date(node.expression, dates):
         return _fn("datediff", node.this, node.expression)
     return node
 
 
-def duration_functions(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
+def duration_functions(node: exp.Expression, _: ColumnKinds) -> exp.Expression:
     """`to_minutes(n)`, `to_milliseconds(n)`: Spark's `make_dt_interval`."""
     if isinstance(node, exp.Anonymous) and node.name.lower() in {"to_minutes", "to_milliseconds"}:
         (amount,) = node.expressions
@@ -115,14 +155,14 @@ def duration_functions(node: exp.Expression, _: frozenset[str]) -> exp.Expressio
     return node
 
 
-def parenthesise_windows(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
+def parenthesise_windows(node: exp.Expression, _: ColumnKinds) -> exp.Expression:
     """`sum(n) OVER w - x`: Spark reads `w - x` as the window's name; brackets keep it apart."""
     if isinstance(node, exp.Window) and isinstance(node.parent, exp.Binary):
         return exp.Paren(this=node.copy())
     return node
 
 
-def range_table(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
+def range_table(node: exp.Expression, _: ColumnKinds) -> exp.Expression:
     """`FROM range(1, 13) AS t(c)`: a subquery exploding Spark's inclusive `sequence`;
     `unnest(range(a, b))` in a select list likewise."""
     if isinstance(node, exp.GenerateSeries):
@@ -147,7 +187,7 @@ def range_table(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
     return node
 
 
-def time_zone(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
+def time_zone(node: exp.Expression, _: ColumnKinds) -> exp.Expression:
     """`timezone(tz, ts)`: the wall-clock time in tz; Spark's `from_utc_timestamp` (the session
     zone is UTC, so a timestamp is read as UTC)."""
     if isinstance(node, exp.Anonymous) and node.name.lower() == "timezone":
@@ -156,7 +196,7 @@ def time_zone(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
     return node
 
 
-def distinct_window_count(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
+def distinct_window_count(node: exp.Expression, _: ColumnKinds) -> exp.Expression:
     """`count(DISTINCT x) OVER (...)`: Spark has none; `size(collect_set(x) OVER (...))`."""
     if isinstance(node, exp.Window) and isinstance(node.this, exp.Count):
         distinct = node.this.this
@@ -169,11 +209,11 @@ def distinct_window_count(node: exp.Expression, _: frozenset[str]) -> exp.Expres
     return node
 
 
-def array_length(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
-    """`len(string_split(...))` counts a list's items: Spark's `size` (its `length` is for text)."""
-    if isinstance(node, exp.Length) and isinstance(
-        node.this, exp.Split | exp.Array | exp.ArrayAgg | exp.RegexpSplit
-    ):
+def array_length(node: exp.Expression, kinds: ColumnKinds) -> exp.Expression:
+    """`len(list)` counts a list's items: Spark's `size` (its `length` is for text only). A list
+    is told by its form (`string_split(…)`, `list(…)`, a cast to `T[]`) or by a column known or
+    defined as one (`len(f.evidence)` over `list(…) AS evidence`)."""
+    if isinstance(node, exp.Length) and is_list(node.this, kinds.lists):
         return _fn("size", node.this)
     return node
 
@@ -203,7 +243,7 @@ def _ordered_items(value: exp.Expression, order: list[exp.Ordered]) -> exp.Expre
     return _fn("transform", _fn("array_sort", items, comparator), pick)
 
 
-def ordered_aggregates(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
+def ordered_aggregates(node: exp.Expression, _: ColumnKinds) -> exp.Expression:
     """`list(x ORDER BY k)` (Spark's collect_list ignores the order) and `first(x ORDER BY k)`
     (Spark's first takes no order): sorted explicitly, the first item taken for `first`."""
     if isinstance(node, exp.ArrayAgg | exp.First) and isinstance(node.this, exp.Order):
@@ -229,7 +269,7 @@ def _with_flags(pattern: exp.Expression, flags: str, what: str) -> exp.Expressio
     )
 
 
-def regexp_flags(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
+def regexp_flags(node: exp.Expression, _: ColumnKinds) -> exp.Expression:
     """DuckDB's regexp options: 'i' (case-insensitive) becomes an inline `(?i)`; Spark drops the
     argument silently. `regexp_replace` without 'g' replaces the first match only, where
     Spark's replaces them all: the first match is isolated by a lazy prefix."""
@@ -257,7 +297,7 @@ def regexp_flags(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
     return node
 
 
-def regexp_full_match(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
+def regexp_full_match(node: exp.Expression, _: ColumnKinds) -> exp.Expression:
     """`regexp_full_match(s, p)`: the whole text must match: an anchored RLIKE."""
     if isinstance(node, exp.RegexpFullMatch):
         text, pattern = node.this, node.expression
@@ -272,7 +312,7 @@ def regexp_full_match(node: exp.Expression, _: frozenset[str]) -> exp.Expression
     return node
 
 
-def list_index(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
+def list_index(node: exp.Expression, _: ColumnKinds) -> exp.Expression:
     """`list[i]` is 1-based in DuckDB: Spark's `element_at` is 1-based too (sqlglot shifts only
     literal indexes, a column index silently reads the next item)."""
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1 and not node.args.get("offset"):
@@ -285,7 +325,7 @@ def list_index(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
     return node
 
 
-def iso_weekday(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
+def iso_weekday(node: exp.Expression, _: ColumnKinds) -> exp.Expression:
     """`isodow(d)`: Monday 1 … Sunday 7; Spark's `weekday` counts Monday 0."""
     if isinstance(node, exp.DayOfWeekIso):
         return exp.Paren(
@@ -294,7 +334,7 @@ def iso_weekday(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
     return node
 
 
-def tuples_as_structs(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
+def tuples_as_structs(node: exp.Expression, _: ColumnKinds) -> exp.Expression:
     """`(a, b)` compared as a row (`arg_max(x, (a, b))`): Spark's `struct(a, b)`."""
     if isinstance(node, exp.Tuple) and not isinstance(node.parent, exp.In | exp.Values):
         return _fn("struct", *node.expressions)
@@ -304,7 +344,7 @@ def tuples_as_structs(node: exp.Expression, _: frozenset[str]) -> exp.Expression
 _FORMAT_FIELD = re.compile(r"\{(:[^}]*)?\}|%")
 
 
-def format_placeholders(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
+def format_placeholders(node: exp.Expression, _: ColumnKinds) -> exp.Expression:
     """DuckDB's `format('{} of {:.1f}', …)` (fmt syntax): Spark's `format_string` (printf)."""
     if isinstance(node, exp.Format):
         template = _constant_text(node.this)
@@ -336,22 +376,26 @@ def _constant_text(node: exp.Expression) -> str | None:
     return None
 
 
-def division_by_zero(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
-    """`a / 0` is ±infinity (NaN for 0/0) in DuckDB and NULL in Spark without ANSI mode."""
-    if isinstance(node, exp.Div) and not (
-        isinstance(node.expression, exp.Literal) and node.expression.to_py() != 0
-    ):
-        infinite = exp.Mul(
-            this=exp.cast(node.this.copy(), "DOUBLE"),
-            expression=exp.cast(exp.Literal.string("Infinity"), "DOUBLE"),
-        )
-        divided = exp.Div(this=node.this, expression=node.expression, typed=False, safe=False)
-        zero = exp.EQ(this=node.expression.copy(), expression=exp.Literal.number(0))
-        return exp.Paren(this=exp.case().when(zero, infinite).else_(divided))
-    return node
+def float_division(node: exp.Expression, _: ColumnKinds) -> exp.Expression:
+    """DuckDB's `/` is a DOUBLE division whatever its operands. Spark divides decimals as
+    decimals, its quotient cut to 6 places (`1.0 * a / b`: a share of 1e-6 becomes 0 or 1e-6, and
+    market_contrast's expected count, that share times a large total, lost two digits), so the
+    dividend is cast to DOUBLE. And `a / 0` is ±infinity (NaN for 0/0) in DuckDB, NULL in Spark
+    without ANSI mode."""
+    if not isinstance(node, exp.Div):
+        return node
+    dividend = exp.cast(node.this.copy(), "DOUBLE")
+    divided = exp.Div(this=dividend, expression=node.expression, typed=False, safe=False)
+    if isinstance(node.expression, exp.Literal) and node.expression.to_py() != 0:
+        return exp.Paren(this=divided)
+    infinite = exp.Mul(
+        this=dividend.copy(), expression=exp.cast(exp.Literal.string("Infinity"), "DOUBLE")
+    )
+    zero = exp.EQ(this=node.expression.copy(), expression=exp.Literal.number(0))
+    return exp.Paren(this=exp.case().when(zero, infinite).else_(divided))
 
 
-def ordered_quantiles(node: exp.Expression, _: frozenset[str]) -> exp.Expression:
+def ordered_quantiles(node: exp.Expression, _: ColumnKinds) -> exp.Expression:
     """`quantile_disc(x, q)` (and `quantile_cont`): Spark takes the fraction and orders by x,
     `percentile_disc(q) WITHIN GROUP (ORDER BY x)`."""
     quantile = isinstance(node, exp.PercentileDisc | exp.PercentileCont)
@@ -363,7 +407,7 @@ def ordered_quantiles(node: exp.Expression, _: frozenset[str]) -> exp.Expression
     return node
 
 
-REWRITES: tuple[Callable[[exp.Expression, frozenset[str]], exp.Expression], ...] = (
+REWRITES: tuple[Callable[[exp.Expression, ColumnKinds], exp.Expression], ...] = (
     drop_materialized,
     date_difference,
     duration_functions,
@@ -378,7 +422,7 @@ REWRITES: tuple[Callable[[exp.Expression, frozenset[str]], exp.Expression], ...]
     iso_weekday,
     tuples_as_structs,
     format_placeholders,
-    division_by_zero,
+    float_division,
     ordered_quantiles,
     parenthesise_windows,
 )

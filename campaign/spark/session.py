@@ -25,6 +25,8 @@ BASE_CONF = {
     "spark.ui.showConsoleProgress": "false",
     "spark.log.level": "ERROR",
     "spark.sql.shuffle.partitions": "8",
+    # the rollups DuckDB reads back: instants (DuckDB's TIMESTAMPTZ), not INT96 wall clocks
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
     # event_spike's plan (every workspace view inlined) outgrows the 1 GB default driver heap
     "spark.driver.memory": "4g",
 }

@@ -3,7 +3,8 @@
 sqlglot translates most of DuckDB's dialect, but some of what it emits fails on Spark and some
 runs and is silently wrong (issue 11 measured both). Each rewrite below fixes one of those on the
 tree, never on the text. Parameters are bound into the tree before anything else, because a
-window frame bound must be a literal on Spark. Table macros (`tail_rank`) are expanded in place.
+window frame bound must be a literal on Spark. Macros (`tail_rank`, `in_season`) are expanded in
+place.
 A query that cannot be expressed on Spark raises `TranspileError` with one sentence saying why.
 """
 
@@ -20,7 +21,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.simplify import simplify
 from sqlglot.tokens import TokenType
 
-from campaign.spark.rewrites import REWRITES, TranspileError, infer_date_columns
+from campaign.spark.rewrites import REWRITES, ColumnKinds, TranspileError, infer_kinds
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,27 @@ class TableMacro:
 
 
 @dataclass(frozen=True)
+class ScalarMacro:
+    """A DuckDB scalar macro: `CREATE MACRO name(params) AS expression` (`in_season`)."""
+
+    name: str
+    params: tuple[str, ...]
+    body: exp.Expression
+
+
+Macro = TableMacro | ScalarMacro
+
+
+@dataclass(frozen=True)
 class TranspileContext:
     """What the rewrites need to know beyond the query: its parameters, the table macros, the
-    columns that hold dates (from the workspace's schema) and how a table name is resolved."""
+    columns that hold dates and lists (from the workspace's schema) and how a table name is
+    resolved."""
 
     params: dict[str, Any] = field(default_factory=dict)
-    macros: dict[str, TableMacro] = field(default_factory=dict)
+    macros: dict[str, Macro] = field(default_factory=dict)
     date_columns: frozenset[str] = frozenset()
+    list_columns: frozenset[str] = frozenset()
     table_name: Callable[[exp.Table], exp.Expression] | None = None
 
 
@@ -67,20 +82,28 @@ def parse_duckdb(sql: str) -> exp.Expression:
     return trees[0]
 
 
-def parse_table_macro(sql: str) -> TableMacro | None:
-    """The table macro a `CREATE MACRO ... AS TABLE` statement defines, else None."""
+def parse_macro(sql: str) -> Macro | None:
+    """The macro a `CREATE MACRO` statement defines (`AS TABLE query` or `AS expression`),
+    else None."""
     match = re.match(
-        r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\s+)?MACRO\s+(\w+)\s*\(([^)]*)\)\s+AS\s+TABLE\s",
+        r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\s+)?MACRO\s+(\w+)\s*\(([^)]*)\)\s+AS\s+"
+        r"(TABLE\s)?",
         sql,
         re.IGNORECASE,
     )
     if match is None:
         return None
-    body = parse_duckdb(sql[match.end() :])
-    if not isinstance(body, exp.Query):
-        raise TranspileError(f"table macro {match.group(1)} does not define a query")
+    name, rest = match.group(1), sql[match.end() :]
     params = tuple(p.strip() for p in match.group(2).split(",") if p.strip())
-    return TableMacro(match.group(1), params, body)
+    if match.group(3) is None:
+        select = parse_duckdb(f"SELECT {rest}")
+        if not isinstance(select, exp.Select) or len(select.expressions) != 1:
+            raise TranspileError(f"macro {name} does not define one expression")
+        return ScalarMacro(name, params, select.expressions[0])
+    body = parse_duckdb(rest)
+    if not isinstance(body, exp.Query):
+        raise TranspileError(f"table macro {name} does not define a query")
+    return TableMacro(name, params, body)
 
 
 def to_spark(sql: str, context: TranspileContext | None = None) -> str:
@@ -99,9 +122,9 @@ def rewrite(tree: exp.Expression, context: TranspileContext) -> exp.Expression:
     """Apply every rewrite, in order: binding first (later ones fold the bound literals)."""
     tree = bind_params(tree, context.params)
     tree = expand_macros(tree, context.macros)
-    dates = infer_date_columns(tree, context.date_columns)
+    kinds = infer_kinds(tree, ColumnKinds(context.date_columns, context.list_columns))
     for step in REWRITES:
-        tree = _bottom_up(tree, step, dates)
+        tree = _bottom_up(tree, step, kinds)
     if context.table_name is not None:
         tree = rename_tables(tree, context.table_name)
     return tree
@@ -109,13 +132,13 @@ def rewrite(tree: exp.Expression, context: TranspileContext) -> exp.Expression:
 
 def _bottom_up(
     tree: exp.Expression,
-    step: Callable[[exp.Expression, frozenset[str]], exp.Expression],
-    dates: frozenset[str],
+    step: Callable[[exp.Expression, ColumnKinds], exp.Expression],
+    kinds: ColumnKinds,
 ) -> exp.Expression:
     """Apply a rewrite to every node, children before parents, so a rewritten node's parts are
     rewritten too (sqlglot's `transform` does not revisit what it replaced)."""
     for node in reversed(list(tree.dfs())):
-        new = step(node, dates)
+        new = step(node, kinds)
         if new is not node:
             if node is tree:
                 tree = new
@@ -164,7 +187,36 @@ def fold_constants(node: exp.Expression) -> exp.Expression:
     return simplify(simplify(node).transform(fold))
 
 
-def expand_macros(tree: exp.Expression, macros: dict[str, TableMacro]) -> exp.Expression:
+def expand_macros(tree: exp.Expression, macros: dict[str, Macro]) -> exp.Expression:
+    """Every macro call expanded in place: scalar macros first, then table macros."""
+    scalars = {n: m for n, m in macros.items() if isinstance(m, ScalarMacro)}
+    tables = {n: m for n, m in macros.items() if isinstance(m, TableMacro)}
+    return expand_table_macros(expand_scalar_macros(tree, scalars), tables)
+
+
+def expand_scalar_macros(tree: exp.Expression, macros: dict[str, ScalarMacro]) -> exp.Expression:
+    """`in_season(month(day), 11, 1)` becomes the macro's expression, each parameter replaced
+    by its argument (in brackets, so `m` in `m >= first` keeps its precedence)."""
+
+    def expand(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, exp.Anonymous) or node.name.lower() not in macros:
+            return node
+        macro = macros[node.name.lower()]
+        if len(node.expressions) != len(macro.params):
+            raise TranspileError(f"{macro.name} takes {len(macro.params)} arguments")
+        args = dict(zip(macro.params, node.expressions, strict=True))
+
+        def substitute(inner: exp.Expression) -> exp.Expression:
+            if isinstance(inner, exp.Column) and not inner.table and inner.name in args:
+                return exp.Paren(this=args[inner.name].copy())
+            return inner
+
+        return exp.Paren(this=macro.body.copy().transform(substitute))
+
+    return tree.transform(expand)
+
+
+def expand_table_macros(tree: exp.Expression, macros: dict[str, TableMacro]) -> exp.Expression:
     """`FROM tail_rank(cells, market, plays)` becomes the macro's query as a subquery, with
     `query_table(cells)` reading `cells` and each other parameter replaced by its argument. The
     macro's own CTEs get a name per expansion: Spark lifts CTEs to one WITH, where two of one

@@ -1,17 +1,21 @@
-"""The workspace on Spark: the statements the DuckDB workspace is built with, replayed there.
+"""The workspace on Spark: each statement the DuckDB workspace is built with, mirrored there.
 
-`open_workspace` is given a connection that records every statement it executes. Each recorded
-view or `CREATE TABLE AS` is transpiled (campaign.spark.transpile) and created on Spark as a temp
-view (a table is persisted, as DuckDB materialises it); `read_parquet([...])` becomes the same
-Parquet files read by Spark; a table DuckDB fills from Python (market_tz, events) is copied over,
-it is small; table macros are kept for expansion into the packs; DuckDB's `individual` schema
-becomes views named `individual__<view>`. A statement Spark refuses is remembered with its
-reason, so a pack that reads its table is skipped naming it.
+The workspace is built on a connection (campaign.spark.build) that hands every statement here as
+it runs. A view or `CREATE TABLE AS` is transpiled (campaign.spark.transpile) and created on Spark
+as a temp view; a table made from the plays is computed once by `materialise`, written as Parquet
+and read back from it by both engines, so no pack recomputes it and DuckDB never builds it too.
+`read_parquet([...])` becomes the same Parquet files read by Spark; a table DuckDB fills from
+Python (market_tz, events) is copied over before Spark next reads; macros are kept for
+expansion into the packs; DuckDB's `individual` schema becomes views named `individual__<view>`.
+A statement Spark refuses is remembered with its reason, so a pack that reads its table is
+skipped naming it.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -19,49 +23,37 @@ from sqlglot import exp
 
 from campaign.spark.rewrites import TranspileError
 from campaign.spark.transpile import (
-    TableMacro,
+    Macro,
     TranspileContext,
     parse_duckdb,
-    parse_table_macro,
+    parse_macro,
     rewrite,
     spark_sql,
     table_names,
 )
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 SCOPE_PREFIX = "{schema}__"
-
-
-class RecordingConnection:
-    """A DuckDB connection that keeps every statement executed on it, in order."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self.inner = con
-        self.statements: list[str] = []
-
-    def execute(self, sql: str, parameters: Any = None) -> duckdb.DuckDBPyConnection:
-        self.statements.append(sql)
-        return self.inner.execute(sql, parameters)
-
-    def executemany(self, sql: str, parameters: Any = None) -> duckdb.DuckDBPyConnection:
-        self.statements.append(sql)
-        return self.inner.executemany(sql, parameters)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
+PLAYS = "raw_listens"
 
 
 @dataclass
 class SparkWorkspace:
-    """The Spark side of a workspace: which DuckDB table is which Spark view, what failed."""
+    """The Spark side of a workspace: which DuckDB table is which Spark view, which were made
+    from the plays, what failed."""
 
     session: SparkSession
-    macros: dict[str, TableMacro] = field(default_factory=dict)
+    folder: Path | None = None  # where the tables made from the plays are written as Parquet
+    from_plays: set[str] = field(default_factory=lambda: {PLAYS})  # relations read from them
+    macros: dict[str, Macro] = field(default_factory=dict)
     date_columns: frozenset[str] = frozenset()
+    list_columns: frozenset[str] = frozenset()
     scoped: dict[str, set[str]] = field(default_factory=dict)  # schema -> its views
     failed: dict[str, str] = field(default_factory=dict)  # table -> why Spark lacks it
+    _from_python: dict[str, str] = field(default_factory=dict)  # Spark view -> DuckDB table
+    _copies: set[str] = field(default_factory=set)  # those of them changed since Spark read them
     _files: int = 0
 
     def context(self, params: dict[str, Any], scope: str | None = None) -> TranspileContext:
@@ -70,6 +62,7 @@ class SparkWorkspace:
             params=params,
             macros=self.macros,
             date_columns=self.date_columns,
+            list_columns=self.list_columns,
             table_name=lambda table: self._resolve(table, scope),
         )
 
@@ -86,55 +79,117 @@ class SparkWorkspace:
             resolved.set("alias", table.args["alias"].copy())
         return resolved
 
-    def replay(self, statements: list[str], con: duckdb.DuckDBPyConnection) -> None:
-        """Build on Spark what the statements built on DuckDB (`con`, already built)."""
-        self.date_columns = frozenset(
-            name
-            for (name,) in con.execute(
-                "SELECT DISTINCT column_name FROM duckdb_columns() WHERE data_type = 'DATE'"
-            ).fetchall()
-        )
-        for sql in statements:
-            macro = _table_macro(sql)
-            if macro is not None:
-                self.macros[macro.name] = macro
-                continue
-            try:
-                tree = parse_duckdb(sql)
-            except TranspileError:
-                continue  # a DuckDB-only statement (a pragma): nothing to build
-            if isinstance(tree, exp.Create) and tree.kind in {"VIEW", "TABLE"}:
-                self._create(tree, con)
-            elif isinstance(tree, exp.Drop):
-                dropped = tree.find(exp.Table)
-                if dropped is not None:
-                    self.session.catalog.dropTempView(_spark_name(dropped))
+    def build(
+        self, sql: str, parameters: Any, con: duckdb.DuckDBPyConnection
+    ) -> duckdb.DuckDBPyConnection:
+        """Run one workspace statement: a table made from the plays on Spark, read back by
+        DuckDB from Spark's Parquet; anything else on DuckDB, then mirrored on Spark."""
+        macro = _macro(sql)
+        if macro is not None:
+            self.macros[macro.name] = macro
+            return con.execute(sql, parameters)
+        try:
+            tree = parse_duckdb(sql)
+        except TranspileError:
+            return con.execute(sql, parameters)  # a DuckDB-only statement (a pragma)
+        if isinstance(tree, exp.Drop):
+            dropped = tree.find(exp.Table)
+            if dropped is not None:
+                self.session.catalog.dropTempView(_spark_name(dropped))
+        if isinstance(tree, exp.Insert):
+            self.filled(tree)
+        if not (isinstance(tree, exp.Create) and tree.kind in {"VIEW", "TABLE"}):
+            return con.execute(sql, parameters)
+        target, query = _target(tree), tree.expression
+        if query is not None and set(table_names(query)) & self.from_plays:
+            self.from_plays.add(target.name)
+            if tree.kind == "TABLE" and parameters is None and self.folder is not None:
+                path = self._materialise(tree, con)
+                if path is not None:
+                    files = "'" + str(path / "*.parquet").replace("'", "''") + "'"
+                    loaded = tree.copy()
+                    loaded.set("expression", parse_duckdb(f"SELECT * FROM read_parquet({files})"))
+                    result = con.execute(loaded.sql(dialect="duckdb"))
+                    self._learn_kinds(con, target)
+                    return result
+        result = con.execute(sql, parameters)
+        self._learn_kinds(con, target)
+        self._create(tree, con)
+        return result
+
+    def _materialise(self, tree: exp.Create, con: duckdb.DuckDBPyConnection) -> Path | None:
+        """Compute a `CREATE TABLE AS` on Spark once, written as Parquet into `folder`; the
+        table's Spark view then reads those files. None (the reason kept) when Spark cannot."""
+        target = _target(tree)
+        if reason := self.missing_reason(tree.expression):
+            self.failed[target.name] = reason
+            return None
+        path = self.folder / _spark_name(target)  # type: ignore[operator]  # build checked it
+        try:
+            self._query(tree.expression, con).write.parquet(str(path))
+            self.session.read.parquet(str(path)).createOrReplaceTempView(_spark_name(target))
+        except Exception as exc:  # a TranspileError, or Spark's errors (many classes)
+            self.failed[target.name] = (
+                f"workspace table {target.name} could not be built on Spark: {_first_line(exc)}"
+            )
+            return None
+        return path
+
+    def filled(self, insert: exp.Expression) -> None:
+        """An INSERT into a table DuckDB fills from Python: Spark's copy is stale until the
+        next refresh."""
+        target = insert.find(exp.Table)
+        if target is not None and _spark_name(target) in self._from_python:
+            self._copies.add(_spark_name(target))
+
+    def refresh(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Catch up with DuckDB: copy over the tables it filled from Python since Spark last
+        read (small ones)."""
+        for spark_name in sorted(self._copies):
+            rows = con.table(self._from_python[spark_name]).to_arrow_table()
+            self.session.createDataFrame(rows).createOrReplaceTempView(spark_name)
+        self._copies.clear()
+
+    def _learn_kinds(self, con: duckdb.DuckDBPyConnection, target: exp.Table) -> None:
+        """The date and list columns of a relation DuckDB has just made, added to those known
+        (one DESCRIBE: the whole catalog's columns, asked at every statement, grew with it)."""
+        for name, kind, *_ in con.execute(f"DESCRIBE {_duckdb_name(target)}").fetchall():
+            if kind == "DATE":
+                self.date_columns |= {name}
+            elif kind.endswith("[]"):
+                self.list_columns |= {name}
 
     def _create(self, tree: exp.Create, con: duckdb.DuckDBPyConnection) -> None:
-        target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+        """The statement's view or table as a Spark view (a table persisted, as DuckDB keeps
+        it); a table DuckDB fills from Python is copied over before Spark next reads."""
+        target = _target(tree)
         name, schema = target.name, target.db
         if schema and schema != "main":
             self.scoped.setdefault(schema, set()).add(name)
         spark_name = _spark_name(target)
         query = tree.expression
-        if query is not None and (reason := self.missing_reason(query)):
+        if query is None:  # filled from Python next: copied over before Spark reads it
+            self._from_python[spark_name] = _duckdb_name(target)
+            self._copies.add(spark_name)
+            return
+        if reason := self.missing_reason(query):
             self.failed[name] = reason  # the table that failed first, and why
             return
         try:
-            if query is None:  # filled from Python: copy DuckDB's rows over
-                rows = con.table(_duckdb_name(target)).fetch_arrow_table()
-                frame = self.session.createDataFrame(rows)
-            else:
-                query = query.copy()
-                query = self._union_by_name(self._read_parquet(query))
-                frame = self.session.sql(spark_sql(rewrite(query, self.context({}))))
-                if tree.kind == "TABLE":
-                    frame = frame.persist()
+            frame = self._query(query, con)
+            if tree.kind == "TABLE":
+                frame = frame.persist()
             frame.createOrReplaceTempView(spark_name)
         except Exception as exc:  # a TranspileError, or Spark's analysis errors (many classes)
             self.failed[name] = f"workspace table {name} could not be built on Spark: " + (
                 _first_line(exc)
             )
+
+    def _query(self, query: exp.Expression, con: duckdb.DuckDBPyConnection) -> DataFrame:
+        """A workspace query as a Spark DataFrame, against the workspace as it is now."""
+        self.refresh(con)
+        query = self._union_by_name(self._read_parquet(query.copy()))
+        return self.session.sql(spark_sql(rewrite(query, self.context({}))))
 
     def _read_parquet(self, query: exp.Expression) -> exp.Expression:
         """`read_parquet([files], union_by_name = true)`: the files read by Spark, as a view."""
@@ -180,11 +235,16 @@ class SparkWorkspace:
         return self.session.sql(spark_sql(rewrite(query.copy(), self.context({})))).columns
 
 
-def _table_macro(sql: str) -> TableMacro | None:
+def _macro(sql: str) -> Macro | None:
     try:
-        return parse_table_macro(sql)
+        return parse_macro(sql)
     except TranspileError:
         return None
+
+
+def _target(tree: exp.Create) -> exp.Table:
+    """The table or view a CREATE statement makes (its column list left aside)."""
+    return tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
 
 
 def _spark_name(table: exp.Expression) -> str:
@@ -200,3 +260,24 @@ def _duckdb_name(table: exp.Expression) -> str:
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+class SparkBuildConnection:
+    """The DuckDB connection a workspace is built on with the Spark engine: each statement goes
+    through `SparkWorkspace.build`; everything else is the connection's own."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, spark: SparkWorkspace) -> None:
+        self.inner = con
+        self.spark = spark
+
+    def execute(self, sql: str, parameters: Any = None) -> duckdb.DuckDBPyConnection:
+        return self.spark.build(sql, parameters, self.inner)
+
+    def executemany(self, sql: str, parameters: Any = None) -> duckdb.DuckDBPyConnection:
+        result = self.inner.executemany(sql, parameters)
+        with contextlib.suppress(TranspileError):
+            self.spark.filled(parse_duckdb(sql))
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
