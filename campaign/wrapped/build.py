@@ -113,8 +113,7 @@ def tell(
                 "coverage": covered[user],
             }
             copy = writers.setdefault(locales[user], WrappedCopy(locales[user]))
-            for card in cards:
-                card.copy = copy.write(card, story)
+            copy.write_all(cards, story)
             yield Told(listener, locales[user], story, cards)
 
 
