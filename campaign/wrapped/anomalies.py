@@ -152,28 +152,30 @@ def cohort_workspace(
 
 
 def _home_calendar(ws: Workspace, who: dict[str, Listener], locales: tuple[str, ...]) -> None:
-    """Each listener's market gets the calendar of their home market, as the packs join it."""
+    """Each listener's market gets the calendar of their home market, as the packs join it: the
+    home markets' events are built once and copied to their listeners in SQL."""
     homes = sorted({x.market for x in who.values()})
     years = range(ws.first_day.year, ws.last_day.year + 1)
-    by_home: dict[str, list[Event]] = {}
-    for event in build_calendar(homes, years, locales):
-        by_home.setdefault(event.market, []).append(event)
-    events = [
-        replace(event, market=alias)
-        for alias, x in who.items()
-        for event in by_home.get(x.market, [])
-    ]
+    events = build_calendar(homes, years, locales)
     ws.con.execute("DROP VIEW event_days")
     ws.con.execute("DROP TABLE events")
     create_event_tables(ws.con, events)
-    ws.events = events
+    ws.con.execute("CREATE TEMP TABLE listener_homes (alias VARCHAR, home VARCHAR)")
+    ws.con.executemany(
+        "INSERT INTO listener_homes VALUES (?, ?)", [[a, x.market] for a, x in who.items()]
+    )
+    ws.con.execute(
+        "CREATE TEMP TABLE listener_events AS SELECT e.* REPLACE (h.alias AS market) "
+        "FROM events e JOIN listener_homes h ON h.home = e.market"
+    )
+    ws.con.execute("DROP TABLE events")
+    ws.con.execute("ALTER TABLE listener_events RENAME TO events")  # event_days reads it
+    ws.events = events  # by event_id, which the copies keep
 
 
-def _event(ws: Workspace, event_id: str | None, locale: str) -> dict[str, str] | None:
-    for event in ws.events:
-        if event.event_id == event_id:
-            return {"name": event.name(locale), "kind": event.kind}
-    return None
+def _event(events: dict[str, Event], event_id: str | None, locale: str) -> dict[str, str] | None:
+    event = events.get(event_id) if event_id is not None else None
+    return None if event is None else {"name": event.name(locale), "kind": event.kind}
 
 
 def _theme_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -190,7 +192,7 @@ def _by_market(ws: Workspace, sql: str, params: dict[str, Any], *keys: str) -> d
 
 
 def _fact_card(
-    ws: Workspace,
+    events: dict[str, Event],
     fact: Fact,
     locale: str,
     runs: dict[str, float | None],
@@ -203,7 +205,7 @@ def _fact_card(
         "measure": fact.measure,
         "first_day": fact.period_start,
         "last_day": fact.period_end,
-        "event": _event(ws, fact.event_id, locale),
+        "event": _event(events, fact.event_id, locale),
     }
     if fact.pack == "streak":
         facts["value"] = fact.detail["days"]
@@ -235,7 +237,9 @@ def _rows(ws: Workspace, sql: str, params: dict[str, Any]) -> list[dict[str, Any
     return [dict(zip(names, row, strict=True)) for row in relation.fetchall()]
 
 
-def event_day_cards(ws: Workspace, year: int, locales: dict[str, str]) -> dict[str, Card]:
+def event_day_cards(
+    ws: Workspace, events: dict[str, Event], year: int, locales: dict[str, str]
+) -> dict[str, Card]:
     """Per market (listener): the dated event of their home market on which they listened far
     above their mean day."""
     params = {"year": year, "min_ratio": MIN_EVENT_RATIO}
@@ -247,7 +251,7 @@ def event_day_cards(ws: Workspace, year: int, locales: dict[str, str]) -> dict[s
             "streams": row["streams"],
             "mean": row["mean"],
             "times": round(row["streams"] / row["mean"], 1),
-            "event": _event(ws, row["event_id"], locales[market]),
+            "event": _event(events, row["event_id"], locales[market]),
             "track": row["track"],
             "artist": row["artist"],
             "plays": row["plays"],
@@ -265,7 +269,7 @@ def _rank(card: Card) -> tuple[float, float, str, str]:
 
 
 def _pack_cards(
-    ws: Workspace, year: int, locales: dict[str, str], run: PackRunner
+    ws: Workspace, events: dict[str, Event], year: int, locales: dict[str, str], run: PackRunner
 ) -> dict[str, list[Card]]:
     """Per market (listener): the best finding of each pack, one pass of each pack for all."""
     packs = {p.name: p for p in discover_packs([bundled_dir("queries") / "core"])}
@@ -284,7 +288,7 @@ def _pack_cards(
         best: dict[str, Card] = {}
         for fact in collect_facts(ws, pack, params, year, run).facts:
             market_runs = runs.get(fact.market, {"mean": None, "variance": None})
-            card = _fact_card(ws, fact, locales[fact.market], market_runs, off_season)
+            card = _fact_card(events, fact, locales[fact.market], market_runs, off_season)
             if fact.market not in best or _rank(card) > _rank(best[fact.market]):
                 best[fact.market] = card
         for market, card in best.items():
@@ -308,8 +312,9 @@ def find_anomalies(
     ws, who = cohort_workspace(con, listeners, locales, min_ms, scratch)
     by_market = {a: locales[x.user_id] for a, x in who.items()}
     try:
-        found = _pack_cards(ws, listeners[0].year, by_market, run)
-        for market, card in event_day_cards(ws, listeners[0].year, by_market).items():
+        events = {e.event_id: e for e in ws.events}  # an id is hashed from the name: once
+        found = _pack_cards(ws, events, listeners[0].year, by_market, run)
+        for market, card in event_day_cards(ws, events, listeners[0].year, by_market).items():
             found.setdefault(market, []).append(card)
     finally:
         ws.close()

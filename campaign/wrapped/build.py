@@ -112,7 +112,9 @@ def tell(
                 "missing_translation": choices[user].missing,
                 "coverage": covered[user],
             }
-            copy = writers.setdefault(locales[user], WrappedCopy(locales[user]))
+            if locales[user] not in writers:  # one template environment per locale
+                writers[locales[user]] = WrappedCopy(locales[user])
+            copy = writers[locales[user]]
             copy.write_all(cards, story)
             yield Told(listener, locales[user], story, cards)
 
