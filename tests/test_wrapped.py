@@ -131,6 +131,9 @@ def test_replaces_its_own_folder(export, tmp_path: Path) -> None:
         (["--locale", "xx"], "has no wrapped template"),
         (["--year", "1999"], "--year 1999 has no streams"),
         (["--user", "nobody", "--all"], "--all takes one ingested dataset"),
+        (["--engine", "spark"], "spark is not supported by campaign wrapped yet"),
+        (["--engine", "spark", "--all"], "spark is not supported by campaign wrapped yet"),
+        (["--engine", "flink"], "must be one of duckdb, spark"),
     ],
 )
 def test_bad_options_are_one_sentence(export, tmp_path: Path, options, message) -> None:
@@ -180,14 +183,25 @@ def test_the_year_told_is_the_last_full_one_else_the_latest_with_enough(days) ->
     partial; a history that ends in May does)."""
     import duckdb
 
-    from campaign.wrapped.select import FULL_YEAR_SLACK_DAYS, MIN_YEAR_STREAMS, choose_year
+    from campaign.wrapped.cohort import (
+        FULL_YEAR_SLACK_DAYS,
+        MIN_YEAR_STREAMS,
+        YEARS_SQL,
+        YearRow,
+        choose_year,
+    )
 
     con = duckdb.connect()
-    con.execute("CREATE TABLE my_listens (played_at TIMESTAMPTZ, ms_played INTEGER)")
+    con.execute("CREATE TABLE all_listens (user_id VARCHAR, played_at TIMESTAMPTZ, ms_played INT)")
+    con.execute("CREATE TABLE listener_zones AS SELECT 'u' AS user_id, 'UTC' AS tz")
     con.executemany(
-        "INSERT INTO my_listens VALUES (CAST(? AS TIMESTAMP) + INTERVAL 12 HOUR, 60000)",
+        "INSERT INTO all_listens VALUES ('u', CAST(? AS TIMESTAMP) + INTERVAL 12 HOUR, 60000)",
         [[d] for d in days],
     )
+    rows = [
+        YearRow(*row[1:5], tuple(row[5]) if row[5] else None)
+        for row in con.execute(YEARS_SQL, {"min_ms": 30000}).fetchall()
+    ]
     by_year = Counter(d.year for d in days)
     enough = [y for y, n in by_year.items() if n >= MIN_YEAR_STREAMS]
     full = [
@@ -198,9 +212,9 @@ def test_the_year_told_is_the_last_full_one_else_the_latest_with_enough(days) ->
     ]
     if not enough:
         with pytest.raises(InputError, match="no year holds"):
-            choose_year(con, None, "UTC", 30000)
+            choose_year(rows, None, 30000)
         return
-    assert choose_year(con, None, "UTC", 30000) == (max(full) if full else max(enough))
+    assert choose_year(rows, None, 30000) == (max(full) if full else max(enough))
 
 
 def test_a_market_without_copy_says_so_and_is_told_in_english(export, tmp_path: Path) -> None:

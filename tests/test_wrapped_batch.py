@@ -23,6 +23,8 @@ PLANTED = {
     "streak_days": 6,
 }
 NAMES = ("ana", "bo", "cy")
+# Each listener's planted track under a title of their own: no other story may show it.
+TITLES = {"ana": "Anas Kettle Waltz", "bo": "Bos Lantern Hymn", "cy": "Cys Quarry Reel"}
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +32,8 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("batch")
     data = root / "data"
     for seed, name in enumerate(NAMES):
-        export = write_export(root / name, generate_plays(seed, 2024, PLANTED), "NL")
+        plays = generate_plays(seed, 2024, PLANTED)
+        export = write_export(root / name, plays, "NL", title=TITLES[name])
         ingest([export], data, user=name)
     secret = load_secret(data, None)
     (data / "users").mkdir()
@@ -73,3 +76,54 @@ def test_one_listener_of_a_dataset_by_name(dataset: Path, tmp_path: Path) -> Non
         app, ["wrapped", str(dataset), "--user", "bo", "--out", str(tmp_path / "y")]
     )
     assert result.exit_code == 1 and "opted out" in result.output
+
+
+def _rounded(value: object) -> object:
+    """Floats to 9 significant digits: a parallel aggregate may differ in its last bits."""
+    if isinstance(value, float):
+        return float(f"{value:.9g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def test_a_story_holds_nothing_of_another_listener(dataset: Path, tmp_path: Path) -> None:
+    out = tmp_path / "all"
+    result = CliRunner().invoke(
+        app, ["wrapped", "--data", str(dataset), "--all", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    secret = load_secret(dataset, None)
+    for name in ("ana", "cy"):
+        folder = out / story_folder(pseudonym(secret, name))
+        text = "".join(
+            p.read_text(encoding="utf-8") for p in folder.rglob("*.*") if p.suffix != ".png"
+        )
+        assert TITLES[name] in text
+        assert not [t for other, t in TITLES.items() if other != name and t in text]
+    assert TITLES["bo"] not in "".join(p.read_text() for p in out.rglob("*.json"))
+
+
+def test_the_batch_tells_each_listener_as_their_own_story_does(
+    dataset: Path, tmp_path: Path
+) -> None:
+    """One pass over all listeners gives every listener the wrapped.json of their own run."""
+    out = tmp_path / "all"
+    result = CliRunner().invoke(
+        app, ["wrapped", "--data", str(dataset), "--all", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    secret = load_secret(dataset, None)
+    for name in ("ana", "cy"):
+        alone = tmp_path / name
+        result = CliRunner().invoke(
+            app, ["wrapped", str(dataset), "--user", name, "--out", str(alone)]
+        )
+        assert result.exit_code == 0, result.output
+        batch = json.loads(
+            (out / story_folder(pseudonym(secret, name)) / "wrapped.json").read_text()
+        )
+        own = json.loads((alone / "wrapped.json").read_text())
+        assert _rounded(batch) == _rounded(own)

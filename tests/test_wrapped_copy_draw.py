@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -33,6 +34,14 @@ STORY = {
     "last_day": date(2024, 12, 30),
     "min_s": 30,
     "timed": True,
+    "coverage": {"partial": False, "first_day": date(2024, 1, 1), "last_day": date(2024, 12, 30)},
+}
+# A year whose data starts in March and stops for the summer.
+PARTIAL = {
+    "partial": True,
+    "first_day": date(2024, 3, 3),
+    "last_day": date(2024, 11, 14),
+    "gap": {"first_day": date(2024, 6, 2), "last_day": date(2024, 8, 30)},
 }
 EVENT = {"name": "Valentine's Day", "kind": "cultural"}
 ITEMS = [
@@ -209,6 +218,11 @@ def render_locale(locale: str) -> str:
             words = copy.write(card, story)
             lines.append(f"[{locale}] {card.kind}/{card.counted}")
             lines += [f"  {k}: {v}" for k, v in words.items()]
+    for coverage in (PARTIAL, {**PARTIAL, "gap": None}):
+        first = replace(CASES[0])
+        copy.write_all([first], {**STORY, "coverage": coverage})
+        lines.append(f"[{locale}] partial {'with a gap' if coverage['gap'] else 'at the ends'}")
+        lines += [f"  {k}: {v}" for k, v in first.copy.items()]
     return "\n".join(lines) + "\n"
 
 

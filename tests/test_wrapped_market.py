@@ -9,17 +9,7 @@ import duckdb
 
 from campaign.markets import market_timezone
 from campaign.wrapped.build import make_wrapped
-from campaign.wrapped.card import Card
-from campaign.wrapped.market import CROWD_TABLE, MIN_RATIO, crowd_table, market_share_card
-from campaign.wrapped.plays import MIN_MS, create_plays_view
-from campaign.wrapped.select import (
-    Dataset,
-    connect,
-    listens_files,
-    read_dataset,
-    select_listener,
-    sql_list,
-)
+from campaign.wrapped.market import MIN_RATIO
 
 
 def _heaviest_listener(files: tuple[Path, ...]) -> tuple[str, str]:
@@ -43,9 +33,12 @@ def test_a_track_far_bigger_in_your_year_than_in_your_market(synth_data, tmp_pat
     assert user not in json.dumps(record)
     year, zone = record["year"], record["time_zone"]["zone"]
     listens = next(f for f in files if f.name == "listens.parquet")
+    users = next(f for f in files if f.name.endswith("users.parquet"))
     con = duckdb.connect()
+    # everyone else: the market's other listeners who have not opted out
     con.execute(
         f"CREATE TABLE s AS SELECT user_id, market, track_name, played_at FROM '{listens}' "
+        f"ANTI JOIN (SELECT user_id FROM '{users}' WHERE opted_out) USING (user_id) "
         "WHERE ms_played >= 30000 OR ms_played IS NULL"
     )
     mine, my_total = con.execute(
@@ -75,33 +68,3 @@ def test_no_market_card_without_a_crowd(synth_data, tmp_path: Path) -> None:
     make_wrapped([alone], tmp_path / "story")
     record = json.loads((tmp_path / "story" / "wrapped.json").read_text())
     assert "market_share" not in {c["kind"] for c in record["cards"]}
-
-
-def test_the_crowd_counted_once_for_a_batch_gives_the_same_card(synth_data, tmp_path: Path) -> None:
-    """The batch counts the market once (CROWD_SQL) and hands it to every listener: their card
-    is the one counted from the whole dataset for them alone."""
-    files, _ = synth_data(0)
-    user, _ = _heaviest_listener(files)
-    dataset = read_dataset(list(files))
-    listener = select_listener(dataset, tmp_path / "scratch", user=user)
-
-    def card(data: Dataset) -> Card | None:
-        con = connect()
-        try:
-            create_plays_view(con, listener, MIN_MS)
-            return market_share_card(con, data, listener, MIN_MS)
-        finally:
-            con.close()
-
-    with connect() as con:
-        con.execute(
-            f"CREATE VIEW others AS FROM read_parquet("
-            f"{sql_list(listens_files(dataset))}, union_by_name = true)"
-        )
-        crowd_table(con, None, MIN_MS, "crowd")
-        counted = tmp_path / "crowd.parquet"
-        con.execute(f"COPY crowd TO '{counted}' (FORMAT parquet)")
-    alone = card(dataset)
-    once = card(Dataset({**dataset.tables, CROWD_TABLE: [counted]}, dataset.secret))
-    assert alone is not None and once is not None
-    assert once.facts == alone.facts and once.surprise == alone.surprise

@@ -7,6 +7,7 @@ that Parquet, in the zone and year the story says it used: not by the code under
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -15,6 +16,7 @@ import pytest
 from campaign.errors import InputError
 from campaign.ingest import ingest
 from campaign.wrapped.build import make_wrapped
+from campaign.wrapped.cohort import PARTIAL_EDGE_DAYS, PARTIAL_GAP_DAYS
 from tests.conftest import REALDATA
 
 FAST = {"spotify_extended_history/mica-92"}
@@ -125,3 +127,26 @@ def test_real_export_story(export: str, tmp_path: Path) -> None:
             [year, facts["first_day"]],
         )
         assert facts["value"] == most[0]
+    _check_coverage(con, record, year)
+
+
+def _check_coverage(con: duckdb.DuckDBPyConnection, record: dict, year: int) -> None:
+    """`partial` and the covered days, recomputed: the year's first and last day with a play and
+    its longest stretch without one, against PARTIAL_EDGE_DAYS and PARTIAL_GAP_DAYS."""
+    first, last, gap = _one(
+        con,
+        "SELECT min(d), max(d), max(d - previous) FROM (SELECT DISTINCT d, "
+        "lag(d) OVER (ORDER BY d) AS previous FROM (SELECT DISTINCT d FROM p WHERE year(d) = ?))",
+        [year],
+    )
+    covered = record["covered"]
+    assert (covered["first_day"], covered["last_day"]) == (first.isoformat(), last.isoformat())
+    partial = (
+        (first - date(year, 1, 1)).days > PARTIAL_EDGE_DAYS
+        or (date(year, 12, 31) - last).days > PARTIAL_EDGE_DAYS
+        or (gap or 0) > PARTIAL_GAP_DAYS
+    )
+    assert record["partial"] is partial and covered["partial"] is partial
+    if partial:  # the first card's body opens with the note naming the covered days
+        note = record["cards"][0]["copy"]["body"].splitlines()[0]
+        assert str(first.day) in note and str(last.day) in note

@@ -11,11 +11,16 @@ one per kind, make the story.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from campaign.config import CampaignConfig, PrivacySettings
-from campaign.facts import Fact, collect_facts
-from campaign.packs import discover_packs, resolve_params
+from campaign.events import Event, build_calendar
+from campaign.facts import Fact, PackRunner, collect_facts
+from campaign.pack_views import create_event_tables
+from campaign.packs import discover_packs, resolve_params, run_pack
 from campaign.resources import bundled_dir
 from campaign.scoring import count_surprise, surprise
 from campaign.workspace import Workspace, open_workspace
@@ -32,39 +37,45 @@ WRAPPED_PARAMS: dict[str, dict[str, Any]] = {
 MAX_ANOMALIES = 3
 MIN_SURPRISE = 0.1  # below this a finding is ordinary (a single off-season play), whatever its pack
 MIN_EVENT_RATIO = 1.5  # an event day's streams over the listener's mean day
+# The packs' workspace shares the process with the cohort's connection: together within 4 GB.
+WORKSPACE_MEMORY = "1GB"
+# What OFF_SEASON_PLAYS_SQL states about the fact's month.
+OFF_SEASON_FACTS = ("plays", "mean", "variance", "track")
 
 EVENT_DAY_SQL = """
 WITH daily AS (
-    SELECT day, count(*) AS streams FROM streams WHERE year(day) = $year GROUP BY day
+    SELECT market, day, count(*) AS streams FROM streams WHERE year(day) = $year GROUP BY ALL
 ),
-typical AS (SELECT avg(streams) AS mean, var_samp(streams) AS variance FROM daily),
+typical AS (
+    SELECT market, avg(streams) AS mean, var_samp(streams) AS variance FROM daily GROUP BY ALL
+),
 top_tracks AS (
-    SELECT s.day, n.track_name AS track, n.artist_name AS artist, s.plays,
-           row_number() OVER (PARTITION BY s.day
+    SELECT s.market, s.day, n.track_name AS track, n.artist_name AS artist, s.plays,
+           row_number() OVER (PARTITION BY s.market, s.day
                               ORDER BY s.plays DESC, n.track_name, n.artist_name) AS rank
     FROM listener_track_days s JOIN track_names n USING (track_id)
     WHERE year(s.day) = $year
 )
-SELECT d.day, d.streams, round(t.mean, 2) AS mean, round(t.variance, 2) AS variance,
+SELECT d.market, d.day, d.streams, round(t.mean, 2) AS mean, round(t.variance, 2) AS variance,
        e.event_id, k.track, k.artist, k.plays
 FROM daily d
-JOIN event_days e ON e.day = d.day
-JOIN top_tracks k ON k.day = d.day AND k.rank = 1
-CROSS JOIN typical t
+JOIN event_days e ON e.market = d.market AND e.day = d.day
+JOIN top_tracks k ON k.market = d.market AND k.day = d.day AND k.rank = 1
+JOIN typical t ON t.market = d.market
 WHERE d.streams >= $min_ratio * t.mean
-ORDER BY d.streams / t.mean DESC, d.day
-LIMIT 1
+QUALIFY row_number() OVER (PARTITION BY d.market ORDER BY d.streams / t.mean DESC, d.day) = 1
 """
 
 # A streak is told against the listener's usual run of one track on consecutive days.
 RUNS_SQL = """
 WITH islands AS (
-    SELECT track_id, day - CAST(row_number() OVER (PARTITION BY track_id ORDER BY day) AS INTEGER)
+    SELECT market, track_id,
+           day - CAST(row_number() OVER (PARTITION BY market, track_id ORDER BY day) AS INTEGER)
            AS island
     FROM listener_track_days WHERE year(day) = $year
 ),
-runs AS (SELECT count(*) AS days FROM islands GROUP BY track_id, island)
-SELECT avg(days) AS mean, var_samp(days) AS variance FROM runs
+runs AS (SELECT market, count(*) AS days FROM islands GROUP BY market, track_id, island)
+SELECT market, avg(days) AS mean, var_samp(days) AS variance FROM runs GROUP BY market
 """
 
 
@@ -76,40 +87,95 @@ WITH theme AS (
     WHERE regexp_matches(track_name, $title_pattern, 'i')
 ),
 months AS (
-    SELECT date_trunc('month', s.day)::DATE AS month, count(t.track_id) AS plays
+    SELECT s.market, date_trunc('month', s.day)::DATE AS month, count(t.track_id) AS plays
     FROM streams s LEFT JOIN theme t USING (track_id)
-    WHERE year(s.day) = year($month)
-      AND NOT in_season(month(s.day), $season_start_month, $season_end_month)
+    WHERE NOT in_season(month(s.day), $season_start_month, $season_end_month)
     GROUP BY ALL
 ),
 tracks AS (
-    SELECT t.track_name, count(*) AS plays FROM streams s JOIN theme t USING (track_id)
-    WHERE date_trunc('month', s.day) = $month GROUP BY ALL
+    SELECT s.market, date_trunc('month', s.day)::DATE AS month, t.track_name, count(*) AS plays
+    FROM streams s JOIN theme t USING (track_id) GROUP BY ALL
 )
-SELECT (SELECT plays FROM months WHERE month = $month) AS plays,
-       (SELECT round(avg(plays), 2) FROM months WHERE month <> $month) AS mean,
-       (SELECT round(var_samp(plays), 2) FROM months WHERE month <> $month) AS variance,
-       (SELECT track_name FROM tracks ORDER BY plays DESC, track_name LIMIT 1) AS track
+SELECT m.market, m.month, m.plays,
+       (SELECT round(avg(o.plays), 2) FROM months o WHERE o.market = m.market
+        AND year(o.month) = year(m.month) AND o.month <> m.month) AS mean,
+       (SELECT round(var_samp(o.plays), 2) FROM months o WHERE o.market = m.market
+        AND year(o.month) = year(m.month) AND o.month <> m.month) AS variance,
+       (SELECT k.track_name FROM tracks k WHERE k.market = m.market AND k.month = m.month
+        ORDER BY k.plays DESC, k.track_name LIMIT 1) AS track
+FROM months m
 """
 
 
-def listener_workspace(listener: Listener, locale: str, min_ms: int) -> Workspace:
-    """A workspace over the listener's plays only, their zone as the market's."""
+def _alias(n: int) -> str:
+    """A told listener's market inside the packs' workspace: never a real market's code."""
+    return f"listener-{n}"
+
+
+def cohort_workspace(
+    con: duckdb.DuckDBPyConnection,
+    listeners: list[Listener],
+    locales: dict[str, str],
+    min_ms: int,
+    scratch: Path,
+) -> tuple[Workspace, dict[str, Listener]]:
+    """A workspace over the plays of `listeners` (all told in one year), each listener as a
+    market of their own, on their own clock, with their home market's calendar: every pack's
+    per-market distribution is then one listener's own. Returns it and who each market is."""
+    year = listeners[0].year
+    who = {_alias(n): x for n, x in enumerate(listeners)}
+    con.execute("CREATE OR REPLACE TEMP TABLE aliases (user_id VARCHAR, alias VARCHAR)")
+    con.executemany("INSERT INTO aliases VALUES (?, ?)", [[x.user_id, a] for a, x in who.items()])
+    plays = scratch / f"packs-{year}" / "listens" / "plays.parquet"
+    plays.parent.mkdir(parents=True)
+    con.execute(
+        # the track ids too are the listener's own: a title is named from their plays alone
+        "COPY (SELECT l.* REPLACE (a.alias AS market, a.alias || '/' || l.track_id AS track_id) "
+        "FROM all_listens l "
+        "JOIN aliases a USING (user_id) ORDER BY a.alias, l.played_at) "
+        f"TO '{str(plays).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)"
+    )
     config = CampaignConfig(
-        year=listener.year,
-        markets=(listener.market,),
-        locales=(locale,),
-        timezones={listener.market: listener.tz},
+        year=year,
+        markets=tuple(who),
+        locales=tuple(dict.fromkeys(locales.values())),
+        timezones={a: x.tz for a, x in who.items()},
         privacy=replace(PrivacySettings(), min_ms_played=min_ms, min_age=0, noise="none"),
     )
-    return open_workspace(config, [listener.plays.parent.parent])
+    ws = open_workspace(config, [plays.parent.parent], memory_limit=WORKSPACE_MEMORY)
+    try:
+        _home_calendar(ws, who, config.locales)
+    except BaseException:
+        ws.close()
+        raise
+    return ws, who
 
 
-def _event(ws: Workspace, event_id: str | None, locale: str) -> dict[str, str] | None:
-    for event in ws.events:
-        if event.event_id == event_id:
-            return {"name": event.name(locale), "kind": event.kind}
-    return None
+def _home_calendar(ws: Workspace, who: dict[str, Listener], locales: tuple[str, ...]) -> None:
+    """Each listener's market gets the calendar of their home market, as the packs join it: the
+    home markets' events are built once and copied to their listeners in SQL."""
+    homes = sorted({x.market for x in who.values()})
+    years = range(ws.first_day.year, ws.last_day.year + 1)
+    events = build_calendar(homes, years, locales)
+    ws.con.execute("DROP VIEW event_days")
+    ws.con.execute("DROP TABLE events")
+    create_event_tables(ws.con, events)
+    ws.con.execute("CREATE TEMP TABLE listener_homes (alias VARCHAR, home VARCHAR)")
+    ws.con.executemany(
+        "INSERT INTO listener_homes VALUES (?, ?)", [[a, x.market] for a, x in who.items()]
+    )
+    ws.con.execute(
+        "CREATE TEMP TABLE listener_events AS SELECT e.* REPLACE (h.alias AS market) "
+        "FROM events e JOIN listener_homes h ON h.home = e.market"
+    )
+    ws.con.execute("DROP TABLE events")
+    ws.con.execute("ALTER TABLE listener_events RENAME TO events")  # event_days reads it
+    ws.events = events  # by event_id, which the copies keep
+
+
+def _event(events: dict[str, Event], event_id: str | None, locale: str) -> dict[str, str] | None:
+    event = events.get(event_id) if event_id is not None else None
+    return None if event is None else {"name": event.name(locale), "kind": event.kind}
 
 
 def _theme_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -117,12 +183,20 @@ def _theme_params(params: dict[str, Any]) -> dict[str, Any]:
     return {k: params[k] for k in keys}
 
 
+def _by_market(ws: Workspace, sql: str, params: dict[str, Any], *keys: str) -> dict[tuple, dict]:
+    """The query's rows keyed by market (and `keys`), the market taken out of each row."""
+    found = {}
+    for row in _rows(ws, sql, params):
+        found[(row.pop("market"), *(row.pop(k) for k in keys))] = row
+    return found
+
+
 def _fact_card(
-    ws: Workspace,
+    events: dict[str, Event],
     fact: Fact,
     locale: str,
     runs: dict[str, float | None],
-    params: dict[str, Any],
+    off_season: dict[tuple, dict],
 ) -> Card:
     facts: dict[str, Any] = {
         "subject": fact.subject_name,
@@ -131,7 +205,7 @@ def _fact_card(
         "measure": fact.measure,
         "first_day": fact.period_start,
         "last_day": fact.period_end,
-        "event": _event(ws, fact.event_id, locale),
+        "event": _event(events, fact.event_id, locale),
     }
     if fact.pack == "streak":
         facts["value"] = fact.detail["days"]
@@ -139,10 +213,8 @@ def _fact_card(
         score = count_surprise(fact.detail["days"], runs["mean"] or 1.0, runs["variance"])
     elif fact.pack == "off_season":
         # one listener is 1 or 0 listeners a month: their plays of the theme tell it instead
-        month = _rows(
-            ws, OFF_SEASON_PLAYS_SQL, {**_theme_params(params), "month": fact.period_start}
-        )
-        facts.update(month[0])
+        month = off_season.get((fact.market, fact.period_start), dict.fromkeys(OFF_SEASON_FACTS))
+        facts.update(month)
         facts["value"] = facts["plays"]
         score = count_surprise(facts["plays"], facts["mean"] or 0.0, facts["variance"])
     else:
@@ -165,26 +237,29 @@ def _rows(ws: Workspace, sql: str, params: dict[str, Any]) -> list[dict[str, Any
     return [dict(zip(names, row, strict=True)) for row in relation.fetchall()]
 
 
-def event_day_card(ws: Workspace, year: int, locale: str) -> Card | None:
-    """The dated event of the listener's market on which they listened far above their mean."""
+def event_day_cards(
+    ws: Workspace, events: dict[str, Event], year: int, locales: dict[str, str]
+) -> dict[str, Card]:
+    """Per market (listener): the dated event of their home market on which they listened far
+    above their mean day."""
     params = {"year": year, "min_ratio": MIN_EVENT_RATIO}
-    rows = _rows(ws, EVENT_DAY_SQL, params)
-    if not rows:
-        return None
-    row = rows[0]
-    score = count_surprise(row["streams"], row["mean"], row["variance"])
-    facts = {
-        "day": row["day"],
-        "streams": row["streams"],
-        "mean": row["mean"],
-        "times": round(row["streams"] / row["mean"], 1),
-        "event": _event(ws, row["event_id"], locale),
-        "track": row["track"],
-        "artist": row["artist"],
-        "plays": row["plays"],
-        "surprise_inputs": score.inputs,
-    }
-    return Card("event_day", facts, EVENT_DAY_SQL.strip(), params, "event", "calendar", score.value)
+    cards = {}
+    for (market,), row in _by_market(ws, EVENT_DAY_SQL, params).items():
+        score = count_surprise(row["streams"], row["mean"], row["variance"])
+        facts = {
+            "day": row["day"],
+            "streams": row["streams"],
+            "mean": row["mean"],
+            "times": round(row["streams"] / row["mean"], 1),
+            "event": _event(events, row["event_id"], locales[market]),
+            "track": row["track"],
+            "artist": row["artist"],
+            "plays": row["plays"],
+            "surprise_inputs": score.inputs,
+        }
+        sql = EVENT_DAY_SQL.strip()
+        cards[market] = Card("event_day", facts, sql, params, "event", "calendar", score.value)
+    return cards
 
 
 def _rank(card: Card) -> tuple[float, float, str, str]:
@@ -193,37 +268,61 @@ def _rank(card: Card) -> tuple[float, float, str, str]:
     return (card.surprise or 0.0, f["value"], str(f["subject"]), str(f["first_day"]))
 
 
+def _pack_cards(
+    ws: Workspace, events: dict[str, Event], year: int, locales: dict[str, str], run: PackRunner
+) -> dict[str, list[Card]]:
+    """Per market (listener): the best finding of each pack, one pass of each pack for all."""
+    packs = {p.name: p for p in discover_packs([bundled_dir("queries") / "core"])}
+    runs = {m: r for (m,), r in _by_market(ws, RUNS_SQL, {"year": year}).items()}
+    found: dict[str, list[Card]] = {}
+    for name, overrides in WRAPPED_PARAMS.items():
+        if name not in packs:
+            continue
+        pack = packs[name]
+        params = resolve_params(pack, overrides)
+        off_season = (
+            _by_market(ws, OFF_SEASON_PLAYS_SQL, _theme_params(params), "month")
+            if name == "off_season"
+            else {}
+        )
+        best: dict[str, Card] = {}
+        for fact in collect_facts(ws, pack, params, year, run).facts:
+            market_runs = runs.get(fact.market, {"mean": None, "variance": None})
+            card = _fact_card(events, fact, locales[fact.market], market_runs, off_season)
+            if fact.market not in best or _rank(card) > _rank(best[fact.market]):
+                best[fact.market] = card
+        for market, card in best.items():
+            card.sql, card.params = pack.sql, params
+            if name == "off_season":
+                card.sql += "\n\n-- then the month's plays of the theme:\n" + OFF_SEASON_PLAYS_SQL
+            found.setdefault(market, []).append(card)
+    return found
+
+
 def find_anomalies(
-    listener: Listener, locale: str, min_ms: int, others: list[Card] | None = None
-) -> list[Card]:
-    """The best few findings of the packs on this listener (and `others` found elsewhere, such
-    as the market comparison), one per kind, most surprising first."""
-    ws = listener_workspace(listener, locale, min_ms)
+    con: duckdb.DuckDBPyConnection,
+    listeners: list[Listener],
+    locales: dict[str, str],
+    min_ms: int,
+    scratch: Path,
+    run: PackRunner = run_pack,
+) -> dict[str, list[Card]]:
+    """Per listener (all told in one year): the findings of the packs on their plays alone, one
+    per kind, each pack run once for all of them; `run` is the engine's pack runner."""
+    ws, who = cohort_workspace(con, listeners, locales, min_ms, scratch)
+    by_market = {a: locales[x.user_id] for a, x in who.items()}
     try:
-        packs = {p.name: p for p in discover_packs([bundled_dir("queries") / "core"])}
-        runs = _rows(ws, RUNS_SQL, {"year": listener.year})[0]
-        cards: list[Card] = []
-        for name, overrides in WRAPPED_PARAMS.items():
-            if name not in packs:
-                continue
-            pack = packs[name]
-            params = resolve_params(pack, overrides)
-            run = collect_facts(ws, pack, params, listener.year)
-            scored = [_fact_card(ws, fact, locale, runs, params) for fact in run.facts]
-            if scored:
-                best = max(scored, key=_rank)
-                best.sql, best.params = pack.sql, params
-                if name == "off_season":
-                    best.sql += (
-                        "\n\n-- then the month's plays of the theme:\n" + OFF_SEASON_PLAYS_SQL
-                    )
-                cards.append(best)
-        event = event_day_card(ws, listener.year, locale)
-        if event is not None:
-            cards.append(event)
+        events = {e.event_id: e for e in ws.events}  # an id is hashed from the name: once
+        found = _pack_cards(ws, events, listeners[0].year, by_market, run)
+        for market, card in event_day_cards(ws, events, listeners[0].year, by_market).items():
+            found.setdefault(market, []).append(card)
     finally:
         ws.close()
-    cards += others or []
+    return {who[m].user_id: cards for m, cards in found.items()}
+
+
+def best_anomalies(cards: list[Card]) -> list[Card]:
+    """The few most surprising of one listener's findings (the packs', the market card)."""
     cards = [c for c in cards if (c.surprise or 0.0) >= MIN_SURPRISE]
     cards.sort(key=lambda c: -(c.surprise or 0.0))
     return cards[:MAX_ANOMALIES]

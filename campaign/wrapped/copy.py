@@ -145,3 +145,12 @@ class WrappedCopy:
         headline, _, body = self._macro(card.kind, card.facts, story).partition("\n")
         counted = self._macro(f"counted_{card.counted}", card.facts, story, card.source)
         return {"headline": headline, "body": body, "counted": counted}
+
+    def write_all(self, cards: list[Card], story: dict[str, Any]) -> None:
+        """Word every card of the story; when the year's data covers only part of it, the first
+        card's body opens by saying which days it covers (`story["coverage"]`)."""
+        for card in cards:
+            card.copy = self.write(card, story)
+        if cards and story["coverage"]["partial"]:
+            first = cards[0].copy
+            first["body"] = "\n".join(filter(None, (self._macro("partial", story), first["body"])))

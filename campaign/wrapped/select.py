@@ -1,39 +1,38 @@
-"""Whose year, which year, in which time zone: the choices a recap rests on, made once here.
+"""The data a recap reads, and whose it is: the dataset's files, the listener named, the zone.
 
 A personal export is ingested into a scratch dataset through `campaign.ingest`; an ingested
-dataset is read in place. Either way the one listener's plays are then copied into a Parquet file
-of their own, so every later query (the cards, the packs) can only ever see that listener.
+dataset is read in place. `cohort` then copies the told listeners' plays, and only theirs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
 from campaign.datafiles import resolve_data
+from campaign.duckdb_settings import DuckDBSettings, connect, release
 from campaign.errors import ConfigError, InputError
 from campaign.ingest import ingest
 from campaign.ingest.dataset_layout import load_secret, pseudonym
-from campaign.markets import GLOBAL_MARKET, market_timezone, normalise_market
+from campaign.markets import GLOBAL_MARKET, market_timezone
 from campaign.schema import TABLES
 
-# A year is "full" when the listener's history starts by its first week and ends no earlier than
-# its last (and the year holds enough streams to tell).
-FULL_YEAR_SLACK_DAYS = 7
-# Without a full year, the latest year with at least this many streams is told.
-MIN_YEAR_STREAMS = 100
-# Each of Wrapped's DuckDB connections (and so each batch worker's) stays under this, spilling
-# to disk beyond it: the batch's memory target is workers × this.
-MEMORY_LIMIT = "1GB"
 
-
-def connect() -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection within Wrapped's memory target."""
-    return duckdb.connect(config={"memory_limit": MEMORY_LIMIT})
+@contextmanager
+def connection(spill_beside: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The campaign's DuckDB connection (its `[duckdb]` memory limit, a spill folder of its own,
+    inside `spill_beside` when given: spilled rows hold listener ids), released on exit."""
+    settings = DuckDBSettings()
+    con, scratch = connect(settings, settings.memory_limit, spill_beside)
+    try:
+        yield con
+    finally:
+        release(con, scratch)
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,6 @@ class Listener:
     tz: str
     tz_source: str  # "--tz" or "market": what the cards say about the days
     year: int
-    plays: Path  # the listener's own plays, one Parquet file
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,7 @@ def is_canonical(path: Path) -> bool:
 
 def read_dataset(sources: list[Path]) -> Dataset:
     """Sort canonical sources into tables, as a campaign's workspace does."""
-    with connect() as con:
+    with connection() as con:
         tables = resolve_data(con, sources)
     secrets = [s / ".secret" for s in sources if (s / ".secret").is_file()]
     return Dataset(tables, secrets[0] if secrets else None)
@@ -135,22 +133,6 @@ def opted_out(con: duckdb.DuckDBPyConnection, user_id: str) -> bool:
     return bool(row and row[0])
 
 
-def listener_market(con: duckdb.DuckDBPyConnection, user_id: str, market: str | None) -> str:
-    """`--market`, else the `users` table's, else the market of most of the listener's plays."""
-    if market is not None:
-        return normalise_market(market)
-    row = con.execute(
-        "SELECT any_value(market) FROM all_users WHERE user_id = ? AND market IS NOT NULL",
-        [user_id],
-    ).fetchone()
-    if row and row[0]:
-        return str(row[0])
-    row = con.execute(
-        "SELECT mode(market) FROM all_listens WHERE user_id = ?", [user_id]
-    ).fetchone()
-    return str(row[0]) if row and row[0] else GLOBAL_MARKET
-
-
 def time_zone(tz: str | None, market: str) -> tuple[str, str]:
     """The zone of the listener's days and where it came from."""
     if tz is None:
@@ -160,86 +142,3 @@ def time_zone(tz: str | None, market: str) -> tuple[str, str]:
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"--tz '{tz}' is not a time zone (e.g. Europe/London)", "--tz") from None
     return tz, "--tz"
-
-
-def choose_year(con: duckdb.DuckDBPyConnection, year: int | None, tz: str, min_ms: int) -> int:
-    """`--year`, else the last full year of `my_listens`, else the latest with enough streams."""
-    rows = con.execute(
-        """
-        SELECT year(day) AS y, min(day), max(day), count(*) FILTER (is_stream)
-        FROM (SELECT CAST(timezone($tz, played_at) AS DATE) AS day,
-                     coalesce(ms_played >= $min_ms, true) AS is_stream FROM my_listens)
-        GROUP BY y ORDER BY y
-        """,
-        {"tz": tz, "min_ms": min_ms},
-    ).fetchall()
-    streams = {int(y): int(n) for y, _, _, n in rows}
-    if year is not None:
-        if streams.get(year, 0) == 0:
-            known = ", ".join(str(y) for y in streams if streams[y]) or "none"
-            raise ConfigError(f"--year {year} has no streams (years with streams: {known})")
-        return year
-    # A year the history spans from its first week to its last: a quiet January (no plays in
-    # its first week) does not make the year partial, an export that ends in May does.
-    started = min(first for _, first, _, _ in rows) if rows else None
-    ended = max(last for _, _, last, _ in rows) if rows else None
-    full = [
-        int(y)
-        for y, _, _, n in rows
-        if n >= MIN_YEAR_STREAMS
-        and (started - date(int(y), 1, 1)).days < FULL_YEAR_SLACK_DAYS
-        and (date(int(y), 12, 31) - ended).days < FULL_YEAR_SLACK_DAYS
-    ]
-    if full:
-        return full[-1]
-    enough = [y for y, n in streams.items() if n >= MIN_YEAR_STREAMS]
-    if not enough:
-        raise InputError(
-            f"no year holds {MIN_YEAR_STREAMS} streams (plays of at least {min_ms // 1000} s)"
-        )
-    return enough[-1]
-
-
-def select_listener(
-    dataset: Dataset,
-    scratch: Path,
-    user: str | None = None,
-    year: int | None = None,
-    tz: str | None = None,
-    market: str | None = None,
-    min_ms: int = 30000,
-) -> Listener:
-    """Pick the listener, copy their plays (all of them, for the history) into one file."""
-    con = connect()
-    try:
-        con.execute(
-            f"CREATE VIEW all_listens AS SELECT * FROM read_parquet("
-            f"{sql_list(listens_files(dataset))}, union_by_name = true)"
-        )
-        users = dataset.files("users")
-        con.execute(
-            f"CREATE VIEW all_users AS SELECT user_id, market, opted_out FROM read_parquet("
-            f"{sql_list(users)}, union_by_name = true)"
-            if users
-            else "CREATE VIEW all_users AS "
-            "SELECT NULL::VARCHAR AS user_id, NULL::VARCHAR AS market, NULL::BOOLEAN AS opted_out "
-            "LIMIT 0"
-        )
-        user_id = resolve_user(con, dataset, user)
-        if opted_out(con, user_id):
-            raise ConfigError("this listener opted out of personalised marketing", "--user")
-        home = listener_market(con, user_id, market)
-        zone, zone_source = time_zone(tz, home)
-        # Every play counts towards the listener's year, wherever it was streamed: one market.
-        plays = scratch / "listener" / "listens" / "plays.parquet"
-        plays.parent.mkdir(parents=True, exist_ok=True)
-        con.execute(
-            "CREATE TEMP TABLE my_listens AS "
-            "SELECT * REPLACE (CAST(? AS VARCHAR) AS market) FROM all_listens WHERE user_id = ?",
-            [home, user_id],
-        )
-        con.execute(f"COPY my_listens TO '{str(plays).replace(chr(39), chr(39) * 2)}'")
-        chosen = choose_year(con, year, zone, min_ms)
-    finally:
-        con.close()
-    return Listener(user_id, home, zone, zone_source, chosen, plays)
