@@ -296,30 +296,46 @@ def run_campaign(
     write_copy(result)
     shortlist = result.shortlist()
     fit_shortlist(shortlist, config.formats, themes)
-    failed: list[str] = []
     with staged(config.out_dir, RUN_FOLDER) as stage:
-        jobs, owners = [], []
-        for candidate in shortlist:
-            for fmt in config.formats:
-                for locale, words in candidate.copy.items():
-                    relative = f"billboards/{candidate.id}-{fmt}-{locale}.png"
-                    theme = themes[candidate.theme or ""]
-                    jobs.append((words, fmt, theme, stage / relative))
-                    owners.append((candidate, fmt, locale, relative))
-        reporter.stage("Rendering billboards", len(jobs))
-        results = render_all(jobs, workers=workers)
-        reporter.advance(len(jobs))
-        for (candidate, fmt, locale, relative), outcome in zip(owners, results, strict=True):
-            if outcome.status == "failed":
-                failed.append(f"{Path(relative).name}: {outcome.error}")
-            else:
-                candidate.images.setdefault(fmt, {})[locale] = relative
-                thumb = thumb_path(Path(relative)).as_posix()
-                candidate.thumbs.setdefault(fmt, {})[locale] = thumb
-        drop_stale_billboards(stage, {job[3].name for job in jobs})
+        failed = render_shortlist(shortlist, config.formats, themes, stage, workers, reporter)
         reporter.stage("Writing manifest and gallery", None)
         manifest = build_manifest(result, {name: t.source for name, t in themes.items()})
         write_manifest(stage, manifest)
         write_facts_parquet(stage, manifest)
         write_gallery(stage, manifest, search_path)
-    return RunResult(config.out_dir, result, len(jobs) - len(failed), failed)
+    billboards = sum(len(by_locale) for c in shortlist for by_locale in c.images.values())
+    return RunResult(config.out_dir, result, billboards, failed)
+
+
+def render_shortlist(
+    shortlist: list[Candidate],
+    formats: Sequence[str],
+    themes: dict[str, Theme],
+    stage: Path,
+    workers: int = 2,
+    reporter: Reporter | None = None,
+) -> list[str]:
+    """Draw every shortlisted candidate's billboards (format × locale) into `stage`, record
+    their image and thumbnail paths on the candidate, drop billboards carried over that are no
+    longer wanted, and return the ones that could not be set, each with its reason."""
+    reporter = reporter or Silent()
+    jobs, owners = [], []
+    for candidate in shortlist:
+        for fmt in formats:
+            for locale, words in candidate.copy.items():
+                relative = f"billboards/{candidate.id}-{fmt}-{locale}.png"
+                jobs.append((words, fmt, themes[candidate.theme or ""], stage / relative))
+                owners.append((candidate, fmt, locale, relative))
+    reporter.stage("Rendering billboards", len(jobs))
+    results = render_all(jobs, workers=workers)
+    reporter.advance(len(jobs))
+    failed: list[str] = []
+    for (candidate, fmt, locale, relative), outcome in zip(owners, results, strict=True):
+        if outcome.status == "failed":
+            failed.append(f"{Path(relative).name}: {outcome.error}")
+        else:
+            candidate.images.setdefault(fmt, {})[locale] = relative
+            thumb = thumb_path(Path(relative)).as_posix()
+            candidate.thumbs.setdefault(fmt, {})[locale] = thumb
+    drop_stale_billboards(stage, {job[3].name for job in jobs})
+    return failed
