@@ -4,8 +4,8 @@ for comparison, as a full-size WebP), per format; and a batch with 1 and 2 worke
     python bench/bench_render.py            # every format, 3 repeats, a 20-job batch
     python bench/bench_render.py --repeats 1 --batch 10
 
-`--stage` drives the render stage as `campaign run` calls it (`fit_shortlist`, then
-`render_shortlist`, then the manifest and `write_gallery`) on real candidates: the facts that
+`--stage` drives the render stage as `campaign run` calls it (`render_shortlist`, then the
+manifest and `write_gallery`) on real candidates: the facts that
 `find_facts` finds in a synthetic dataset, varied (subject and value) up to `--candidates`, with
 their copy written by the copywriter in every `--locales` locale:
 
@@ -207,7 +207,7 @@ def stage_bench(args: argparse.Namespace, folder: Path) -> None:
     from campaign.output.gallery import write_gallery
     from campaign.output.manifest import build_manifest
     from campaign.resources import template_search_path
-    from campaign.run import fit_shortlist, render_shortlist
+    from campaign.run import render_shortlist
 
     config = bench_config(args, folder / "out")
     result, themes = real_candidates(config, args.candidates)
@@ -234,16 +234,13 @@ def stage_bench(args: argparse.Namespace, folder: Path) -> None:
         stage = folder / f"stage-{workers}"
         with PeakRSS() as rss:
             started = time.perf_counter()
-            fit_shortlist(trial, config.formats, themes)
-            fitted = time.perf_counter()
             failed = render_shortlist(trial, config.formats, themes, stage, workers)
             wall = time.perf_counter() - started
         rate = images / wall
         print(
-            f"{workers} worker(s): {images} images in {wall:.1f} s (fit {fitted - started:.1f} s, "
-            f"render {wall - (fitted - started):.1f} s), {rate:.2f} images/s, efficiency "
-            f"{rate / (workers * per_core):.0%}; peak RSS parent {rss.parent_mb:.0f} MB, "
-            f"worker {rss.worker_mb:.0f} MB; {len(failed)} not set"
+            f"{workers} worker(s): {images} images in {wall:.1f} s, {rate:.2f} images/s, "
+            f"efficiency {rate / (workers * per_core):.0%}; peak RSS parent "
+            f"{rss.parent_mb:.0f} MB, worker {rss.worker_mb:.0f} MB; {len(failed)} not set"
         )
     result.candidates = trial
     started = time.perf_counter()

@@ -27,13 +27,11 @@ from campaign.progress import Reporter, Silent
 from campaign.render import (
     BILLBOARD_FORMATS,
     Theme,
-    layout_billboard,
     load_theme,
     render_all,
     theme_name_for,
     thumb_path,
 )
-from campaign.render.textfit import RenderError
 from campaign.resources import find_template_files, template_search_path
 from campaign.scoring import (
     Candidate,
@@ -252,26 +250,6 @@ def assign_themes(result: FactsResult, themes: dict[str, Theme]) -> None:
         )
 
 
-def fit_shortlist(
-    shortlist: list[Candidate], formats: Sequence[str], themes: dict[str, Theme]
-) -> None:
-    """Measure how comfortably each shortlisted billboard's copy fits its formats.
-
-    The fit of a format is 1 when the headline is set at the theme's largest size and 0 when it
-    is squeezed to the smallest (or cannot be set at all).
-    """
-    for candidate in shortlist:
-        fits: dict[str, float] = {}
-        for locale, copy in candidate.copy.items():
-            for fmt in formats:
-                theme = themes[candidate.theme or ""]
-                try:
-                    fits[f"{fmt} {locale}"] = round(layout_billboard(copy, fmt, theme).fit, 3)
-                except RenderError:
-                    fits[f"{fmt} {locale}"] = 0.0
-        candidate.scores["fit"] = fit_score(fits)
-
-
 def run_campaign(
     config: CampaignConfig,
     data: Sequence[Path | str] | None = None,
@@ -295,7 +273,6 @@ def run_campaign(
     reporter.stage("Writing copy", None)
     write_copy(result)
     shortlist = result.shortlist()
-    fit_shortlist(shortlist, config.formats, themes)
     with staged(config.out_dir, RUN_FOLDER) as stage:
         failed = render_shortlist(shortlist, config.formats, themes, stage, workers, reporter)
         reporter.stage("Writing manifest and gallery", None)
@@ -316,8 +293,14 @@ def render_shortlist(
     reporter: Reporter | None = None,
 ) -> list[str]:
     """Draw every shortlisted candidate's billboards (format × locale) into `stage`, record
-    their image and thumbnail paths on the candidate, drop billboards carried over that are no
-    longer wanted, and return the ones that could not be set, each with its reason."""
+    their image and thumbnail paths and their fit score on the candidate, drop billboards
+    carried over that are no longer wanted, and return the ones that could not be set, each
+    with its reason.
+
+    A format's fit is 1 when the headline is set at the theme's largest size and 0 when it is
+    squeezed to the smallest (or cannot be set at all); the workers measure it as they lay the
+    copy out, so the parent never lays out a billboard itself.
+    """
     reporter = reporter or Silent()
     jobs, owners = [], []
     for candidate in shortlist:
@@ -330,12 +313,16 @@ def render_shortlist(
     results = render_all(jobs, workers=workers)
     reporter.advance(len(jobs))
     failed: list[str] = []
+    fits: dict[str, dict[str, float]] = {c.id: {} for c in shortlist}
     for (candidate, fmt, locale, relative), outcome in zip(owners, results, strict=True):
+        fits[candidate.id][f"{fmt} {locale}"] = round(outcome.fit, 3)
         if outcome.status == "failed":
             failed.append(f"{Path(relative).name}: {outcome.error}")
         else:
             candidate.images.setdefault(fmt, {})[locale] = relative
             thumb = thumb_path(Path(relative)).as_posix()
             candidate.thumbs.setdefault(fmt, {})[locale] = thumb
+    for candidate in shortlist:
+        candidate.scores["fit"] = fit_score(fits[candidate.id])
     drop_stale_billboards(stage, {job[3].name for job in jobs})
     return failed

@@ -15,12 +15,14 @@ from PIL import Image
 
 from campaign.billboard_copy import BillboardCopy
 from campaign.fontchain import FALLBACK_FILE
-from campaign.render.draw import render_billboard, save_billboard, save_thumbnail
+from campaign.render.draw import FIT_CHUNK, KEY_CHUNK, draw_layout, save_billboard, save_thumbnail
 from campaign.render.formats import Format, get_format
+from campaign.render.layout import layout_billboard
 from campaign.render.textfit import RenderError
 from campaign.render.theme import Theme
 
-RENDER_VERSION = "3"  # bump when a layout rule changes, so cached billboards are redrawn
+# bump when a layout rule or what a file records changes, so cached billboards are redrawn
+RENDER_VERSION = "4"
 
 
 @lru_cache(maxsize=32)
@@ -48,22 +50,26 @@ def thumb_path(path: Path) -> Path:
 
 @dataclass(frozen=True)
 class RenderResult:
-    """The outcome of one job of `render_all`: written, skipped as unchanged, or failed."""
+    """The outcome of one job of `render_all`: written, skipped as unchanged, or failed; with
+    how comfortably its copy fits (`Layout.fit`, 0 when it cannot be set), measured by the
+    worker that laid it out, so nobody lays the copy out a second time to score it."""
 
     path: Path
     status: str  # written | unchanged | failed
     error: str | None = None
     seconds: float = 0.0
+    fit: float = 0.0
 
 
 RenderJob = tuple[BillboardCopy, str | Format, Theme, Path]
 
 
-def _existing_key(path: Path) -> str | None:
+def _existing_stamp(path: Path) -> tuple[str, float] | None:
+    """The render key and fit a billboard written by `_render_job` carries, if it carries both."""
     try:
         with Image.open(path) as image:
-            return image.info.get("campaign-render-key")  # type: ignore[no-any-return]
-    except (OSError, ValueError):
+            return str(image.info[KEY_CHUNK]), float(image.info[FIT_CHUNK])
+    except (OSError, ValueError, KeyError):
         return None
 
 
@@ -77,12 +83,14 @@ def _render_job(job: RenderJob) -> RenderResult:
     started = time.perf_counter()
     key = render_key(copy, fmt, theme)
     try:
-        image = render_billboard(copy, fmt, theme)
-        save_billboard(image, Path(path), key=key, fmt=fmt)
+        layout = layout_billboard(copy, fmt, theme)
+        image = draw_layout(layout, theme)
+        save_billboard(image, Path(path), key=key, fmt=fmt, fit=layout.fit)
         save_thumbnail(image, thumb_path(path))
     except RenderError as exc:
         return RenderResult(Path(path), "failed", exc.describe(), time.perf_counter() - started)
-    return RenderResult(Path(path), "written", None, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return RenderResult(Path(path), "written", None, seconds, layout.fit)
 
 
 def render_all(
@@ -99,13 +107,9 @@ def render_all(
     todo: list[tuple[int, RenderJob]] = []
     for i, job in enumerate(jobs):
         copy, fmt, theme, path = job
-        if (
-            skip_unchanged
-            and Path(path).is_file()
-            and thumb_path(path).is_file()
-            and _existing_key(Path(path)) == render_key(copy, fmt, theme)
-        ):
-            results[i] = RenderResult(Path(path), "unchanged")
+        stamp = _existing_stamp(Path(path)) if skip_unchanged else None
+        if stamp and stamp[0] == render_key(copy, fmt, theme) and thumb_path(path).is_file():
+            results[i] = RenderResult(Path(path), "unchanged", fit=stamp[1])
             continue
         todo.append((i, job))
     if workers <= 1 or len(todo) <= 1:
