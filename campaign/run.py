@@ -26,6 +26,7 @@ from campaign.packs import discover_packs, pack_dirs, resolve_params, run_pack
 from campaign.progress import Reporter, Silent
 from campaign.render import (
     BILLBOARD_FORMATS,
+    RenderCrash,
     Theme,
     load_theme,
     render_all,
@@ -310,7 +311,12 @@ def render_shortlist(
                 jobs.append((words, fmt, themes[candidate.theme or ""], stage / relative))
                 owners.append((candidate, fmt, locale, relative))
     reporter.stage("Rendering billboards", len(jobs))
-    results = render_all(jobs, workers=workers)
+    try:
+        results = render_all(jobs, workers=workers)
+    except RenderCrash as exc:
+        candidate, fmt, locale, _ = owners[exc.job]
+        what = f"the {fmt} billboard of candidate {candidate.id} (rank {candidate.rank}, {locale})"
+        raise RenderCrash(what, exc.reason, exc.job) from None
     reporter.advance(len(jobs))
     failed: list[str] = []
     fits: dict[str, dict[str, float]] = {c.id: {} for c in shortlist}
