@@ -104,6 +104,13 @@ def _status_kb(pid: int | str, field: str) -> int:
     return 0
 
 
+def _cmdline(pid: str) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 class PeakRSS:
     """The peak RSS of this process (its high-water mark reset on entry) and the largest peak of
     any of its child processes (the pool's workers), sampled until the block ends."""
@@ -114,13 +121,15 @@ class PeakRSS:
         self._stop = threading.Event()
 
     def _children(self) -> list[str]:
+        """The pool's workers: children already running `spawn_main` (a child caught between
+        its fork and its exec still reports this process's memory)."""
         pids: list[str] = []
         for task in Path("/proc/self/task").iterdir():
             try:
                 pids += (task / "children").read_text().split()
             except OSError:
                 continue
-        return pids
+        return [pid for pid in pids if b"spawn_main" in _cmdline(pid)]
 
     def _sample(self) -> None:
         while not self._stop.wait(0.1):
