@@ -26,14 +26,13 @@ from campaign.packs import discover_packs, pack_dirs, resolve_params, run_pack
 from campaign.progress import Reporter, Silent
 from campaign.render import (
     BILLBOARD_FORMATS,
+    RenderCrash,
     Theme,
-    layout_billboard,
     load_theme,
     render_all,
     theme_name_for,
     thumb_path,
 )
-from campaign.render.textfit import RenderError
 from campaign.resources import find_template_files, template_search_path
 from campaign.scoring import (
     Candidate,
@@ -263,26 +262,6 @@ def assign_themes(result: FactsResult, themes: dict[str, Theme]) -> None:
         )
 
 
-def fit_shortlist(
-    shortlist: list[Candidate], formats: Sequence[str], themes: dict[str, Theme]
-) -> None:
-    """Measure how comfortably each shortlisted billboard's copy fits its formats.
-
-    The fit of a format is 1 when the headline is set at the theme's largest size and 0 when it
-    is squeezed to the smallest (or cannot be set at all).
-    """
-    for candidate in shortlist:
-        fits: dict[str, float] = {}
-        for locale, copy in candidate.copy.items():
-            for fmt in formats:
-                theme = themes[candidate.theme or ""]
-                try:
-                    fits[f"{fmt} {locale}"] = round(layout_billboard(copy, fmt, theme).fit, 3)
-                except RenderError:
-                    fits[f"{fmt} {locale}"] = 0.0
-        candidate.scores["fit"] = fit_score(fits)
-
-
 def run_campaign(
     config: CampaignConfig,
     data: Sequence[Path | str] | None = None,
@@ -306,31 +285,61 @@ def run_campaign(
     reporter.stage("Writing copy", None)
     write_copy(result)
     shortlist = result.shortlist()
-    fit_shortlist(shortlist, config.formats, themes)
-    failed: list[str] = []
     with staged(config.out_dir, RUN_FOLDER) as stage:
-        jobs, owners = [], []
-        for candidate in shortlist:
-            for fmt in config.formats:
-                for locale, words in candidate.copy.items():
-                    relative = f"billboards/{candidate.id}-{fmt}-{locale}.png"
-                    theme = themes[candidate.theme or ""]
-                    jobs.append((words, fmt, theme, stage / relative))
-                    owners.append((candidate, fmt, locale, relative))
-        reporter.stage("Rendering billboards", len(jobs))
-        results = render_all(jobs, workers=workers)
-        reporter.advance(len(jobs))
-        for (candidate, fmt, locale, relative), outcome in zip(owners, results, strict=True):
-            if outcome.status == "failed":
-                failed.append(f"{Path(relative).name}: {outcome.error}")
-            else:
-                candidate.images.setdefault(fmt, {})[locale] = relative
-                thumb = thumb_path(Path(relative)).as_posix()
-                candidate.thumbs.setdefault(fmt, {})[locale] = thumb
-        drop_stale_billboards(stage, {job[3].name for job in jobs})
+        failed = render_shortlist(shortlist, config.formats, themes, stage, workers, reporter)
         reporter.stage("Writing manifest and gallery", None)
         manifest = build_manifest(result, {name: t.source for name, t in themes.items()})
         write_manifest(stage, manifest)
         write_facts_parquet(stage, manifest)
         write_gallery(stage, manifest, search_path)
-    return RunResult(config.out_dir, result, len(jobs) - len(failed), failed)
+    billboards = sum(len(by_locale) for c in shortlist for by_locale in c.images.values())
+    return RunResult(config.out_dir, result, billboards, failed)
+
+
+def render_shortlist(
+    shortlist: list[Candidate],
+    formats: Sequence[str],
+    themes: dict[str, Theme],
+    stage: Path,
+    workers: int = 2,
+    reporter: Reporter | None = None,
+) -> list[str]:
+    """Draw every shortlisted candidate's billboards (format × locale) into `stage`, record
+    their image and thumbnail paths and their fit score on the candidate, drop billboards
+    carried over that are no longer wanted, and return the ones that could not be set, each
+    with its reason.
+
+    A format's fit is 1 when the headline is set at the theme's largest size and 0 when it is
+    squeezed to the smallest (or cannot be set at all); the workers measure it as they lay the
+    copy out, so the parent never lays out a billboard itself.
+    """
+    reporter = reporter or Silent()
+    jobs, owners = [], []
+    for candidate in shortlist:
+        for fmt in formats:
+            for locale, words in candidate.copy.items():
+                relative = f"billboards/{candidate.id}-{fmt}-{locale}.png"
+                jobs.append((words, fmt, themes[candidate.theme or ""], stage / relative))
+                owners.append((candidate, fmt, locale, relative))
+    reporter.stage("Rendering billboards", len(jobs))
+    try:
+        results = render_all(jobs, workers=workers)
+    except RenderCrash as exc:
+        candidate, fmt, locale, _ = owners[exc.job]
+        what = f"the {fmt} billboard of candidate {candidate.id} (rank {candidate.rank}, {locale})"
+        raise RenderCrash(what, exc.reason, exc.job) from None
+    reporter.advance(len(jobs))
+    failed: list[str] = []
+    fits: dict[str, dict[str, float]] = {c.id: {} for c in shortlist}
+    for (candidate, fmt, locale, relative), outcome in zip(owners, results, strict=True):
+        fits[candidate.id][f"{fmt} {locale}"] = round(outcome.fit, 3)
+        if outcome.status == "failed":
+            failed.append(f"{Path(relative).name}: {outcome.error}")
+        else:
+            candidate.images.setdefault(fmt, {})[locale] = relative
+            thumb = thumb_path(Path(relative)).as_posix()
+            candidate.thumbs.setdefault(fmt, {})[locale] = thumb
+    for candidate in shortlist:
+        candidate.scores["fit"] = fit_score(fits[candidate.id])
+    drop_stale_billboards(stage, {job[3].name for job in jobs})
+    return failed

@@ -29,6 +29,8 @@ from campaign.render import (
     render_billboard,
     render_key,
     save_billboard,
+    save_thumbnail,
+    thumb_path,
 )
 from campaign.render.textfit import balanced_breaks, greedy_breaks
 from campaign.resources import ASSETS_DIR
@@ -322,6 +324,36 @@ def test_render_all_writes_then_skips_unchanged(theme: Theme, tmp_path: Path) ->
     assert Image.open(tmp_path / "b.png").size == (1080, 1920)
     second = render_all(jobs[:2], workers=1)
     assert [r.status for r in second] == ["unchanged", "unchanged"]
+
+
+def test_render_all_reports_each_fit_as_the_layout_measures_it(
+    theme: Theme, tmp_path: Path
+) -> None:
+    """The fit score comes from the worker's own layout, and an unchanged billboard keeps the
+    fit it was drawn with (read back from its file), so nobody lays the copy out twice."""
+    short = BillboardCopy("Dear 3 people,", "Hi.", "en")
+    too_long = BillboardCopy("x" * 500, "", "en")
+    jobs = [
+        (BREXIT, "square", theme, tmp_path / "a.png"),
+        (short, "dooh-landscape", theme, tmp_path / "b.png"),
+        (too_long, "square", theme, tmp_path / "c.png"),
+    ]
+    expected = [layout_billboard(c, f, theme).fit for c, f, *_ in jobs[:2]] + [0.0]
+    assert expected[0] != expected[1]
+    assert [r.fit for r in render_all(jobs, workers=2)] == expected
+    again = render_all(jobs, workers=1)
+    assert [r.status for r in again] == ["unchanged", "unchanged", "failed"]
+    assert [r.fit for r in again] == expected
+
+
+def test_a_billboard_without_its_recorded_fit_is_redrawn(theme: Theme, tmp_path: Path) -> None:
+    path = tmp_path / "a.png"
+    image = render_billboard(BREXIT, "square", theme)
+    save_billboard(image, path, key=render_key(BREXIT, "square", theme))
+    save_thumbnail(image, thumb_path(path))
+    (result,) = render_all([(BREXIT, "square", theme, path)], workers=1)
+    assert result.status == "written"
+    assert result.fit == layout_billboard(BREXIT, "square", theme).fit
 
 
 def test_debug_overlay_draws_boxes(theme: Theme) -> None:

@@ -5,7 +5,7 @@ to a box) · layout.py (placing the copy: pure geometry) · draw.py (Pillow, ato
 batch.py (many billboards in a process pool, unchanged ones skipped).
 """
 
-from campaign.render.batch import RenderResult, render_all, render_key, thumb_path
+from campaign.render.batch import RenderCrash, RenderResult, render_all, render_key, thumb_path
 from campaign.render.draw import draw_layout, render_billboard, save_billboard, save_thumbnail
 from campaign.render.formats import BILLBOARD_FORMATS, Format, get_format
 from campaign.render.layout import Layout, PlacedLine, layout_billboard
@@ -17,6 +17,7 @@ __all__ = [
     "Format",
     "Layout",
     "PlacedLine",
+    "RenderCrash",
     "RenderError",
     "RenderResult",
     "Theme",
