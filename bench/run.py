@@ -184,6 +184,7 @@ def main() -> None:
         made = in_child("synth", str(args.plays), str(users), str(args.seed), str(folder))
         print(f"synth: {made['seconds']:.1f} s, peak RSS {made['peak_rss_mb']:,.0f} MB")
     scan = in_child("scan", str(folder))
+    RESULTS.mkdir(parents=True, exist_ok=True)  # with `--data` elsewhere the dumps still land here
     dumps = [RESULTS / f"facts-{folder.name}-{run}.json" for run in ("fresh", "cached")]
     first = in_child("facts", str(folder), args.memory_limit, "fresh", str(dumps[0]))
     second = in_child("facts", str(folder), args.memory_limit, "cached", str(dumps[1]))
