@@ -189,7 +189,8 @@ def main() -> None:
     first = in_child("facts", str(folder), args.memory_limit, "fresh", str(dumps[0]))
     second = in_child("facts", str(folder), args.memory_limit, "cached", str(dumps[1]))
     same = dumps[0].read_text(encoding="utf-8") == dumps[1].read_text(encoding="utf-8")
-    print(f"{scan['rows']:,} plays, {users:,} users, seed {args.seed}, data in {folder}")
+    made_here = "" if args.data else f"{users:,} users, seed {args.seed}, "
+    print(f"{scan['rows']:,} plays, {made_here}data in {folder}")
     print(
         f"bare scan of every column: {scan['seconds']:.2f} s "
         f"({scan['rows'] / scan['seconds']:,.0f} rows/s), peak RSS {scan['peak_rss_mb']:,.0f} MB"
