@@ -21,11 +21,8 @@
 WITH ordered AS (
     -- one sort of the plays: each play's silence since the previous one ended, and the running
     -- and whole totals of the listener's minutes and plays, all in one window pass
-    -- (the silence in whole microseconds: integer arithmetic, not intervals, on every play)
     SELECT market, user_id, played_at,
-           epoch_us(played_at)
-               - lag(epoch_us(played_at) + 1000 * coalesce(ms_played, 0)) OVER listener
-               AS silence_us,
+           lag(played_at + to_milliseconds(coalesce(ms_played, 0))) OVER listener AS previous_end,
            sum(coalesce(ms_played, 0)) OVER listener - coalesce(ms_played, 0) AS ms_before,
            row_number() OVER listener AS play,
            sum(coalesce(ms_played, 0)) OVER whole AS ms_total,
@@ -41,7 +38,8 @@ starts AS (
     -- totals close the last), so no play is grouped by session
     SELECT market, user_id, played_at, ms_before, play, ms_total, plays_total
     FROM ordered
-    WHERE silence_us IS NULL OR silence_us >= $max_gap_minutes * 60000000
+    -- (a timestamp compared, not an interval subtracted and normalised, on every play)
+    WHERE previous_end IS NULL OR played_at >= previous_end + to_minutes($max_gap_minutes)
 ),
 sessions AS MATERIALIZED (
     SELECT s.market, s.user_id, s.played_at AS started,
