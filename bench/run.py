@@ -184,11 +184,13 @@ def main() -> None:
         made = in_child("synth", str(args.plays), str(users), str(args.seed), str(folder))
         print(f"synth: {made['seconds']:.1f} s, peak RSS {made['peak_rss_mb']:,.0f} MB")
     scan = in_child("scan", str(folder))
+    RESULTS.mkdir(parents=True, exist_ok=True)  # with `--data` elsewhere the dumps still land here
     dumps = [RESULTS / f"facts-{folder.name}-{run}.json" for run in ("fresh", "cached")]
     first = in_child("facts", str(folder), args.memory_limit, "fresh", str(dumps[0]))
     second = in_child("facts", str(folder), args.memory_limit, "cached", str(dumps[1]))
     same = dumps[0].read_text(encoding="utf-8") == dumps[1].read_text(encoding="utf-8")
-    print(f"{scan['rows']:,} plays, {users:,} users, seed {args.seed}, data in {folder}")
+    made_here = "" if args.data else f"{users:,} users, seed {args.seed}, "
+    print(f"{scan['rows']:,} plays, {made_here}data in {folder}")
     print(
         f"bare scan of every column: {scan['seconds']:.2f} s "
         f"({scan['rows'] / scan['seconds']:,.0f} rows/s), peak RSS {scan['peak_rss_mb']:,.0f} MB"

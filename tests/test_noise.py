@@ -84,6 +84,20 @@ def test_the_budget_is_converted_and_accounted_by_opendp() -> None:
     assert filt.spent == pytest.approx(rho / 2)
 
 
+@given(st.lists(st.integers(min_value=1, max_value=9), min_size=1, max_size=40))
+@settings(max_examples=15, deadline=None)
+def test_the_running_tally_of_rho_is_the_filters_own_account(sensitivities: list[int]) -> None:
+    # `affordable` reads a tally rather than asking OpenDP each time; the two must agree after
+    # any run of draws, refused ones included, and the filter must never be overdrawn.
+    rho = rho_for(1.0, 1e-6)
+    filt = Release(rho)
+    for i, sensitivity in enumerate(sensitivities):
+        filt.draw(f"k{i}", 50, sensitivity, scale_for(sensitivity, rho / 25))
+        left = rho - filt.spent
+        assert filt.affordable(left - 1e-7) and not filt.affordable(left + 1e-7)
+    assert filt.spent <= rho
+
+
 def test_a_private_fact_publishes_only_noisy_counts_with_its_share(tmp_path: Path) -> None:
     rel = release(tmp_path)
     noisy = rel.privatise(cohort_fact())

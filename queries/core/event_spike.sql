@@ -222,11 +222,14 @@ rising AS (
     WHERE n >= least($min_ratio, $artist_track_ratio) * expected AND n - expected >= $min_excess
 ),
 versions AS (
-    -- the versions of one title by one artist: the title without its (feat. …), [remix], - edit
+    -- the versions of one title by one artist: the title without its (feat. …), [remix], - edit;
+    -- only the artists of a rising track can have a sibling, so only their titles are parsed
     SELECT DISTINCT market, track_id, track_name, artist_key,
            lower(trim(regexp_replace(track_name,
                  '(\s*[\(\[]|\s+-\s+|\s+(feat|ft|featuring)\.?\s).*$', '', 'i'))) AS title_key
     FROM counts
+    SEMI JOIN (SELECT DISTINCT market, artist_key FROM rising) r
+        ON r.market = counts.market AND r.artist_key IS NOT DISTINCT FROM counts.artist_key
 ),
 sibling_drops AS (
     -- a sibling version listed in the week before, absent this day, whose streams would explain

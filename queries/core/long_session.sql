@@ -19,31 +19,38 @@
 -- market, day and artist is reported; no time of day and nothing about the listener leaves the
 -- query. Plays without a duration (scrobbles) add no minutes.
 WITH ordered AS (
-    -- no local day per play: a session's day is read once, from its first play
-    SELECT market, user_id, track_id, played_at, coalesce(ms_played, 0) AS ms,
-           played_at - lag(played_at + to_milliseconds(coalesce(ms_played, 0)))
-               OVER (PARTITION BY market, user_id ORDER BY played_at) AS silence
+    -- one sort of the plays: each play's silence since the previous one ended, and the running
+    -- and whole totals of the listener's minutes and plays, all in one window pass
+    SELECT market, user_id, played_at,
+           lag(played_at + to_milliseconds(coalesce(ms_played, 0))) OVER listener AS previous_end,
+           sum(coalesce(ms_played, 0)) OVER listener - coalesce(ms_played, 0) AS ms_before,
+           row_number() OVER listener AS play,
+           sum(coalesce(ms_played, 0)) OVER whole AS ms_total,
+           count(*) OVER whole AS plays_total
     FROM streams
+    WINDOW listener AS (PARTITION BY market, user_id ORDER BY played_at
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+           whole AS (PARTITION BY market, user_id ORDER BY played_at
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ),
-numbered AS (
-    SELECT market, user_id, track_id, played_at, ms,
-           sum(CASE WHEN silence IS NULL OR silence >= to_minutes($max_gap_minutes) THEN 1 ELSE 0 END)
-               OVER (PARTITION BY market, user_id ORDER BY played_at
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS session
+starts AS (
+    -- the plays that open a session; the next one's running totals close it (the listener's
+    -- totals close the last), so no play is grouped by session
+    SELECT market, user_id, played_at, ms_before, play, ms_total, plays_total
     FROM ordered
-),
-session_tracks AS MATERIALIZED (
-    SELECT market, user_id, session, track_id, min(played_at) AS started, sum(ms) AS ms,
-           count(*) AS plays
-    FROM numbered
-    GROUP BY ALL
+    -- (a timestamp compared, not an interval subtracted and normalised, on every play)
+    WHERE previous_end IS NULL OR played_at >= previous_end + to_minutes($max_gap_minutes)
 ),
 sessions AS MATERIALIZED (
-    SELECT s.market, s.user_id, s.session, CAST(timezone(any_value(tz.tz), min(s.started)) AS DATE) AS day,
-           CAST(floor(sum(s.ms) / 60000) AS INTEGER) AS length, sum(s.plays) AS plays
-    FROM session_tracks s
+    SELECT s.market, s.user_id, s.played_at AS started,
+           lead(s.played_at) OVER next_start AS ended,
+           CAST(timezone(tz.tz, s.played_at) AS DATE) AS day,
+           CAST(floor((coalesce(lead(s.ms_before) OVER next_start, s.ms_total) - s.ms_before)
+                      / 60000) AS INTEGER) AS length,
+           coalesce(lead(s.play) OVER next_start, s.plays_total + 1) - s.play AS plays
+    FROM starts s
     JOIN market_tz tz USING (market)
-    GROUP BY s.market, s.user_id, s.session
+    WINDOW next_start AS (PARTITION BY s.market, s.user_id ORDER BY s.played_at)
 ),
 tail AS (
     SELECT part AS market, value AS length, at_least, total AS total_sessions, p999
@@ -53,15 +60,17 @@ long_sessions AS (
     SELECT * FROM sessions WHERE length >= $min_minutes
 ),
 artists AS (
-    -- names only for the few long sessions: each one's main artist and its share of the plays
-    SELECT s.market, s.user_id, s.session, n.artist_name, sum(s.plays) AS plays
-    FROM session_tracks s
-    SEMI JOIN long_sessions USING (market, user_id, session)
+    -- names only for the few long sessions: their listeners' plays again, each in the session
+    -- whose span holds it, and the session's main artist's share of them
+    SELECT l.market, l.user_id, l.started, n.artist_name, count(*) AS plays
+    FROM long_sessions l
+    JOIN streams p ON p.market = l.market AND p.user_id = l.user_id
+                  AND p.played_at >= l.started AND (l.ended IS NULL OR p.played_at < l.ended)
     JOIN track_names n USING (track_id)
     GROUP BY ALL
 ),
 main_artist AS (
-    SELECT market, user_id, session, arg_max(artist_name, plays) AS artist_name,
+    SELECT market, user_id, started, arg_max(artist_name, plays) AS artist_name,
            max(plays) AS artist_plays
     FROM artists
     GROUP BY ALL
@@ -70,7 +79,7 @@ candidates AS (
     SELECT l.market, l.day, a.artist_name, l.length, l.plays,
            a.artist_plays / l.plays AS artist_share
     FROM long_sessions l
-    JOIN main_artist a USING (market, user_id, session)
+    JOIN main_artist a USING (market, user_id, started)
     WHERE a.artist_plays >= $min_artist_share * l.plays
 ),
 extremes AS (
