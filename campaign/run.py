@@ -180,7 +180,7 @@ def _count(ws: Workspace, sql: str) -> int:
     if ws.cache is None:
         return int(ws.con.execute(sql).fetchone()[0])
     rows = ws.cache.pack_rows(pack_key(sql, "summary", {}, ""), lambda: ws.con.sql(sql))
-    return int(rows.fetchone()[0])
+    return int(rows.fetchall()[0][0])
 
 
 def track_popularity(ws: Workspace, facts: list[Fact]) -> dict[tuple[str, str], tuple[int, int]]:
