@@ -20,6 +20,18 @@ SMALL = {"plays": 150_000, "users": 8_000}
 # A campaign.toml's [privacy] for tests of other behaviour: raw counts, acknowledged as below
 # policy, since under the DP policy the small test data publishes nothing.
 RAW_COUNTS_TOML = '[privacy]\nnoise = "none"\nacknowledge_below_policy = true\n'
+
+
+def square_campaign_toml(name: str, files: list[Path], shortlist: int, extra: str = "") -> str:
+    """A small campaign over these files: square billboards only, raw counts, and `extra`
+    settings of [campaign] (one `key = value` line each)."""
+    data = ", ".join(json.dumps(str(f)) for f in files)
+    return (
+        f'[campaign]\nname = "{name}"\nyear = 2024\ndata = [{data}]\nformats = ["square"]\n'
+        f"shortlist = {shortlist}\n{extra}{RAW_COUNTS_TOML}"
+    )
+
+
 # The real public datasets sit beside the repository (../shared/realdata), in CI too;
 # CAMPAIGN_REALDATA points elsewhere (a git worktree one level deeper).
 REALDATA = Path(

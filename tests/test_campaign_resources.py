@@ -14,7 +14,7 @@ from campaign.errors import InputError
 from campaign.output.export import export_approved
 from campaign.resources import bundled_dir
 from campaign.run import run_campaign
-from tests.conftest import RAW_COUNTS_TOML
+from tests.conftest import square_campaign_toml
 
 OWN_BACKGROUND = (18, 52, 86)  # #123456: no bundled theme uses it
 
@@ -37,11 +37,9 @@ def _own_templates(root: Path) -> None:
 
 
 def _write_campaign(root: Path, files: list[Path], theme: str, shortlist: int) -> Path:
-    data = ", ".join(json.dumps(str(f)) for f in files)
     path = root / "campaign.toml"
     path.write_text(
-        f'[campaign]\nname = "{root.name}"\nyear = 2024\ndata = [{data}]\nformats = ["square"]\n'
-        f'shortlist = {shortlist}\ntheme = "{theme}"\n{RAW_COUNTS_TOML}',
+        square_campaign_toml(root.name, files, shortlist, f'theme = "{theme}"\n'),
         encoding="utf-8",
     )
     return path

@@ -4,7 +4,6 @@ CLI exits 1 without a traceback, and the previous output stays as it was."""
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from campaign.billboard_copy import BillboardCopy
 from campaign.cli import app
 from campaign.output.folder import RUN_FOLDER, write_marker
 from campaign.render import RenderCrash, Theme, load_theme, render_all
-from tests.conftest import RAW_COUNTS_TOML
+from tests.conftest import square_campaign_toml
 
 COPY = BillboardCopy("Dear 3,749 people who streamed “Hang On” the day of the vote,", "Hi.", "en")
 
@@ -66,13 +65,9 @@ def test_campaign_run_names_the_candidate_and_format_and_keeps_the_last_output(
     synth_data, tmp_path: Path
 ) -> None:
     files, _ = synth_data(0)
-    data = ", ".join(json.dumps(str(f)) for f in files)
     toml = tmp_path / "campaign.toml"
-    toml.write_text(
-        f'[campaign]\nname = "t"\nyear = 2024\ndata = [{data}]\nformats = ["square"]\n'
-        f'shortlist = 2\noutput = "{tmp_path / "output"}"\n{RAW_COUNTS_TOML}',
-        encoding="utf-8",
-    )
+    output = f'output = "{tmp_path / "output"}"\n'
+    toml.write_text(square_campaign_toml("t", files, 2, output), encoding="utf-8")
     # the last output, damaged by hand: where the thumbnails go there is a file
     last = tmp_path / "output" / "t"
     (last / "billboards").mkdir(parents=True)

@@ -46,12 +46,19 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-def test_every_opted_in_listener_gets_a_story(dataset: Path, tmp_path: Path) -> None:
-    out = tmp_path / "all"
+@pytest.fixture(scope="module")
+def batch(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dataset's batch, made once: the tests below read the same folder."""
+    out = tmp_path_factory.mktemp("batch-out") / "all"
     result = CliRunner().invoke(
         app, ["wrapped", "--data", str(dataset), "--all", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
+    return out
+
+
+def test_every_opted_in_listener_gets_a_story(dataset: Path, batch: Path) -> None:
+    out = batch
     secret = load_secret(dataset, None)
     made = {story_folder(pseudonym(secret, name)): name for name in ("ana", "cy")}
     listing = json.loads((out / "stories.json").read_text())
@@ -89,12 +96,8 @@ def _rounded(value: object) -> object:
     return value
 
 
-def test_a_story_holds_nothing_of_another_listener(dataset: Path, tmp_path: Path) -> None:
-    out = tmp_path / "all"
-    result = CliRunner().invoke(
-        app, ["wrapped", "--data", str(dataset), "--all", "--out", str(out)]
-    )
-    assert result.exit_code == 0, result.output
+def test_a_story_holds_nothing_of_another_listener(dataset: Path, batch: Path) -> None:
+    out = batch
     secret = load_secret(dataset, None)
     for name in ("ana", "cy"):
         folder = out / story_folder(pseudonym(secret, name))
@@ -107,14 +110,10 @@ def test_a_story_holds_nothing_of_another_listener(dataset: Path, tmp_path: Path
 
 
 def test_the_batch_tells_each_listener_as_their_own_story_does(
-    dataset: Path, tmp_path: Path
+    dataset: Path, batch: Path, tmp_path: Path
 ) -> None:
     """One pass over all listeners gives every listener the wrapped.json of their own run."""
-    out = tmp_path / "all"
-    result = CliRunner().invoke(
-        app, ["wrapped", "--data", str(dataset), "--all", "--out", str(out)]
-    )
-    assert result.exit_code == 0, result.output
+    out = batch
     secret = load_secret(dataset, None)
     for name in ("ana", "cy"):
         alone = tmp_path / name

@@ -194,6 +194,13 @@ def expand_macros(tree: exp.Expression, macros: dict[str, Macro]) -> exp.Express
     return expand_table_macros(expand_scalar_macros(tree, scalars), tables)
 
 
+def _arguments(call: exp.Anonymous, macro: Macro) -> dict[str, exp.Expression]:
+    """Each of the macro's parameters with its argument in the call."""
+    if len(call.expressions) != len(macro.params):
+        raise TranspileError(f"{macro.name} takes {len(macro.params)} arguments")
+    return dict(zip(macro.params, call.expressions, strict=True))
+
+
 def expand_scalar_macros(tree: exp.Expression, macros: dict[str, ScalarMacro]) -> exp.Expression:
     """`in_season(month(day), 11, 1)` becomes the macro's expression, each parameter replaced
     by its argument (in brackets, so `m` in `m >= first` keeps its precedence)."""
@@ -202,9 +209,7 @@ def expand_scalar_macros(tree: exp.Expression, macros: dict[str, ScalarMacro]) -
         if not isinstance(node, exp.Anonymous) or node.name.lower() not in macros:
             return node
         macro = macros[node.name.lower()]
-        if len(node.expressions) != len(macro.params):
-            raise TranspileError(f"{macro.name} takes {len(macro.params)} arguments")
-        args = dict(zip(macro.params, node.expressions, strict=True))
+        args = _arguments(node, macro)
 
         def substitute(inner: exp.Expression) -> exp.Expression:
             if isinstance(inner, exp.Column) and not inner.table and inner.name in args:
@@ -229,9 +234,7 @@ def expand_table_macros(tree: exp.Expression, macros: dict[str, TableMacro]) -> 
         if not isinstance(call, exp.Anonymous) or call.name.lower() not in macros:
             return node
         macro = macros[call.name.lower()]
-        if len(call.expressions) != len(macro.params):
-            raise TranspileError(f"{macro.name} takes {len(macro.params)} arguments")
-        args = dict(zip(macro.params, call.expressions, strict=True))
+        args = _arguments(call, macro)
         expansions += 1
         own = {cte.alias_or_name for cte in macro.body.find_all(exp.CTE)}
         renamed = {name: f"{macro.name}_{expansions}_{name}" for name in own}
