@@ -22,7 +22,7 @@ from typing import Any
 from campaign.config import CampaignConfig
 from campaign.facts import Fact, PackRun
 from campaign.noise.counts import Count, fact_counts, is_public_source, unsupported
-from campaign.noise.differencing import drop_differencing
+from campaign.noise.differencing import drop_differencing, reason_kind
 from campaign.noise.ledger import Ledger, ledger_dir
 
 __all__ = ["PUBLIC_SOURCE", "PrivateRelease", "ledger_dir"]
@@ -164,7 +164,7 @@ class PrivateRelease:
             if fact.id not in dropped:
                 continue
             if self.dp:  # withheld before it costs budget; without DP the gate shows why
-                self.withheld[dropped[fact.id].split(" (")[0]] += 1
+                self.withheld[reason_kind(dropped[fact.id])] += 1
             else:
                 published[fact.id] = replace(
                     fact, detail=fact.detail | {"differencing": dropped[fact.id]}

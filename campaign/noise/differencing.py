@@ -8,9 +8,18 @@ fewer than `k_min` people, the weaker fact (later in the ranking) is dropped, wi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from campaign.facts import Fact
+
+# The fact or release a reason points at, "(market_contrast 1a2b3c4d)": one per dropped fact.
+_REFERENCE = re.compile(r" \((?:\w+ )?[0-9a-f]{8}\)$")
+
+
+def reason_kind(reason: str) -> str:
+    """A reason without the fact it points at, so the reasons of one kind count together."""
+    return _REFERENCE.sub("", reason)
 
 
 def subject_period(fact: Fact) -> tuple[str, ...]:

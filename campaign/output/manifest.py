@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from campaign import __version__
 from campaign.errors import InputError
+from campaign.noise.differencing import reason_kind
 from campaign.resources import bundled_dir
 
 if TYPE_CHECKING:  # the writer's inputs; the reader stays light, so `campaign serve` starts at once
@@ -158,7 +159,8 @@ def privacy_summary(result: FactsResult) -> dict[str, Any]:
         by_status[verdict.status] = by_status.get(verdict.status, 0) + 1
         if not verdict.passed:
             for reason in verdict.reasons:
-                kind = re.sub(r"\d[\d,.]*", "N", reason)  # by kind: "cohort of N listeners …"
+                # by kind: "cohort of N listeners …"; a fact's hex id is not a number
+                kind = re.sub(r"\b\d[\d,.]*\b", "N", reason_kind(reason))
                 by_reason[kind] = by_reason.get(kind, 0) + 1
     return {
         **result.data_summary.get("privacy", {}),
