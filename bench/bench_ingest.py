@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import checkout  # noqa: F401  (first: the campaign package of this checkout)
+
 # Bytes per generated row, measured, to size the inputs.
 BYTES_PER_ROW = {"spotify-extended": 640, "canonical": 120}
 

@@ -14,6 +14,8 @@ import resource
 import time
 from pathlib import Path
 
+import checkout  # noqa: F401  (first: the campaign package of this checkout)
+
 from campaign.config import CampaignConfig
 from campaign.facts import collect_facts
 from campaign.packs import discover_packs, pack_dirs, resolve_params

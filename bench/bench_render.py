@@ -30,6 +30,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import checkout  # noqa: F401  (first: the campaign package of this checkout)
+
 from campaign.billboard_copy import BillboardCopy
 from campaign.render import (
     BILLBOARD_FORMATS,

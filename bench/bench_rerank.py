@@ -13,6 +13,8 @@ import argparse
 import random
 import time
 
+import checkout  # noqa: F401  (first: the campaign package of this checkout)
+
 from campaign.scoring import rerank_for_variety
 
 

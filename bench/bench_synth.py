@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import checkout  # noqa: F401  (first: the campaign package of this checkout)
+
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path

@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import checkout  # noqa: F401  (first: the campaign package of this checkout)
+
 CAMPAIGN = [str(Path(sys.executable).parent / "campaign")]
 # Runs a command and prints the peak RSS (KiB) of its process tree: the largest of them.
 PEAK = """

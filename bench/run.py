@@ -25,6 +25,8 @@ import time
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
+import checkout  # noqa: F401  (first: the campaign package of this checkout)
+
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parent.parent
 SUFFIXES = {"": 1, "k": 1_000, "m": 1_000_000, "g": 1_000_000_000}

@@ -20,7 +20,7 @@ from campaign.facts import Fact, PackRun
 from campaign.noise import PUBLIC_SOURCE, PrivateRelease
 from campaign.noise.counts import unsupported
 from campaign.noise.differencing import drop_differencing, subject_period
-from campaign.noise.mechanism import Release, rho_for, scale_for
+from campaign.noise.mechanism import Draw, Release, rho_for, scale_for
 from campaign.packs import parse_pack
 from campaign.privacy import judge
 from campaign.run import find_facts, run_campaign
@@ -96,6 +96,28 @@ def test_the_running_tally_of_rho_is_the_filters_own_account(sensitivities: list
         left = rho - filt.spent
         assert filt.affordable(left - 1e-7) and not filt.affordable(left + 1e-7)
     assert filt.spent <= rho
+
+
+@given(st.lists(st.lists(st.integers(1, 9), min_size=1, max_size=4), min_size=1, max_size=12))
+@settings(max_examples=10, deadline=None)
+def test_a_fact_is_drawn_as_one_batch_paid_in_full_or_not_at_all(batches: list[list[int]]) -> None:
+    # One query per fact: a batch the release cannot pay for in full draws nothing and charges
+    # nothing (no fact is half-published), and OpenDP's account is the sum of the paid batches.
+    rho = rho_for(1.0, 1e-6)
+    filt = Release(rho)
+    paid = 0.0
+    for b, sensitivities in enumerate(batches):
+        draws = [
+            Draw(f"{b}:{i}", 10_000, s, scale_for(s, rho / 20)) for i, s in enumerate(sensitivities)
+        ]
+        before = filt.spent
+        drawn = filt.draw_batch(draws)
+        if drawn is None:
+            assert filt.spent == before
+            continue
+        assert len(drawn) == len(draws) and all(abs(n - 10_000) < 2_000 for n, _ in drawn)
+        paid += sum(charged for _, charged in drawn)
+    assert filt.spent == pytest.approx(paid, rel=1e-6) and filt.spent <= rho
 
 
 def test_a_private_fact_publishes_only_noisy_counts_with_its_share(tmp_path: Path) -> None:

@@ -26,11 +26,11 @@ from campaign.noise.differencing import drop_differencing, reason_kind
 from campaign.noise.ledger import Ledger, ledger_dir
 
 __all__ = ["PUBLIC_SOURCE", "PrivateRelease", "ledger_dir"]
-from campaign.noise.mechanism import Release, rho_for, scale_for, threshold_margin
+from campaign.noise.mechanism import Draw, Release, rho_for, scale_for, threshold_margin
 
 MECHANISM = (
     "OpenDP 0.16 discrete Gaussian (make_gaussian on integer counts), zCDP, composed by an "
-    "OpenDP privacy filter (fully adaptive composition)"
+    "OpenDP privacy filter (fully adaptive composition), one fact's counts per query"
 )
 SUMMARY_SHARE = 0.1
 OVER_BUDGET = "over budget: epsilon_total is spent"
@@ -66,29 +66,33 @@ class PrivateRelease:
         self.published = 0
         self._charged: set[str] = set()
 
-    def noisy(self, count: Count, rho: float) -> tuple[int, float, float] | None:
-        """(noisy value, ρ charged, scale) for a count, drawn once per release (the ledger keeps
-        it) and charged once per run; None when the budget cannot pay for it."""
+    def noisy(self, shares: list[tuple[Count, float]]) -> list[tuple[int, float, float]] | None:
+        """(noisy value, ρ charged, scale) for each count given its share of ρ: drawn once per
+        release (the ledger keeps it) and charged once per run, the counts still to charge in one
+        batch; None, and nothing charged, when the budget cannot pay for them all."""
         assert self.filter is not None and self.ledger is not None
-        stored = self.ledger.items.get(count.key)
-        if stored and count.key in self._charged:
-            return int(stored["noisy"]), 0.0, float(stored["scale"])
-        scale = float(stored["scale"]) if stored else scale_for(count.sensitivity, rho)
-        sensitivity = int(stored["sensitivity"]) if stored else count.sensitivity
-        drawn = self.filter.draw(count.key, count.raw, sensitivity, scale)
+        results: dict[str, tuple[int, float, float]] = {}
+        draws: dict[str, Draw] = {}
+        for count, rho in shares:
+            item = self.ledger.items.get(count.key)
+            if item and count.key in self._charged:
+                results[count.key] = (int(item["noisy"]), 0.0, float(item["scale"]))
+            else:
+                sensitivity = int(item["sensitivity"]) if item else count.sensitivity
+                scale = float(item["scale"]) if item else scale_for(count.sensitivity, rho)
+                draws[count.key] = Draw(count.key, count.raw, sensitivity, scale)
+        drawn = self.filter.draw_batch(list(draws.values()))
         if drawn is None:
             return None
-        noisy, charged = drawn
-        self._charged.add(count.key)
-        if stored:
-            return int(stored["noisy"]), charged, scale
-        self.ledger.items[count.key] = {
-            "noisy": noisy,
-            "scale": scale,
-            "sensitivity": sensitivity,
-            "rho": charged,
-        }
-        return noisy, charged, scale
+        for draw, (noisy, charged) in zip(draws.values(), drawn, strict=True):
+            self._charged.add(draw.key)
+            item = self.ledger.items.setdefault(
+                draw.key,
+                {"noisy": noisy, "scale": draw.scale, "sensitivity": draw.sensitivity},
+            )
+            item.setdefault("rho", charged)
+            results[draw.key] = (int(item["noisy"]), charged, draw.scale)
+        return [results[count.key] for count, _ in shares]
 
     def privatise(self, fact: Fact) -> Fact | str:
         """The fact with every count noisy, its share of ρ and its noisy threshold; or why it is
@@ -102,15 +106,13 @@ class PrivateRelease:
         fresh = [c for c in others if c.key not in self._charged]
         shares = {c.key: 0.5 / len(fresh) for c in fresh}
         shares[value_count.key] = 0.5 if fresh else 1.0
-        values: dict[str, int] = {}
-        scales: dict[str, float] = {}
-        spent = 0.0
-        for count in (value_count, *others):
-            result = self.noisy(count, shares.get(count.key, 0.5) * self.rho_per_fact)
-            if result is None:
-                return OVER_BUDGET
-            values[count.field], charged, scales[count.field] = max(0, result[0]), *result[1:]
-            spent += charged
+        counts = (value_count, *others)
+        drawn = self.noisy([(c, shares.get(c.key, 0.5) * self.rho_per_fact) for c in counts])
+        if drawn is None:
+            return OVER_BUDGET
+        values = {c.field: max(0, noisy) for c, (noisy, _, _) in zip(counts, drawn, strict=True)}
+        scales = {c.field: scale for c, (_, _, scale) in zip(counts, drawn, strict=True)}
+        spent = sum(charged for _, charged, _ in drawn)
         if fact.cohort_size is not None:
             self.ledger.items[f"raw_cohort:{fact.id}"] = {"raw": int(fact.cohort_size)}
         margin = threshold_margin(
@@ -184,11 +186,9 @@ class PrivateRelease:
         """A data-summary count: raw without DP, else noisy with its share of the summary's ρ."""
         if not self.dp:
             return raw
-        result = self.noisy(
-            Count("summary", raw, sensitivity, f"summary:{key}"),
-            self.rho_total * SUMMARY_SHARE / max(items, 1),
-        )
-        return None if result is None else max(0, result[0])
+        share = self.rho_total * SUMMARY_SHARE / max(items, 1)
+        drawn = self.noisy([(Count("summary", raw, sensitivity, f"summary:{key}"), share)])
+        return None if drawn is None else max(0, drawn[0][0])
 
     def report(self) -> dict[str, Any]:
         """The release's privacy record for the manifest; saves the ledger."""
