@@ -195,6 +195,18 @@ def test_folder_walk_reports_ignored_files(tmp_path):
     )
 
 
+def test_a_folder_with_nothing_to_read_is_one_sentence_and_writes_nothing(tmp_path):
+    (tmp_path / "empty").mkdir()
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "notes.md").write_text("# hello\n")
+    with pytest.raises(InputError, match="holds no files"):
+        ingest([tmp_path / "empty"], tmp_path / "out", secret=SECRET)
+    with pytest.raises(InputError, match=r"1 ignored, e\.g\. notes\.md: not a data file"):
+        ingest([junk], tmp_path / "out", secret=SECRET)
+    assert not (tmp_path / "out").exists()
+
+
 def test_gzip_is_read_transparently(tmp_path):
     import gzip
 

@@ -273,6 +273,7 @@ def _plan(
                 plan.append((source, *found, head))
             continue
         dataset = out.resolve()
+        planned, ignored = len(plan), len(report.files)
         for path in sorted(p for p in source.rglob("*") if p.is_file()):
             rel = path.relative_to(source)
             if path.resolve().is_relative_to(dataset):
@@ -304,6 +305,15 @@ def _plan(
                 report.add(FileResult(path, "ignored", reason="format not recognised"))
             else:
                 plan.append((path, *found, head))
+        if len(plan) == planned:
+            passed = report.files[ignored:]
+            why = (
+                f"holds no file in a format ingest reads ({len(passed)} ignored, e.g. "
+                f"{passed[0].path.name}: {passed[0].reason})"
+                if passed
+                else "holds no files"
+            )
+            raise InputError(why, source)
     return plan
 
 
