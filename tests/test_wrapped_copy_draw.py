@@ -22,7 +22,7 @@ from campaign.wrapped.copy import (
     shipped_locales,
     short_title,
 )
-from campaign.wrapped.draw import SAFE_AREA, SIZE, draw_card
+from campaign.wrapped.draw import MIN_SIZE, SAFE_AREA, SIZE, draw_card, fit_lines, font_chain
 
 GOLDEN = Path(__file__).parent / "golden" / "wrapped"
 STORY = {
@@ -352,6 +352,21 @@ def test_any_text_stays_in_the_safe_area(tmp_path_factory, text: str) -> None:
     path = tmp_path_factory.mktemp("card") / "c.png"
     draw_card(card, "2024", 2, path)
     assert _outside_safe_area_is_background(path)
+
+
+WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzWM“”.,", min_size=1, max_size=14)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(WORDS, min_size=1, max_size=8), st.integers(300, 900))
+def test_a_headline_shrinks_rather_than_cut_a_word(words: list[str], width: int) -> None:
+    # "The album you lived in: “Philharmonics”." was drawn with `”.` alone on the last line:
+    # the text fitted the box's height, so the size was kept and the long word was cut.
+    text = " ".join(words)
+    chain = font_chain("bold", "en")
+    lines, size = fit_lines(text, width, 2_000, 120, chain)
+    if size > MIN_SIZE:
+        assert [word for line in lines for word in line.split()] == text.split()
 
 
 def test_same_input_same_pixels(tmp_path: Path) -> None:
