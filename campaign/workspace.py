@@ -360,10 +360,12 @@ def _create_individual_scope(con: duckdb.DuckDBPyConnection) -> None:
         ).fetchall()
         if not any(n for (n,) in exists):
             continue
+        # aged_listeners holds each id once (a set difference), so an inner join keeps the same
+        # rows as a semi join; DuckDB built a semi join's hash table over every play instead
         kept = (
             "SEMI JOIN individual.playlists p USING (playlist_id)"
             if view == "playlist_tracks"
-            else "SEMI JOIN aged_listeners a USING (user_id)"
+            else "JOIN aged_listeners a USING (user_id)"
         )
         con.execute(
             f"CREATE VIEW {INDIVIDUAL_SCOPE}.{view} AS SELECT t.* FROM main.{view} t {kept}"
