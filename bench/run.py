@@ -199,7 +199,13 @@ def main() -> None:
     )
     print_facts("campaign facts, workspace rebuilt (--fresh)", first, scan["seconds"])
     print_facts("campaign facts again, data unchanged", second, scan["seconds"])
-    print(f"\nfacts of the two runs identical: {same} ({dumps[0].name}, {dumps[1].name})")
+    # the released facts: under the DP defaults few or none clear the print rule, and the count
+    # says when the comparison holds nothing
+    released = len(json.loads(dumps[0].read_text(encoding="utf-8")))
+    print(
+        f"\nfacts of the two runs identical: {same}, {released:,} released facts "
+        f"({dumps[0].name}, {dumps[1].name})"
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """The rollups read from `listener_track_days` rather than from the plays: each listener's active
-days, their plays of each track per year, and the populations counted from them.
+days, their plays of each track per year, and the populations counted from them; and
+`listener_markets`, the one listener-by-market pass over the plays that the listener counts
+which include short plays (populations, playlist owners' markets, the summary) read.
 
 Every one is one pass over the rollup below it, paid once per workspace (and kept in the
 workspace cache), so no pack groups or counts distinct listeners over all plays itself: a
@@ -50,4 +52,30 @@ def create_listener_rollups(cache: WorkspaceCache) -> None:
         GROUP BY ALL
         """,
         temp=True,
+    )
+
+
+def create_listener_markets(cache: WorkspaceCache) -> None:
+    """Each listener's plays in each market: the one pass over every play that the listener
+    populations (`market_listeners`), the playlist owners' markets (`user_markets`) and the data
+    summary's clipped play count all read, instead of each grouping the plays itself."""
+    cache.table(
+        "listener_markets",
+        "SELECT user_id, market, count(*) AS plays FROM listens GROUP BY ALL",
+    )
+
+
+def create_user_markets(cache: WorkspaceCache) -> None:
+    """Each active listener's market, read once for the playlist packs: the `users` table says
+    it, else the market of most of their plays (the first by name on a tie)."""
+    cache.table(
+        "user_markets",
+        """
+        SELECT l.user_id,
+               coalesce(any_value(u.market), min(l.market) FILTER (WHERE l.plays = l.most))
+                   AS market
+        FROM (SELECT *, max(plays) OVER (PARTITION BY user_id) AS most FROM listener_markets) l
+        LEFT JOIN raw_users u USING (user_id)
+        GROUP BY l.user_id
+        """,
     )

@@ -147,9 +147,9 @@ def summarise(ws: Workspace, release: PrivateRelease) -> dict[str, Any]:
         cap = int(settings.max_plays_per_listener)
         sql = (
             f"SELECT coalesce(sum(least(n, {cap})), 0) FROM "
-            "(SELECT count(*) AS n FROM listens GROUP BY user_id)"
+            "(SELECT sum(plays) AS n FROM listener_markets GROUP BY user_id)"
             if release.dp
-            else "SELECT count(*) FROM listens"
+            else "SELECT coalesce(sum(plays), 0) FROM listener_markets"
         )
         counts["listens"] = release.summary_count("listens", _count(ws, sql), cap, items)
     table = "raw_daily_streams" if release.dp else "daily_streams"

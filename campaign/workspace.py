@@ -30,7 +30,12 @@ from campaign.pack_views import (
     create_pack_views,
 )
 from campaign.packguard import create_guard_tables
-from campaign.rollups import LISTENER_ROLLUPS, create_listener_rollups
+from campaign.rollups import (
+    LISTENER_ROLLUPS,
+    create_listener_markets,
+    create_listener_rollups,
+    create_user_markets,
+)
 from campaign.workspace_cache import WorkspaceCache, cache_folder, cache_path, workspace_key
 
 # Listener-level views and tables (one row per listener or play): filtered by the allowed-listener
@@ -43,6 +48,7 @@ LISTENER_VIEWS = (
     "playlists",
     "playlist_tracks",
     "user_markets",
+    "listener_markets",
     *LISTENER_ROLLUPS,
 )
 INDIVIDUAL_SCOPE = "individual"
@@ -126,11 +132,12 @@ def _build(
         "INSERT INTO market_tz VALUES (?, ?)", [(m, config.timezone(m)) for m in markets]
     )
     _create_listens(con, config, markets, cache)
+    create_listener_markets(cache)
     _create_rollups(con, config, cache, has_listens="listens" in files)
     create_pack_views(con)
     create_chart_floors(con, _period_filter(config, "day"))
     if "playlists" in files:
-        _create_user_markets(cache)
+        create_user_markets(cache)
     _create_individual_scope(con)
 
     first, last = con.execute("SELECT min(day), max(day) FROM daily_streams").fetchone()
@@ -147,7 +154,7 @@ def _build(
     create_guard_tables(con, lambda name, sql: cache.table(name, sql, temp=True))
     cache.table(
         "market_listeners",
-        "SELECT market, count(DISTINCT user_id) AS listeners FROM listens GROUP BY market",
+        "SELECT market, count(user_id) AS listeners FROM listener_markets GROUP BY market",
         temp=True,
     )
     population = dict(con.execute("SELECT market, listeners FROM market_listeners").fetchall())
@@ -353,10 +360,12 @@ def _create_individual_scope(con: duckdb.DuckDBPyConnection) -> None:
         ).fetchall()
         if not any(n for (n,) in exists):
             continue
+        # aged_listeners holds each id once (a set difference), so an inner join keeps the same
+        # rows as a semi join; DuckDB built a semi join's hash table over every play instead
         kept = (
             "SEMI JOIN individual.playlists p USING (playlist_id)"
             if view == "playlist_tracks"
-            else "SEMI JOIN aged_listeners a USING (user_id)"
+            else "JOIN aged_listeners a USING (user_id)"
         )
         con.execute(
             f"CREATE VIEW {INDIVIDUAL_SCOPE}.{view} AS SELECT t.* FROM main.{view} t {kept}"
@@ -375,19 +384,6 @@ def pack_scope(con: duckdb.DuckDBPyConnection, audience: str) -> Iterator[None]:
         yield
     finally:
         con.execute("RESET search_path")
-
-
-def _create_user_markets(cache: WorkspaceCache) -> None:
-    """Each active listener's market, read once for the playlist packs: the `users` table says
-    it, else the market of most of their plays."""
-    cache.table(
-        "user_markets",
-        """
-        SELECT l.user_id, coalesce(any_value(u.market), mode(l.market)) AS market
-        FROM listens l LEFT JOIN raw_users u USING (user_id)
-        GROUP BY l.user_id
-        """,
-    )
 
 
 def _create_rollups(

@@ -98,21 +98,50 @@ market_windows AS (
         ahead AS (PARTITION BY market ORDER BY day
                   ROWS BETWEEN 1 FOLLOWING AND $stay_days FOLLOWING)
 ),
-tracked AS (
+positioned AS (
     -- one baseline frame for both cadences: a daily chart's days and a weekly one's snapshots
     -- on one integer scale (days × snapshots, snapshots × days), so a frame of
     -- `baseline_weeks` weeks of days is also one of `baseline_snapshots` snapshots, and the
-    -- window sums are computed once, not once per cadence
-    SELECT c.*, w.k, w.floor, w.cadence, w.factor, w.window_days, w.window_floor_sum,
-           w.window_floor_squares, w.baseline_floor, w.days_ahead, w.first_data_day,
-           first_listed, first_anywhere,
+    -- window sums are computed once, not once per cadence; the names stay in `counts` (joined
+    -- back for the few rising rows), so the rows sorted and kept here are narrow
+    SELECT c.day, c.market, c.track_id, c.n, c.measure, c.artist_key,
+           w.k, w.floor, w.factor, w.window_days, w.window_floor_sum, w.window_floor_squares,
+           w.baseline_floor, w.days_ahead, w.first_data_day,
            CASE WHEN w.cadence = 'weekly' THEN w.k * ($baseline_weeks * 7)
                 ELSE (c.day - DATE '1970-01-01') * $baseline_snapshots END AS position
     FROM counts c JOIN market_windows w USING (day, market)
-    JOIN (SELECT market, track_id, min(day) AS first_listed FROM counts GROUP BY ALL)
-        USING (market, track_id)
-    JOIN (SELECT track_id, min(day) AS first_anywhere FROM counts GROUP BY track_id)
-        USING (track_id)
+),
+tracked AS (
+    -- the one sort of the track rows: each track's history in its market, in time order
+    SELECT *,
+           min(day) OVER whole_track AS first_listed,
+           sum(n) OVER baseline AS listed_sum,
+           sum(n * n) OVER baseline AS listed_squares,
+           count(*) OVER baseline AS listed_days,
+           sum(floor) OVER baseline AS listed_floor_sum,
+           sum(floor * floor) OVER baseline AS listed_floor_squares,
+           lag(k) OVER (PARTITION BY market, track_id ORDER BY position) AS previous_k
+    FROM positioned
+    WINDOW
+        baseline AS (PARTITION BY market, track_id ORDER BY position
+                     RANGE BETWEEN $baseline_weeks * 7 * $baseline_snapshots PRECEDING
+                               AND least($baseline_snapshots, $baseline_weeks * 7) PRECEDING),
+        whole_track AS (PARTITION BY market, track_id ORDER BY position
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+),
+debuts AS (
+    -- each track's first day in its market: only a debut can be a release
+    SELECT market, track_id, day, k, n, artist_key, days_ahead, first_data_day
+    FROM tracked WHERE day = first_listed
+),
+ahead AS (
+    -- a debut's next days of market data (to judge its shape): a join with the debuts, not a
+    -- second sort of every row
+    SELECT d.market, d.track_id, count(*) AS listed_ahead, max(t.n) AS peak_ahead
+    FROM debuts d
+    JOIN tracked t ON t.market = d.market AND t.track_id = d.track_id
+                  AND t.k BETWEEN d.k + 1 AND d.k + $stay_days
+    GROUP BY ALL
 ),
 artist_days AS (
     -- per market-day and artist: how many of its tracks debut, how many were listed before
@@ -121,76 +150,50 @@ artist_days AS (
            count(*) FILTER (WHERE day > first_listed) AS artist_known
     FROM tracked GROUP BY ALL
 ),
-windowed AS (
-    -- the window sums over the few columns they need (sorting narrow rows is the cost here)
-    SELECT market, track_id, day,
-           sum(n) OVER baseline AS listed_sum,
-           sum(n * n) OVER baseline AS listed_squares,
-           count(*) OVER baseline AS listed_days,
-           sum(floor) OVER baseline AS listed_floor_sum,
-           sum(floor * floor) OVER baseline AS listed_floor_squares,
-           lag(k) OVER (PARTITION BY market, track_id ORDER BY k) AS previous_k,
-           count(*) OVER ahead AS listed_ahead,
-           max(n) OVER ahead AS peak_ahead
-    FROM (SELECT market, track_id, day, k, position, n, floor FROM tracked)
-    WINDOW
-        baseline AS (PARTITION BY market, track_id ORDER BY position
-                     RANGE BETWEEN $baseline_weeks * 7 * $baseline_snapshots PRECEDING
-                               AND least($baseline_snapshots, $baseline_weeks * 7) PRECEDING),
-        ahead AS (PARTITION BY market, track_id ORDER BY k
-                  RANGE BETWEEN 1 FOLLOWING AND $stay_days FOLLOWING)
-),
-history AS (
-    SELECT * FROM tracked JOIN windowed USING (market, track_id, day)
-),
 catalogue AS (
     SELECT coalesce(r.song_id, t.track_id) AS track_id, min(t.release_date) AS release_date
     FROM tracks t LEFT JOIN (SELECT DISTINCT track_id, song_id FROM reissues) r USING (track_id)
     GROUP BY ALL
 ),
-filled AS (
-    -- charts: an absent day counts at its floor (an upper bound); complete data: as a zero
-    SELECT h.*, r.release_date,
-           h.day = h.first_listed AS debut,
+released AS (
+    SELECT d.market, d.track_id
+    FROM debuts d
+    LEFT JOIN catalogue r USING (track_id)
+    LEFT JOIN ahead x USING (market, track_id)
+    JOIN (SELECT track_id, min(day) AS first_anywhere FROM debuts GROUP BY track_id)
+        USING (track_id)
+    JOIN artist_days a ON a.market = d.market AND a.day = d.day
+                      AND a.artist_key IS NOT DISTINCT FROM d.artist_key
+    WHERE CASE
+              WHEN r.release_date IS NOT NULL
+                  THEN d.day - r.release_date BETWEEN 0 AND $release_window_days
+              -- a release enters at its peak; a classic coming back, or a catalogue revived by
+              -- news breaking during the day, climbs to a bigger day after its first; a track
+              -- another market charted before the release window is no new release here
+              ELSE d.day - first_anywhere <= $release_window_days
+                   AND d.n >= $release_peak_share * coalesce(x.peak_ahead, 0)
+                   -- an album: mostly new tracks, where a revival brings back known ones
+                   AND ((a.artist_debuts >= 2 AND a.artist_debuts > a.artist_known)
+                        OR (d.day >= d.first_data_day + INTERVAL ($settled_days) DAY
+                            AND coalesce(x.listed_ahead, 0) * 2 >= d.days_ahead))
+          END
+),
+runs AS (
+    -- charts: an absent day counts at its floor (an upper bound); complete data: as a zero.
+    -- The first days of a release belong to it: its second day is no spike of a known track
+    -- (a join with the few releases, not a window that sorts every row)
+    SELECT h.*,
+           r.track_id IS NOT NULL AND h.day = h.first_listed AS is_release,
+           r.track_id IS NOT NULL AND h.day - h.first_listed <= $release_window_days
+               AS release_run,
            h.window_days - coalesce(h.listed_days, 0) AS absent_days,
            coalesce(h.listed_sum, 0) + CASE WHEN h.floor IS NULL THEN 0
                ELSE coalesce(h.window_floor_sum, 0) - coalesce(h.listed_floor_sum, 0) END
                AS filled_sum,
            coalesce(h.listed_squares, 0) + CASE WHEN h.floor IS NULL THEN 0
                ELSE coalesce(h.window_floor_squares, 0) - coalesce(h.listed_floor_squares, 0) END
-               AS filled_squares,
-           a.artist_debuts, a.artist_known
-    FROM history h LEFT JOIN catalogue r USING (track_id)
-    JOIN artist_days a ON a.market = h.market AND a.day = h.day
-                      AND a.artist_key IS NOT DISTINCT FROM h.artist_key
-),
-classified AS (
-    SELECT *,
-           CASE
-               WHEN release_date IS NOT NULL
-                   THEN debut AND day - release_date BETWEEN 0 AND $release_window_days
-               -- a release enters at its peak; a classic coming back, or a catalogue revived by
-               -- news breaking during the day, climbs to a bigger day after its first; a track
-               -- another market charted before the release window is no new release here
-               ELSE debut AND day - first_anywhere <= $release_window_days
-                    AND n >= $release_peak_share * coalesce(peak_ahead, 0)
-                    -- an album: mostly new tracks, where a revival brings back known ones
-                    AND ((artist_debuts >= 2 AND artist_debuts > artist_known)
-                         OR (day >= first_data_day + INTERVAL ($settled_days) DAY
-                             AND listed_ahead * 2 >= days_ahead))
-           END AS is_release
-    FROM filled
-),
-released AS (
-    SELECT DISTINCT market, track_id FROM classified WHERE is_release
-),
-runs AS (
-    -- the first days of a release belong to it: its second day is no spike of a known track
-    -- (a join with the few releases, not a window that sorts every row)
-    SELECT c.*,
-           r.track_id IS NOT NULL AND c.day - c.first_listed <= $release_window_days
-               AS release_run
-    FROM classified c LEFT JOIN released r USING (market, track_id)
+               AS filled_squares
+    FROM tracked h LEFT JOIN released r USING (market, track_id)
 ),
 debut_levels AS (
     -- complete data: a release is compared with the market's typical first day of a new track
@@ -218,8 +221,12 @@ rated AS (
            OR (c.listed_days > 0 AND c.day - c.first_listed >= $min_history_days))
 ),
 rising AS (
-    SELECT * FROM rated
-    WHERE n >= least($min_ratio, $artist_track_ratio) * expected AND n - expected >= $min_excess
+    SELECT r.*, n.track_name, n.artist_name, t.release_date
+    FROM rated r
+    JOIN counts n USING (day, market, track_id)
+    LEFT JOIN catalogue t USING (track_id)
+    WHERE r.n >= least($min_ratio, $artist_track_ratio) * r.expected
+      AND r.n - r.expected >= $min_excess
 ),
 versions AS (
     -- the versions of one title by one artist: the title without its (feat. …), [remix], - edit;
