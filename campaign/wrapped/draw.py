@@ -16,6 +16,7 @@ from campaign.fontchain import FontChain, clusters
 from campaign.linebreak import pieces
 from campaign.resources import ASSETS_DIR
 from campaign.wrapped.card import Card
+from campaign.wrapped.png import save_png
 
 SIZE = (1080, 1920)
 # left, top, right, bottom: 90 px at the sides, 250 px under the top and above the bottom.
@@ -61,13 +62,25 @@ def _width(chain: FontChain, text: str, size: int) -> float:
     return right - min(0, left)
 
 
-def _wrap(text: str, chain: FontChain, size: int, width: int) -> list[str]:
+def _wrap(
+    text: str, chain: FontChain, size: int, width: int, room: int | None = None
+) -> list[str] | None:
     """Greedy wrapping at the script's break opportunities (spaces, Thai words, between CJK
-    characters); a piece longer than the line broken between grapheme clusters."""
+    characters); a piece longer than the line broken between grapheme clusters. None as soon as
+    the lines outnumber `room`: the size is too large, and the rest need not be measured."""
+    paragraphs = text.split("\n")
+    if room is not None and len(paragraphs) > room:  # a paragraph takes a line at least
+        return None
     lines: list[str] = []
-    for paragraph in text.split("\n"):
+
+    def overflowing() -> bool:
+        return room is not None and len(lines) > room
+
+    for paragraph in paragraphs:
         line = ""
         for piece in pieces(paragraph, chain.locale):
+            if overflowing():
+                return None
             if _width(chain, (line + piece).rstrip(), size) <= width:
                 line += piece
                 continue
@@ -77,10 +90,12 @@ def _wrap(text: str, chain: FontChain, size: int, width: int) -> list[str]:
             for cluster in clusters(piece):
                 if line and _width(chain, (line + cluster).rstrip(), size) > width:
                     lines.append(line.rstrip())
+                    if overflowing():
+                        return None
                     line = ""
                 line += cluster
         lines.append(line.rstrip())
-    return lines
+    return None if overflowing() else lines
 
 
 def draw_text(
@@ -105,8 +120,10 @@ def draw_text(
         text = "".join(c for c in clusters(text) if c not in lacking)
     while True:
         step = round(size * LINE_SPACING)
-        lines = _wrap(text, chain, size, width)
-        if len(lines) * step <= height or size <= MIN_SIZE:
+        # the lines that fit the box; at MIN_SIZE every line is kept and cut below
+        wrapped = _wrap(text, chain, size, width, None if size <= MIN_SIZE else height // step)
+        if wrapped is not None:
+            lines = wrapped
             break
         size = max(MIN_SIZE, int(size * 0.92))
     y = top
@@ -176,7 +193,7 @@ def draw_card(card: Card, tag: str, index: int, path: Path, locale: str | None =
     counted_box = (left, bottom - 170, right, bottom)
     draw_text(draw, counted_box, card.copy["counted"], SIZES["counted"], "regular", ink, locale)
     path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(path, format="PNG", compress_level=1)  # fast: a batch draws thousands
+    save_png(image, path)  # fast: a batch draws thousands
     return sorted(
         set(missing_glyphs(card.copy["headline"], "bold", locale))
         | set(missing_glyphs(card.copy["body"] + card.copy["counted"], "regular", locale))
