@@ -33,6 +33,10 @@ from campaign.packguard import create_guard_tables
 from campaign.rollups import LISTENER_ROLLUPS, create_listener_rollups
 from campaign.workspace_cache import WorkspaceCache, cache_folder, cache_path, workspace_key
 
+# Makes the `events` table and `event_days` view on the connection for these years, and returns
+# the events by which the packs' event ids are named.
+CalendarMaker = Callable[[duckdb.DuckDBPyConnection, range], list[Event]]
+
 # Listener-level views and tables (one row per listener or play): filtered by the allowed-listener
 # set, and again to listeners of known age in the `individual` schema.
 LISTENER_VIEWS = (
@@ -79,11 +83,14 @@ def open_workspace(
     memory_limit: str | None = None,
     fresh: bool = False,
     wrap: Callable[[duckdb.DuckDBPyConnection], duckdb.DuckDBPyConnection] | None = None,
+    calendar: CalendarMaker | None = None,
 ) -> Workspace:
     """Register the data as canonical views and build the shared derived tables, or read them
     from the workspace cache when the data and settings are unchanged (`fresh` rebuilds).
     `wrap` wraps the connection the workspace is built on (campaign.spark records the
-    statements with it): such a build runs every statement, so it bypasses the cache."""
+    statements with it): such a build runs every statement, so it bypasses the cache.
+    `calendar` makes the event tables instead of the markets' own calendar (campaign.wrapped
+    gives each listener's market their home market's events)."""
     if not data:
         raise InputError("no data given: pass --data PATH or set `data` in campaign.toml", "--data")
     folder = cache_folder(config, data)
@@ -96,7 +103,7 @@ def open_workspace(
         cached = folder is not None and wrap is None
         key_path = cache_path(folder, workspace_key(config, files)) if cached else None
         cache = WorkspaceCache(con, key_path, fresh)
-        ws = _build(con, config, files, data, cache)
+        ws = _build(con, config, files, data, cache, calendar)
         cache.finish()
     except BaseException:
         if cache is not None:
@@ -113,6 +120,7 @@ def _build(
     files: dict[str, list[Path]],
     data: Sequence[Path | str],
     cache: WorkspaceCache,
+    calendar: CalendarMaker | None = None,
 ) -> Workspace:
     """The views and shared tables over the resolved files, through the cache."""
     if "listens" not in files and "daily_streams" not in files:
@@ -142,8 +150,12 @@ def _build(
             "year" if config.year else "markets",
         )
     years = range(first.year, last.year + 1)
-    events = build_calendar(markets, years, calendar_locales(config, markets), config.events)
-    create_event_tables(con, events)
+    if calendar is None:
+        locales = calendar_locales(config, markets)
+        events = build_calendar(markets, years, locales, config.events)
+        create_event_tables(con, events)
+    else:
+        events = calendar(con, years)
     create_guard_tables(con, lambda name, sql: cache.table(name, sql, temp=True))
     cache.table(
         "market_listeners",
