@@ -33,9 +33,7 @@ from campaign.packguard import create_guard_tables
 from campaign.rollups import LISTENER_ROLLUPS, create_listener_rollups
 from campaign.workspace_cache import WorkspaceCache, cache_folder, cache_path, workspace_key
 
-# Makes the `events` table and `event_days` view on the connection for these years, and returns
-# the events by which the packs' event ids are named.
-CalendarMaker = Callable[[duckdb.DuckDBPyConnection, range], list[Event]]
+CalendarMaker = Callable[[duckdb.DuckDBPyConnection, range], list[Event]]  # events, event_days
 
 # Listener-level views and tables (one row per listener or play): filtered by the allowed-listener
 # set, and again to listeners of known age in the `individual` schema.
@@ -89,8 +87,7 @@ def open_workspace(
     from the workspace cache when the data and settings are unchanged (`fresh` rebuilds).
     `wrap` wraps the connection the workspace is built on (campaign.spark records the
     statements with it): such a build runs every statement, so it bypasses the cache.
-    `calendar` makes the event tables instead of the markets' own calendar (campaign.wrapped
-    gives each listener's market their home market's events)."""
+    `calendar` makes the event tables in place of the markets' own (wrapped: the homes')."""
     if not data:
         raise InputError("no data given: pass --data PATH or set `data` in campaign.toml", "--data")
     folder = cache_folder(config, data)
@@ -151,8 +148,7 @@ def _build(
         )
     years = range(first.year, last.year + 1)
     if calendar is None:
-        locales = calendar_locales(config, markets)
-        events = build_calendar(markets, years, locales, config.events)
+        events = build_calendar(markets, years, calendar_locales(config, markets), config.events)
         create_event_tables(con, events)
     else:
         events = calendar(con, years)
