@@ -135,7 +135,7 @@ def test_spark_batch_tells_every_listener_as_duckdb_does(tmp_path: Path) -> None
     """`--engine spark` builds the packs' tables on Spark: every listener's wrapped.json is the
     DuckDB batch's, and the opted-out listeners get nothing on either engine."""
     data = tmp_path / "data"
-    synth = ["synth", "--out", str(data / "plays.parquet"), "--users", "40", "--plays", "12000"]
+    synth = ["synth", "--out", str(data / "plays.parquet"), "--users", "200", "--plays", "50000"]
     result = CliRunner().invoke(app, [*synth, "--seed", "23", "--markets", "DE,JP"])
     assert result.exit_code == 0, result.output
     outs = {}
