@@ -106,6 +106,8 @@ def main() -> None:
     parser.add_argument("--draw-stories", type=int, default=10, help="stories redrawn per card")
     parser.add_argument("--base", type=Path, help="a checkout of the version to compare with")
     args = parser.parse_args()
+    if args.base is not None and not (args.base / "campaign" / "cli.py").is_file():
+        parser.error(f"--base {args.base} is not a checkout of campaign (no campaign/cli.py)")
     versions = [HERE] + ([args.base.resolve()] if args.base else [])
     with tempfile.TemporaryDirectory(prefix="bench-wrapped-") as tmp:
         # synth writes its users (with opt-outs) and playlists beside the listens: one folder
