@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -109,25 +110,20 @@ def main() -> None:
     if args.base is not None and not (args.base / "campaign" / "cli.py").is_file():
         parser.error(f"--base {args.base} is not a checkout of campaign (no campaign/cli.py)")
     versions = [HERE] + ([args.base.resolve()] if args.base else [])
+    # stopped (kill PID), the bench still removes its data and stories: they hold listener ids
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("bench_wrapped stopped"))
     with tempfile.TemporaryDirectory(prefix="bench-wrapped-") as tmp:
         # synth writes its users (with opt-outs) and playlists beside the listens: one folder
         listens = Path(tmp) / "data" / "plays.parquet"
         listens.parent.mkdir()
         synth = [*CAMPAIGN, "synth", "--out", str(listens), "--users", str(args.users)]
         run([*synth, "--plays", str(args.plays), "--seed", str(args.seed), "--markets", "GB"])
-        figures = [
-            measure(
-                root,
-                listens.parent,
-                Path(tmp) / f"out-{n}",
-                args.engine if n == 0 else "duckdb",
-                args,
-            )
-            for n, root in enumerate(versions)
-        ]
-    common = {"users": args.users, "plays": args.plays, "workers": args.workers}
-    for figure in figures:
-        print(json.dumps({**common, **figure}))
+        common = {"users": args.users, "plays": args.plays, "workers": args.workers}
+        figures = []
+        for n, root in enumerate(versions):  # each printed once measured: a long run keeps it
+            engine = args.engine if n == 0 else "duckdb"
+            figures.append(measure(root, listens.parent, Path(tmp) / f"out-{n}", engine, args))
+            print(json.dumps({**common, **figures[-1]}), flush=True)
     if len(figures) == 2:
         this, base = figures
         print(
