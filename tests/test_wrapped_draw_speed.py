@@ -1,5 +1,5 @@
 """The card drawing's shortcuts change no pixel: the unfiltered PNG writer, and wrapping that
-gives up on a size as soon as its lines outnumber the box."""
+gives up on a size as soon as its lines outnumber the box or a word is cut."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from campaign.wrapped.draw import _chain, _wrap
+from campaign.wrapped.draw import _wrap, font_chain
 from campaign.wrapped.png import save_png
 
 
@@ -46,8 +46,9 @@ WORDS = st.lists(
 @settings(max_examples=40, deadline=None)
 @given(WORDS, st.integers(20, 120), st.integers(0, 12), st.sampled_from([None, "th", "ja"]))
 def test_wrap_with_room_is_wrap_or_none(text: str, size: int, room: int, locale) -> None:
-    chain = _chain("bold", locale)
-    lines = _wrap(text, chain, size, 900)
-    assert lines is not None
-    bounded = _wrap(text, chain, size, 900, room)
-    assert bounded == (lines if len(lines) <= room else None)
+    chain = font_chain("bold", locale)
+    wrapped = _wrap(text, chain, size, 900)
+    assert wrapped is not None
+    lines, cut = wrapped
+    fits = len(lines) <= room and not cut
+    assert _wrap(text, chain, size, 900, room) == (wrapped if fits else None)

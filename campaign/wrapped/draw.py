@@ -38,14 +38,14 @@ MIN_SIZE = 18
 
 
 @functools.cache
-def _chain(weight: str, locale: str | None) -> FontChain:
+def font_chain(weight: str, locale: str | None) -> FontChain:
     """The bundled font of the weight, then the fallbacks (Thai, Devanagari, CJK, …) after it."""
     return FontChain.for_font(ASSETS_DIR / "fonts" / FONTS[weight], locale)
 
 
 def missing_glyphs(text: str, weight: str = "regular", locale: str | None = None) -> list[str]:
     """The characters of `text` no bundled font can draw (they would show as boxes), in order."""
-    lacking = _chain(weight, locale).missing(_drawable(text))
+    lacking = font_chain(weight, locale).missing(_drawable(text))
     return [cluster for cluster in dict.fromkeys(clusters(_drawable(text))) if cluster in lacking]
 
 
@@ -64,38 +64,55 @@ def _width(chain: FontChain, text: str, size: int) -> float:
 
 def _wrap(
     text: str, chain: FontChain, size: int, width: int, room: int | None = None
-) -> list[str] | None:
+) -> tuple[list[str], bool] | None:
     """Greedy wrapping at the script's break opportunities (spaces, Thai words, between CJK
-    characters); a piece longer than the line broken between grapheme clusters. None as soon as
-    the lines outnumber `room`: the size is too large, and the rest need not be measured."""
+    characters); a piece longer than the line broken between grapheme clusters. Also says
+    whether a piece had to be broken so (a word cut, or `”.` alone on a line). With `room`, None
+    as soon as the lines outnumber it or a word is cut: that size will not do, and the rest of
+    the text need not be measured."""
     paragraphs = text.split("\n")
     if room is not None and len(paragraphs) > room:  # a paragraph takes a line at least
         return None
     lines: list[str] = []
+    cut = False
 
-    def overflowing() -> bool:
-        return room is not None and len(lines) > room
+    def hopeless() -> bool:
+        return room is not None and (cut or len(lines) > room)
 
     for paragraph in paragraphs:
         line = ""
         for piece in pieces(paragraph, chain.locale):
-            if overflowing():
-                return None
             if _width(chain, (line + piece).rstrip(), size) <= width:
                 line += piece
                 continue
             if line:
                 lines.append(line.rstrip())
             line = ""
+            cut = cut or _width(chain, piece.rstrip(), size) > width
+            if hopeless():
+                return None
             for cluster in clusters(piece):
                 if line and _width(chain, (line + cluster).rstrip(), size) > width:
                     lines.append(line.rstrip())
-                    if overflowing():
-                        return None
                     line = ""
                 line += cluster
         lines.append(line.rstrip())
-    return None if overflowing() else lines
+        if hopeless():
+            return None
+    return lines, cut
+
+
+def fit_lines(
+    text: str, width: int, height: int, size: int, chain: FontChain
+) -> tuple[list[str], int]:
+    """The lines and the largest size up to `size` at which `text` fits the box with no word
+    cut; at MIN_SIZE, whatever it takes (the caller cuts at the box's last line)."""
+    while True:
+        room = None if size <= MIN_SIZE else height // round(size * LINE_SPACING)
+        wrapped = _wrap(text, chain, size, width, room)
+        if wrapped is not None:
+            return wrapped[0], size
+        size = max(MIN_SIZE, int(size * 0.92))
 
 
 def draw_text(
@@ -107,25 +124,18 @@ def draw_text(
     fill: tuple[int, int, int],
     locale: str | None = None,
 ) -> int:
-    """Draw `text` in `box` at the largest size up to `size` that fits; return the bottom used.
+    """Draw `text` in `box` as `fit_lines` lays it out; return the bottom used.
 
     Text that does not fit even at MIN_SIZE is cut at the box's last line, never drawn outside.
     A character no bundled font has is left out here and listed by `missing_glyphs`.
     """
     left, top, right, bottom = box
-    width, height = right - left, bottom - top
     text = _drawable(text)
-    chain = _chain(weight, locale)
+    chain = font_chain(weight, locale)
     if lacking := chain.missing(text):  # reported per card by `draw_card`, never a box
         text = "".join(c for c in clusters(text) if c not in lacking)
-    while True:
-        step = round(size * LINE_SPACING)
-        # the lines that fit the box; at MIN_SIZE every line is kept and cut below
-        wrapped = _wrap(text, chain, size, width, None if size <= MIN_SIZE else height // step)
-        if wrapped is not None:
-            lines = wrapped
-            break
-        size = max(MIN_SIZE, int(size * 0.92))
+    lines, size = fit_lines(text, right - left, bottom - top, size, chain)
+    step = round(size * LINE_SPACING)
     y = top
     ascent = round(size * 0.8)  # where the baseline of a line without tall marks sits
     for line in lines:
