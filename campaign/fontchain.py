@@ -63,6 +63,8 @@ class UndrawableText(CampaignError):
 def is_ignorable(char: str) -> bool:
     """Whether `char` is invisible by definition, so no font needs a glyph for it."""
     code = ord(char)
+    if code < DEFAULT_IGNORABLE[0][0]:  # ASCII and Latin-1 letters: asked for every character
+        return False
     return any(low <= code <= high for low, high in DEFAULT_IGNORABLE)
 
 
@@ -96,6 +98,13 @@ def _font_facts(path: str, index: int) -> tuple[frozenset[int], int, float]:
     return cmap, weight, x_height
 
 
+@lru_cache(maxsize=65536)
+def _covers(path: str, index: int, cluster: str) -> bool:
+    """Face.covers, cached: every line measured while wrapping asks again for its clusters."""
+    cmap = _font_facts(path, index)[0]
+    return all(ord(c) in cmap or is_ignorable(c) for c in cluster)
+
+
 @lru_cache(maxsize=1024)
 def load_face(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
     """A face at one pixel size, laid out by Raqm (bidi, shaping, marks); cached because
@@ -115,8 +124,7 @@ class Face:
 
     def covers(self, cluster: str) -> bool:
         """Whether this face has a glyph for every visible character of `cluster`."""
-        cmap = _font_facts(self.path, self.index)[0]
-        return all(ord(c) in cmap or is_ignorable(c) for c in cluster)
+        return _covers(self.path, self.index, cluster)
 
     def font(self, size: float) -> ImageFont.FreeTypeFont:
         """The face at the pixel size that matches text of nominal `size`."""
@@ -129,7 +137,7 @@ class Face:
 
     def advance(self, text: str, size: float) -> float:
         """Advance width of a run of this face at nominal `size`."""
-        return float(self.font(size).getlength(text, **self.shaping))
+        return _advance(self, text, size)
 
     @property
     def weight(self) -> int:
@@ -272,19 +280,7 @@ class FontChain:
 
     def bbox(self, text: str, size: float) -> tuple[float, float, float, float]:
         """Ink box of `text` relative to its origin on the baseline (left, top, right, bottom)."""
-        left = top = right = bottom = 0.0
-        inked = False
-        for x, run, font in self._placed(text, size):
-            if not run.text.strip():
-                continue
-            ink_l, ink_t, ink_r, ink_b = font.getbbox(run.text, anchor="ls", **run.face.shaping)
-            if ink_r <= ink_l and ink_b <= ink_t:
-                continue  # nothing visible (a joiner, a control)
-            if not inked:
-                left, top, right, bottom, inked = x + ink_l, ink_t, x + ink_r, ink_b, True
-            left, top = min(left, x + ink_l), min(top, ink_t)
-            right, bottom = max(right, x + ink_r), max(bottom, ink_b)
-        return left, top, right, bottom
+        return _bbox(self, text, size)
 
     def draw(
         self,
@@ -305,18 +301,46 @@ class FontChain:
     def _placed(
         self, text: str, size: float
     ) -> Iterator[tuple[float, Run, ImageFont.FreeTypeFont]]:
-        """Each run with its x offset from the text's origin and its font at this size."""
+        """Each run with its x offset from the text's origin and its font at this size (the
+        last run's advance is not needed, so not measured)."""
         x = 0.0
-        for run in self.segments(text):
-            font = run.face.font(size)
-            yield x, run, font
-            x += run.face.advance(run.text, size)
+        runs = self.segments(text)
+        for n, run in enumerate(runs):
+            yield x, run, run.face.font(size)
+            if n + 1 < len(runs):
+                x += run.face.advance(run.text, size)
 
 
 def _language(locale: str | None) -> str | None:
     """The language subtag of a locale, for the shaper (`pt_BR` → `pt`)."""
     tags = locale_tags(locale)
     return tags[-1] if tags else None
+
+
+@lru_cache(maxsize=16384)
+def _advance(face: Face, text: str, size: float) -> float:
+    """A run's advance (Face.advance), cached: a line's runs are placed when it is measured
+    and again when it is drawn."""
+    return float(face.font(size).getlength(text, **face.shaping))
+
+
+@lru_cache(maxsize=16384)
+def _bbox(chain: FontChain, text: str, size: float) -> tuple[float, float, float, float]:
+    """The ink box of `text` (FontChain.bbox), cached: wrapping measures a line, then drawing
+    measures it again, and tags, labels and notes repeat on every card."""
+    left = top = right = bottom = 0.0
+    inked = False
+    for x, run, font in chain._placed(text, size):
+        if not run.text.strip():
+            continue
+        ink_l, ink_t, ink_r, ink_b = font.getbbox(run.text, anchor="ls", **run.face.shaping)
+        if ink_r <= ink_l and ink_b <= ink_t:
+            continue  # nothing visible (a joiner, a control)
+        if not inked:
+            left, top, right, bottom, inked = x + ink_l, ink_t, x + ink_r, ink_b, True
+        left, top = min(left, x + ink_l), min(top, ink_t)
+        right, bottom = max(right, x + ink_r), max(bottom, ink_b)
+    return left, top, right, bottom
 
 
 @lru_cache(maxsize=8192)

@@ -38,6 +38,8 @@ from campaign.rollups import (
 )
 from campaign.workspace_cache import WorkspaceCache, cache_folder, cache_path, workspace_key
 
+CalendarMaker = Callable[[duckdb.DuckDBPyConnection, range], list[Event]]  # events, event_days
+
 # Listener-level views and tables (one row per listener or play): filtered by the allowed-listener
 # set, and again to listeners of known age in the `individual` schema.
 LISTENER_VIEWS = (
@@ -85,11 +87,13 @@ def open_workspace(
     memory_limit: str | None = None,
     fresh: bool = False,
     wrap: Callable[[duckdb.DuckDBPyConnection], duckdb.DuckDBPyConnection] | None = None,
+    calendar: CalendarMaker | None = None,
 ) -> Workspace:
     """Register the data as canonical views and build the shared derived tables, or read them
     from the workspace cache when the data and settings are unchanged (`fresh` rebuilds).
     `wrap` wraps the connection the workspace is built on (campaign.spark records the
-    statements with it): such a build runs every statement, so it bypasses the cache."""
+    statements with it): such a build runs every statement, so it bypasses the cache.
+    `calendar` makes the event tables in place of the markets' own (wrapped: the homes')."""
     if not data:
         raise InputError("no data given: pass --data PATH or set `data` in campaign.toml", "--data")
     folder = cache_folder(config, data)
@@ -102,7 +106,7 @@ def open_workspace(
         cached = folder is not None and wrap is None
         key_path = cache_path(folder, workspace_key(config, files)) if cached else None
         cache = WorkspaceCache(con, key_path, fresh)
-        ws = _build(con, config, files, data, cache)
+        ws = _build(con, config, files, data, cache, calendar)
         cache.finish()
     except BaseException:
         if cache is not None:
@@ -119,6 +123,7 @@ def _build(
     files: dict[str, list[Path]],
     data: Sequence[Path | str],
     cache: WorkspaceCache,
+    calendar: CalendarMaker | None = None,
 ) -> Workspace:
     """The views and shared tables over the resolved files, through the cache."""
     if "listens" not in files and "daily_streams" not in files:
@@ -149,8 +154,11 @@ def _build(
             "year" if config.year else "markets",
         )
     years = range(first.year, last.year + 1)
-    events = build_calendar(markets, years, calendar_locales(config, markets), config.events)
-    create_event_tables(con, events)
+    if calendar is None:
+        events = build_calendar(markets, years, calendar_locales(config, markets), config.events)
+        create_event_tables(con, events)
+    else:
+        events = calendar(con, years)
     create_guard_tables(con, lambda name, sql: cache.table(name, sql, temp=True))
     cache.table(
         "market_listeners",

@@ -131,8 +131,8 @@ def test_replaces_its_own_folder(export, tmp_path: Path) -> None:
         (["--locale", "xx"], "has no wrapped template"),
         (["--year", "1999"], "--year 1999 has no streams"),
         (["--user", "nobody", "--all"], "--all takes one ingested dataset"),
-        (["--engine", "spark"], "spark is not supported by campaign wrapped yet"),
-        (["--engine", "spark", "--all"], "spark is not supported by campaign wrapped yet"),
+        (["--engine", "spark"], "engine spark is for the --all batch"),
+        (["--engine", "spark", "--all"], "--all takes one ingested dataset"),
         (["--engine", "flink"], "must be one of duckdb, spark"),
     ],
 )

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from campaign.cli import app
 from campaign.ingest import ingest
 from campaign.ingest.dataset_layout import load_secret, pseudonym
+from campaign.spark.session import spark_available
 from campaign.wrapped.batch import story_folder
 from tests.wrapped_export import generate_plays, write_export
 
@@ -126,3 +127,33 @@ def test_the_batch_tells_each_listener_as_their_own_story_does(
         )
         own = json.loads((alone / "wrapped.json").read_text())
         assert _rounded(batch) == _rounded(own)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(spark_available() is not None, reason=str(spark_available()))
+def test_spark_batch_tells_every_listener_as_duckdb_does(tmp_path: Path) -> None:
+    """`--engine spark` builds the packs' tables on Spark: every listener's wrapped.json is the
+    DuckDB batch's, and the opted-out listeners get nothing on either engine."""
+    data = tmp_path / "data"
+    synth = ["synth", "--out", str(data / "plays.parquet"), "--users", "200", "--plays", "50000"]
+    result = CliRunner().invoke(app, [*synth, "--seed", "23", "--markets", "DE,JP"])
+    assert result.exit_code == 0, result.output
+    outs = {}
+    for engine in ("duckdb", "spark"):
+        outs[engine] = tmp_path / engine
+        args = ["wrapped", "--data", str(data), "--all", "--out", str(outs[engine])]
+        result = CliRunner().invoke(app, [*args, "--engine", engine])
+        assert result.exit_code == 0, result.output
+    listings = {e: json.loads((o / "stories.json").read_text()) for e, o in outs.items()}
+    assert listings["spark"] == listings["duckdb"]
+    with duckdb.connect() as con:
+        opted = con.execute(
+            "SELECT user_id FROM read_parquet(?) WHERE opted_out",
+            [str(data / "plays.users.parquet")],
+        ).fetchall()
+    assert opted and listings["duckdb"]["opted_out"] == len(opted)
+    made = set(listings["duckdb"]["stories"])
+    assert len(made) >= 10 and not made & {story_folder(u) for (u,) in opted}
+    for folder in sorted(made):
+        records = [json.loads((o / folder / "wrapped.json").read_text()) for o in outs.values()]
+        assert _rounded(records[0]) == _rounded(records[1]), folder

@@ -30,7 +30,7 @@ from campaign.spark.rewrites import TranspileError
 from campaign.spark.session import start_session
 from campaign.spark.transpile import parse_duckdb, rewrite, spark_sql
 from campaign.spark.workspace import SparkBuildConnection, SparkWorkspace
-from campaign.workspace import INDIVIDUAL_SCOPE, Workspace, open_workspace
+from campaign.workspace import INDIVIDUAL_SCOPE, CalendarMaker, Workspace, open_workspace
 from campaign.workspace_cache import cache_folder
 
 _ROWS_VIEW = "spark_pack_rows"
@@ -82,10 +82,11 @@ class SparkEngine:
 
 
 def open_spark_workspace(
-    config: CampaignConfig, data: Sequence[Path | str]
+    config: CampaignConfig, data: Sequence[Path | str], calendar: CalendarMaker | None = None
 ) -> tuple[Workspace, SparkEngine]:
     """The workspace (DuckDB, for the stages after the packs) built with Spark computing the
-    tables made from the plays, and the same views on Spark for the packs."""
+    tables made from the plays, and the same views on Spark for the packs; `calendar` as for
+    `open_workspace`."""
     folder = _rollup_folder(config, data)
     try:
         session = start_session(config.spark)
@@ -99,7 +100,7 @@ def open_spark_workspace(
         return cast(duckdb.DuckDBPyConnection, SparkBuildConnection(con, spark))
 
     try:
-        ws = open_workspace(config, data, wrap=build_on)
+        ws = open_workspace(config, data, wrap=build_on, calendar=calendar)
         ws.con = cast(SparkBuildConnection, ws.con).inner  # what runs later is not the build's
         spark.refresh(ws.con)
     except BaseException:
@@ -108,11 +109,13 @@ def open_spark_workspace(
     return ws, engine
 
 
-def open_spark_rollups(config: CampaignConfig, data: Sequence[Path | str]) -> Workspace:
+def open_spark_rollups(
+    config: CampaignConfig, data: Sequence[Path | str], calendar: CalendarMaker | None = None
+) -> Workspace:
     """The workspace with its tables made from the plays computed on Spark, then read by DuckDB
     (`[spark] rollups_only`): the packs run in DuckDB on them. A table Spark could not build is
     an error naming it, never a silent fallback to DuckDB."""
-    ws, engine = open_spark_workspace(config, data)
+    ws, engine = open_spark_workspace(config, data, calendar)
     try:
         failed = [
             reason

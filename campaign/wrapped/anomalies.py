@@ -11,19 +11,22 @@ one per kind, make the story.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from campaign.config import CampaignConfig, PrivacySettings
-from campaign.events import Event, build_calendar
+from campaign.duckdb_settings import DuckDBSettings
+from campaign.events import KIND_PRIORITY, Event, build_calendar
 from campaign.facts import Fact, PackRunner, collect_facts
 from campaign.pack_views import create_event_tables
 from campaign.packs import discover_packs, resolve_params, run_pack
 from campaign.resources import bundled_dir
 from campaign.scoring import count_surprise, surprise
-from campaign.workspace import Workspace, open_workspace
+from campaign.spark.settings import SparkSettings
+from campaign.workspace import CalendarMaker, Workspace, open_workspace
 from campaign.wrapped.card import Card
 from campaign.wrapped.select import Listener
 
@@ -118,10 +121,12 @@ def cohort_workspace(
     locales: dict[str, str],
     min_ms: int,
     scratch: Path,
+    spark: SparkSettings | None = None,
 ) -> tuple[Workspace, dict[str, Listener]]:
     """A workspace over the plays of `listeners` (all told in one year), each listener as a
     market of their own, on their own clock, with their home market's calendar: every pack's
-    per-market distribution is then one listener's own. Returns it and who each market is."""
+    per-market distribution is then one listener's own. Returns it and who each market is.
+    With `spark`, Spark builds its tables made from the plays and DuckDB reads them."""
     year = listeners[0].year
     who = {_alias(n): x for n, x in enumerate(listeners)}
     con.execute("CREATE OR REPLACE TEMP TABLE aliases (user_id VARCHAR, alias VARCHAR)")
@@ -141,36 +146,53 @@ def cohort_workspace(
         locales=tuple(dict.fromkeys(locales.values())),
         timezones={a: x.tz for a, x in who.items()},
         privacy=replace(PrivacySettings(), min_ms_played=min_ms, min_age=0, noise="none"),
+        duckdb=replace(DuckDBSettings(), memory_limit=WORKSPACE_MEMORY),
     )
-    ws = open_workspace(config, [plays.parent.parent], memory_limit=WORKSPACE_MEMORY)
-    try:
-        _home_calendar(ws, who, config.locales)
-    except BaseException:
-        ws.close()
-        raise
-    return ws, who
+    calendar = home_calendar(who, config.locales)
+    data = [plays.parent.parent]
+    if spark is None:
+        return open_workspace(config, data, calendar=calendar), who
+    from campaign.spark.runner import open_spark_rollups
+
+    # the rollups' Parquet holds listener ids: beside the batch's other scratch files
+    on_spark = replace(spark, rollups_only=True, rollup_dir=spark.rollup_dir or scratch)
+    config = replace(config, engine="spark", spark=on_spark)
+    return open_spark_rollups(config, data, calendar), who
 
 
-def _home_calendar(ws: Workspace, who: dict[str, Listener], locales: tuple[str, ...]) -> None:
-    """Each listener's market gets the calendar of their home market, as the packs join it: the
-    home markets' events are built once and copied to their listeners in SQL."""
-    homes = sorted({x.market for x in who.values()})
-    years = range(ws.first_day.year, ws.last_day.year + 1)
-    events = build_calendar(homes, years, locales)
-    ws.con.execute("DROP VIEW event_days")
-    ws.con.execute("DROP TABLE events")
-    create_event_tables(ws.con, events)
-    ws.con.execute("CREATE TEMP TABLE listener_homes (alias VARCHAR, home VARCHAR)")
-    ws.con.executemany(
-        "INSERT INTO listener_homes VALUES (?, ?)", [[a, x.market] for a, x in who.items()]
-    )
-    ws.con.execute(
-        "CREATE TEMP TABLE listener_events AS SELECT e.* REPLACE (h.alias AS market) "
-        "FROM events e JOIN listener_homes h ON h.home = e.market"
-    )
-    ws.con.execute("DROP TABLE events")
-    ws.con.execute("ALTER TABLE listener_events RENAME TO events")  # event_days reads it
-    ws.events = events  # by event_id, which the copies keep
+@lru_cache(maxsize=256)
+def _market_calendar(
+    market: str, years: tuple[int, ...], locales: tuple[str, ...]
+) -> tuple[Event, ...]:
+    """One home market's events, built once per run: every chunk of a batch reads them again."""
+    return tuple(build_calendar([market], years, locales))
+
+
+def home_calendar(who: dict[str, Listener], locales: tuple[str, ...]) -> CalendarMaker:
+    """The packs' calendar for the workspace of `who`: each listener's market gets the events of
+    their home market, copied to their listeners in SQL; the events returned are the homes'."""
+
+    def create(con: duckdb.DuckDBPyConnection, years: range) -> list[Event]:
+        homes = sorted({x.market for x in who.values()})
+        events = sorted(
+            (e for m in homes for e in _market_calendar(m, tuple(years), locales)),
+            key=lambda e: (e.day, e.market, KIND_PRIORITY[e.kind]),  # build_calendar's order
+        )
+        create_event_tables(con, events)
+        con.execute("CREATE TEMP TABLE listener_homes (alias VARCHAR, home VARCHAR)")
+        con.executemany(
+            "INSERT INTO listener_homes VALUES (?, ?)", [[a, x.market] for a, x in who.items()]
+        )
+        # refilled in place, never renamed: a Spark build copies `events` after an INSERT
+        con.execute("CREATE TEMP TABLE home_events AS SELECT * FROM events")
+        con.execute("DELETE FROM events")
+        con.execute(
+            "INSERT INTO events SELECT e.* REPLACE (h.alias AS market) "
+            "FROM home_events e JOIN listener_homes h ON h.home = e.market"
+        )
+        return events  # by event_id, which the copies keep
+
+    return create
 
 
 def _event(events: dict[str, Event], event_id: str | None, locale: str) -> dict[str, str] | None:
@@ -306,10 +328,12 @@ def find_anomalies(
     min_ms: int,
     scratch: Path,
     run: PackRunner = run_pack,
+    spark: SparkSettings | None = None,
 ) -> dict[str, list[Card]]:
     """Per listener (all told in one year): the findings of the packs on their plays alone, one
-    per kind, each pack run once for all of them; `run` is the engine's pack runner."""
-    ws, who = cohort_workspace(con, listeners, locales, min_ms, scratch)
+    per kind, each pack run once for all of them; `run` is the engine's pack runner, and with
+    `spark` the packs' workspace tables made from the plays are built on Spark."""
+    ws, who = cohort_workspace(con, listeners, locales, min_ms, scratch, spark)
     by_market = {a: locales[x.user_id] for a, x in who.items()}
     try:
         events = {e.event_id: e for e in ws.events}  # an id is hashed from the name: once

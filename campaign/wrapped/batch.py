@@ -26,6 +26,7 @@ from campaign.errors import CampaignError, ConfigError
 from campaign.facts import PackRunner
 from campaign.output.folder import WRAPPED_FOLDER, check_replaceable, staged
 from campaign.packs import run_pack
+from campaign.spark.settings import SparkSettings
 from campaign.wrapped.build import Told, tell, write_story
 from campaign.wrapped.cohort import create_listeners, create_sources
 from campaign.wrapped.market import create_crowd
@@ -127,9 +128,11 @@ def make_all(
     tz: str | None = None,
     workers: int = 2,
     run: PackRunner = run_pack,
+    spark: SparkSettings | None = None,
 ) -> BatchSummary:
     """Every opted-in listener of the data into OUT/<folder>/; OUT/stories.json lists them.
-    `run` runs the packs on the chosen engine."""
+    `run` runs the packs on the chosen engine; with `spark` the packs' tables made from the
+    plays are built on Spark (the packs then run in DuckDB on them)."""
     if workers < 1:
         raise ConfigError("--workers must be at least 1", "--workers")
     check_replaceable(out, WRAPPED_FOLDER)
@@ -158,7 +161,7 @@ def make_all(
             listeners, refused, covered = create_listeners(con, year, MIN_MS, None, tz)
             summary.failed += [f"{story_folder(u)}: {e.message}" for u, e in refused.items()]
             chunk = scratch / f"chunk-{n}"
-            for told in tell(con, listeners, covered, locale, chunk, run=run):
+            for told in tell(con, listeners, covered, locale, chunk, run=run, spark=spark):
                 name = story_folder(told.listener.user_id)
                 pending[pool.submit(_draw, stage / name, told)] = name
                 if len(pending) >= 4 * workers:  # the cards waiting to be drawn stay few

@@ -17,6 +17,7 @@ from campaign.errors import ConfigError
 from campaign.facts import PackRunner
 from campaign.output.folder import WRAPPED_FOLDER, check_replaceable, staged
 from campaign.packs import run_pack
+from campaign.spark.settings import SparkSettings
 from campaign.wrapped.anomalies import best_anomalies, find_anomalies
 from campaign.wrapped.card import Card
 from campaign.wrapped.cards import recap_cards
@@ -79,10 +80,12 @@ def tell(
     scratch: Path,
     min_ms: int = MIN_MS,
     run: PackRunner = run_pack,
+    spark: SparkSettings | None = None,
 ) -> Iterator[Told]:
     """The stories of `listeners` (the connection's `listeners` table, with `all_listens` and
     the market's `crowd`): each query, each pack, once for all of them; `run` runs a pack on the
-    chosen engine. The story settings say which language of the market had no template."""
+    chosen engine, and with `spark` the packs' tables made from the plays are built on Spark.
+    The story settings say which language of the market had no template."""
     create_plays_view(con, write_story_plays(con, scratch / "cohort"), min_ms)
     choices = {x.user_id: locale_for(x.market, locale) for x in listeners}
     locales = {user: choice.locale for user, choice in choices.items()}
@@ -93,7 +96,7 @@ def tell(
         recap = recap_cards(con, year, min_ms, users)
         history = {str(u): rest for u, *rest in con.execute(HISTORY_SQL, {"year": year}).fetchall()}
         market = market_cards(con, year, min_ms)
-        found = find_anomalies(con, told, locales, min_ms, scratch / f"year-{year}", run)
+        found = find_anomalies(con, told, locales, min_ms, scratch / f"year-{year}", run, spark)
         for listener in told:
             user = listener.user_id
             first, last, timed = history[user]

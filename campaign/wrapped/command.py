@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from campaign.errors import ConfigError
-from campaign.spark.options import EngineOption
-from campaign.spark.settings import check_engine
+from campaign.spark.options import EngineOption, MasterOption, with_engine
 
 
 def wrapped(
@@ -41,24 +40,41 @@ def wrapped(
         bool, typer.Option("--all", help="Every listener of --data who has not opted out.")
     ] = False,
     workers: Annotated[int, typer.Option(help="Parallel workers for --all.")] = 2,
+    campaign_file: Annotated[
+        Path | None,
+        typer.Option("--campaign", help="campaign.toml whose engine and [spark] --all uses."),
+    ] = None,
     engine: EngineOption = None,
+    master: MasterOption = None,
 ) -> None:
     """One listener's own year as a story: DIR/index.html, DIR/cards/*.png, DIR/wrapped.json."""
     if out is None:
         raise ConfigError("give the folder to write with --out DIR", "--out")
-    if engine is not None and check_engine(engine, "--engine") != "duckdb":
-        # the packs' workspace gives each listener their home market's calendar after it is
-        # built, which the Spark replay of the build would not see
+    from campaign.config import CampaignConfig
+    from campaign.packs import load_campaign
+
+    config = with_engine(
+        load_campaign(campaign_file) if campaign_file else CampaignConfig(), engine, master
+    )
+    spark = config.spark if config.engine == "spark" else None
+    if spark is not None and not all_:
         raise ConfigError(
-            f"{engine} is not supported by campaign wrapped yet (its packs run on duckdb only)",
-            "--engine",
+            "engine spark is for the --all batch: one listener's story runs on duckdb", "--engine"
         )
     if all_:
         from campaign.wrapped.batch import make_all
 
         if data is None or sources:
             raise ConfigError("--all takes one ingested dataset with --data DATASET", "--data")
-        summary = make_all([data], out, year=year, locale=locale, tz=tz, workers=workers)
+        if spark is not None:
+            typer.echo(
+                f"On Spark ({spark.master}): the packs' tables made from the plays; the recap "
+                "queries and the packs then run in DuckDB on them (a listener's rows are few).",
+                err=True,
+            )
+        summary = make_all(
+            [data], out, year=year, locale=locale, tz=tz, workers=workers, spark=spark
+        )
         typer.echo(
             f"{summary.made} stories, {summary.opted_out} listeners opted out, "
             f"{len(summary.failed)} failed",

@@ -16,6 +16,7 @@ from campaign.fontchain import FontChain, clusters
 from campaign.linebreak import pieces
 from campaign.resources import ASSETS_DIR
 from campaign.wrapped.card import Card
+from campaign.wrapped.png import save_png
 
 SIZE = (1080, 1920)
 # left, top, right, bottom: 90 px at the sides, 250 px under the top and above the bottom.
@@ -61,13 +62,24 @@ def _width(chain: FontChain, text: str, size: int) -> float:
     return right - min(0, left)
 
 
-def _wrap(text: str, chain: FontChain, size: int, width: int) -> tuple[list[str], bool]:
+def _wrap(
+    text: str, chain: FontChain, size: int, width: int, room: int | None = None
+) -> tuple[list[str], bool] | None:
     """Greedy wrapping at the script's break opportunities (spaces, Thai words, between CJK
     characters); a piece longer than the line broken between grapheme clusters. Also says
-    whether a piece had to be broken so (a word cut, or `”.` alone on a line)."""
+    whether a piece had to be broken so (a word cut, or `”.` alone on a line). With `room`, None
+    as soon as the lines outnumber it or a word is cut: that size will not do, and the rest of
+    the text need not be measured."""
+    paragraphs = text.split("\n")
+    if room is not None and len(paragraphs) > room:  # a paragraph takes a line at least
+        return None
     lines: list[str] = []
     cut = False
-    for paragraph in text.split("\n"):
+
+    def hopeless() -> bool:
+        return room is not None and (cut or len(lines) > room)
+
+    for paragraph in paragraphs:
         line = ""
         for piece in pieces(paragraph, chain.locale):
             if _width(chain, (line + piece).rstrip(), size) <= width:
@@ -77,12 +89,16 @@ def _wrap(text: str, chain: FontChain, size: int, width: int) -> tuple[list[str]
                 lines.append(line.rstrip())
             line = ""
             cut = cut or _width(chain, piece.rstrip(), size) > width
+            if hopeless():
+                return None
             for cluster in clusters(piece):
                 if line and _width(chain, (line + cluster).rstrip(), size) > width:
                     lines.append(line.rstrip())
                     line = ""
                 line += cluster
         lines.append(line.rstrip())
+        if hopeless():
+            return None
     return lines, cut
 
 
@@ -92,9 +108,10 @@ def fit_lines(
     """The lines and the largest size up to `size` at which `text` fits the box with no word
     cut; at MIN_SIZE, whatever it takes (the caller cuts at the box's last line)."""
     while True:
-        lines, cut = _wrap(text, chain, size, width)
-        if (len(lines) * round(size * LINE_SPACING) <= height and not cut) or size <= MIN_SIZE:
-            return lines, size
+        room = None if size <= MIN_SIZE else height // round(size * LINE_SPACING)
+        wrapped = _wrap(text, chain, size, width, room)
+        if wrapped is not None:
+            return wrapped[0], size
         size = max(MIN_SIZE, int(size * 0.92))
 
 
@@ -186,7 +203,7 @@ def draw_card(card: Card, tag: str, index: int, path: Path, locale: str | None =
     counted_box = (left, bottom - 170, right, bottom)
     draw_text(draw, counted_box, card.copy["counted"], SIZES["counted"], "regular", ink, locale)
     path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(path, format="PNG", compress_level=1)  # fast: a batch draws thousands
+    save_png(image, path)  # fast: a batch draws thousands
     return sorted(
         set(missing_glyphs(card.copy["headline"], "bold", locale))
         | set(missing_glyphs(card.copy["body"] + card.copy["counted"], "regular", locale))
