@@ -50,15 +50,16 @@ from campaign.synth.chart_output import chart_paths, make_charts, write_charts
 from campaign.synth.listens_file import PlayCodes, write_listens
 from campaign.synth.measuring import measure
 from campaign.synth.names import spotify_ids
+from campaign.synth.natural_index import NaturalIndexWriter
 from campaign.synth.output import (
     aside,
-    playlist_tables,
     sort_entries,
     swap_in,
     truth_entries,
     users_table,
     write_json,
     write_parquet,
+    write_playlists,
 )
 from campaign.synth.plants import (
     MEASURES,
@@ -69,8 +70,8 @@ from campaign.synth.plants import (
     prepare_all,
     register,
 )
-from campaign.synth.playlists import UserHistory, natural_playlists
-from campaign.synth.plays import NaturalIndex, Plays, natural_chunks, natural_sessions
+from campaign.synth.playlists import natural_playlists
+from campaign.synth.plays import Plays, natural_chunks, natural_sessions
 from campaign.synth.population import make_catalogue, make_users
 from campaign.synth.rhythm import day_of, day_types, day_weights, local_to_utc_us, utc_offsets_us
 from campaign.synth.spec import SynthResult, SynthSpec, check_out
@@ -147,24 +148,26 @@ def _generate(
     types = [day_types(spec, [d for d, e in days if e.kind == "holiday"]) for days in events]
     offsets = [utc_offsets_us(market_timezone(code), spec) for code in spec.markets]
     codes = PlayCodes(work / "plays.parquet")
-    natural = NaturalIndex.empty(spec.plays)
+    index = NaturalIndexWriter(
+        work, len(users.ids), len(catalogue), len(spec.markets), spec.days + 2
+    )
     sessions = natural_sessions(spec, users, weights, types, spec.rng(4))
     for chunk in natural_chunks(spec, users, catalogue, sessions):
-        natural.fill(codes.rows, chunk)
+        index.append(chunk)
         codes.append(chunk, local_to_utc_us(chunk.local_us, chunk.market, offsets, spec))
     del sessions
-    history = UserHistory(natural, len(users.ids))
+    natural, history = index.finish()
     book = natural_playlists(spec, users, catalogue, history, spec.rng(5))
 
     ctx = PlantContext(
-        spec, users, catalogue, natural, events, types, prepared,
-        day_weights=weights, playlists=book, history=history,
+        spec, users, catalogue, natural, events, types, history, prepared,
+        day_weights=weights, playlists=book,
     )  # fmt: skip
     plants = plant_all(ctx)
-    del ctx, natural, history  # the plants are made: memory goes to writing
     dropped = np.unique(np.concatenate([np.zeros(0, np.int64)] + [
-        p.drop for p in plants if p.drop is not None
+        natural.seqs(p.drop) for p in plants if p.drop is not None
     ]))  # fmt: skip
+    del ctx, natural, history  # the plants are made: memory goes to writing
     planted = [p.rows for p in plants if p.rows is not None]
     if planted:
         rows = Plays.concat(planted)
@@ -189,9 +192,8 @@ def _generate(
     partial.update({name: aside(path) for name, path in (*finals.items(), ("truth", truth_path))})
     n_rows = write_listens(spec, codes.path, dropped, users, catalogue, partial["listens"], work)
     write_parquet(users_table(spec, users), partial["users"])
-    tables = playlist_tables(book, playlist_ids, created, added, users, catalogue)
-    write_parquet(tables[0], partial["playlists"])
-    write_parquet(tables[1], partial["playlist_tracks"])
+    write_playlists(book, playlist_ids, created, added, users, catalogue,
+                    (partial["playlists"], partial["playlist_tracks"]))  # fmt: skip
     values = measure(spec, plants, partial, users, catalogue, playlist_ids, work)
     entries = truth_entries(spec, plants, values, catalogue)
     if charts:

@@ -73,7 +73,7 @@ def _year_track(ctx: PlantContext, rng: np.random.Generator, m: int, user: int) 
 def _unheard_tracks(ctx: PlantContext) -> np.ndarray:
     """Back-catalogue tracks nobody streams and no playlist holds: a removed listener's
     obsession with one of them leaves nothing any pack could report."""
-    heard = np.bincount(ctx.natural.track, minlength=len(ctx.catalogue)) > 0
+    heard = ctx.natural.plays_per_track > 0
     heard[ctx.playlists.track] = True
     return ctx.year_round(np.flatnonzero(~heard & (ctx.catalogue.release_day < 0)))
 

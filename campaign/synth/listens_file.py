@@ -13,13 +13,18 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from campaign.schema import LISTENS
-from campaign.synth.output import PARQUET_OPTIONS, ROW_GROUP_SIZE, plain_schema, take_names
+from campaign.synth.output import (
+    BATCH_ROWS,
+    PARQUET_OPTIONS,
+    ROW_GROUP_SIZE,
+    plain_schema,
+    take_names,
+)
 from campaign.synth.plays import Plays
 from campaign.synth.population import PLATFORMS, Catalogue, Users
 from campaign.synth.spec import SynthSpec
 
 SORT_MEMORY = "1GB"  # DuckDB's limit while it sorts the plays; beyond it, it spills to disk
-BATCH_ROWS = 4 * ROW_GROUP_SIZE  # rows named and written at a time (whole row groups)
 _CODES = pa.schema(
     [
         ("seq", pa.int64()),  # the play's place in the order it was made: ties keep it

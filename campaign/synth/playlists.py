@@ -16,9 +16,10 @@ from datetime import date
 import numpy as np
 
 from campaign.synth import names
-from campaign.synth.plays import NaturalIndex, back_catalogue_sampler
+from campaign.synth.natural_index import UserHistory
+from campaign.synth.plays import back_catalogue_sampler
 from campaign.synth.population import Catalogue, Users
-from campaign.synth.spec import DAY_US, HOUR_US, MIN_STREAM_MS, SynthSpec
+from campaign.synth.spec import DAY_US, HOUR_US, SynthSpec
 
 OWNER_SHARE = (0.08, 0.45)  # chance of owning playlists, from the lightest to the heaviest listener
 PLAYLISTS_PER_OWNER = (0.42, 0.26, 0.16, 0.10, 0.06)  # 1, 2, 3, 4, 5
@@ -68,30 +69,6 @@ class PlaylistBook:
         keep = keep[np.lexsort((self.added_us[keep], self.playlist[keep]))]
         self.playlist, self.track = self.playlist[keep], self.track[keep]
         self.added_us = self.added_us[keep]
-
-
-class UserHistory:
-    """Each user's natural streams, grouped by user: what a playlist of theirs is filled from."""
-
-    def __init__(self, plays: NaturalIndex, n_users: int):
-        streams = plays.ms_played >= MIN_STREAM_MS
-        owner = plays.user[streams]
-        self.track, self.day = plays.track[streams], plays.local_day[streams]
-        if np.any(owner[1:] < owner[:-1]):  # plays made a user at a time need no sort
-            order = np.argsort(owner, kind="stable")
-            self.track, self.day = self.track[order], self.day[order]
-        self.bounds = np.r_[0, np.cumsum(np.bincount(owner, minlength=n_users))]
-
-    def count(self, users: np.ndarray) -> np.ndarray:
-        return self.bounds[users + 1] - self.bounds[users]
-
-    def tracks(self, user: int) -> np.ndarray:
-        return self.track[self.bounds[user] : self.bounds[user + 1]]
-
-    def sample(self, rng: np.random.Generator, users: np.ndarray) -> np.ndarray:
-        """A random stream of each user's (users must have one): favourites come up more often."""
-        pick = self.bounds[users] + (rng.random(users.size) * self.count(users)).astype(np.int64)
-        return self.track[pick]
 
 
 def fill_tracks(
