@@ -176,9 +176,6 @@ def _generate(
     book.finish()
     playlist_ids = spotify_ids(spec.rng(6), len(book), "playlist")
 
-    owner_market = users.market[book.owner]
-    created = local_to_utc_us(book.created_us, owner_market, offsets, spec)
-    added = local_to_utc_us(book.added_us, owner_market[book.playlist], offsets, spec)
     finals = {
         "listens": listens_path,
         "users": users_path,
@@ -192,8 +189,14 @@ def _generate(
     partial.update({name: aside(path) for name, path in (*finals.items(), ("truth", truth_path))})
     n_rows = write_listens(spec, codes.path, dropped, users, catalogue, partial["listens"], work)
     write_parquet(users_table(spec, users), partial["users"])
-    write_playlists(book, playlist_ids, created, added, users, catalogue,
+
+    def to_utc(local_us: np.ndarray, market: np.ndarray) -> np.ndarray:
+        return local_to_utc_us(local_us, market, offsets, spec)
+
+    write_playlists(book, playlist_ids, to_utc, users, catalogue,
                     (partial["playlists"], partial["playlist_tracks"]))  # fmt: skip
+    n_playlists = len(book)
+    del book
     values = measure(spec, plants, partial, users, catalogue, playlist_ids, work)
     entries = truth_entries(spec, plants, values, catalogue)
     if charts:
@@ -217,7 +220,7 @@ def _generate(
         planted_plays=sum(len(p) for p in planted),
         user_count=len(users.ids),
         track_count=len(catalogue),
-        playlist_count=len(book),
+        playlist_count=n_playlists,
         anomalies=anomalies,
         decoys=len(entries) - anomalies,
         seconds=time.perf_counter() - started,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -57,18 +58,18 @@ def plain_schema(table: Table) -> pa.Schema:
 def write_playlists(
     book: PlaylistBook,
     ids: list[str],
-    utc_created: np.ndarray,
-    utc_added: np.ndarray,
+    to_utc: Callable[[np.ndarray, np.ndarray], np.ndarray],
     users: Users,
     catalogue: Catalogue,
     paths: tuple[Path, Path],
 ) -> None:
-    """Write (playlists, playlist_tracks): playlists in creation order, tracks by playlist then
-    time. The tracks are named and written BATCH_ROWS at a time (whole row groups, so the bytes
-    are those of one table): tens of millions of entries at 100 M plays."""
+    """Write (playlists, playlist_tracks) of a finished book: playlists in creation order,
+    tracks by playlist then time (UTC: `to_utc(local_us, market)`). The tracks are put in order,
+    named and written a batch of playlists at a time, in whole row groups so that the bytes are
+    those of one table: there are tens of millions of entries at 100 M plays."""
+    owner_market = users.market[book.owner]
+    utc_created = to_utc(book.created_us, owner_market)
     order = np.lexsort((np.arange(len(book)), utc_created))
-    rank = np.empty(len(book), dtype=np.int64)
-    rank[order] = np.arange(len(book))
     titles = np.array(book.names, dtype=object)
     playlists = [
         pa.array([ids[i] for i in order.tolist()], pa.string()),
@@ -78,20 +79,64 @@ def write_playlists(
     ]
     write_parquet(pa.Table.from_arrays(playlists, schema=plain_schema(PLAYLISTS)), paths[0])
     del playlists, titles
-    entries = np.lexsort((utc_added, rank[book.playlist]))
-    del rank
     playlist_ids, track_ids = pa.array(ids, pa.string()), pa.array(catalogue.ids, pa.string())
     schema = plain_schema(PLAYLIST_TRACKS)
+
+    def table(entries: np.ndarray) -> pa.Table:
+        market = owner_market[book.playlist[entries]]
+        tracks = [
+            take_names(book.playlist[entries], playlist_ids),
+            take_names(book.track[entries], track_ids),
+            pa.array(to_utc(book.added_us[entries], market), pa.timestamp("us", tz="UTC")),
+        ]
+        return pa.Table.from_arrays(tracks, schema=schema)
+
     with pq.ParquetWriter(paths[1], schema, **PARQUET_OPTIONS) as writer:
-        for lo in range(0, max(entries.size, 1), BATCH_ROWS):
-            batch = entries[lo : lo + BATCH_ROWS]
-            tracks = [
-                take_names(book.playlist[batch], playlist_ids),
-                take_names(book.track[batch], track_ids),
-                pa.array(utc_added[batch], pa.timestamp("us", tz="UTC")),
-            ]
-            table = pa.Table.from_arrays(tracks, schema=schema)
-            writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
+        written = 0
+        for batch in exact_batches(_entry_order(book, order, to_utc, owner_market), BATCH_ROWS):
+            writer.write_table(table(batch), row_group_size=ROW_GROUP_SIZE)
+            written += batch.size
+        if not written:  # as one empty table is written
+            writer.write_table(table(np.zeros(0, np.int64)), row_group_size=ROW_GROUP_SIZE)
+
+
+def _entry_order(
+    book: PlaylistBook,
+    order: np.ndarray,
+    to_utc: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    owner_market: np.ndarray,
+) -> Iterator[np.ndarray]:
+    """The book's entries by playlist (in `order`) then UTC time added, ties in book order, a
+    group of playlists at a time: the book holds each playlist's entries together (finish)."""
+    sizes_by_playlist = np.bincount(book.playlist, minlength=len(book))
+    starts = np.r_[0, np.cumsum(sizes_by_playlist)]
+    ends = np.cumsum(sizes_by_playlist[order])
+    total = int(ends[-1]) if ends.size else 0
+    cuts = np.unique(np.searchsorted(ends, np.arange(BATCH_ROWS, total, BATCH_ROWS)))
+    for group in np.split(order, cuts + 1):
+        length = sizes_by_playlist[group]
+        rank = np.repeat(np.arange(group.size), length)
+        first = np.r_[0, np.cumsum(length)[:-1]]
+        entries = np.repeat(starts[group] - first, length) + np.arange(int(length.sum()))
+        market = owner_market[book.playlist[entries]]
+        utc = to_utc(book.added_us[entries], market)
+        yield entries[np.lexsort((utc, rank))]
+
+
+def exact_batches(parts: Iterable[np.ndarray], size: int) -> Iterator[np.ndarray]:
+    """The parts' values in arrays of exactly `size` (the last one shorter), whatever the
+    parts' sizes: whole row groups, hence the same bytes, every run."""
+    pending: list[np.ndarray] = []
+    held = 0
+    for part in parts:
+        pending.append(part)
+        held += part.size
+        while held >= size:
+            joined = np.concatenate(pending)
+            yield joined[:size]
+            pending, held = [joined[size:]], joined.size - size
+    if held:
+        yield np.concatenate(pending)
 
 
 def users_table(spec: SynthSpec, users: Users) -> pa.Table:
