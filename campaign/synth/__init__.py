@@ -46,6 +46,7 @@ from campaign.synth import kinds_aggregate as _aggregate  # noqa: F401
 from campaign.synth import kinds_charts as _charts  # noqa: F401
 
 # isort: on
+from campaign.synth.background import CohortBackground
 from campaign.synth.chart_output import chart_paths, make_charts, write_charts
 from campaign.synth.listens_file import PlayCodes, write_listens
 from campaign.synth.measuring import measure
@@ -152,15 +153,18 @@ def _generate(
         work, len(users.ids), len(catalogue), len(spec.markets), spec.days + 2
     )
     sessions = natural_sessions(spec, users, weights, types, spec.rng(4))
+    background = CohortBackground(users.eligible, users.market, len(spec.markets),
+                                  len(catalogue), spec.days)  # fmt: skip
     for chunk in natural_chunks(spec, users, catalogue, sessions):
         index.append(chunk)
+        background.add(chunk)
         codes.append(chunk, local_to_utc_us(chunk.local_us, chunk.market, offsets, spec))
     del sessions
     natural, history = index.finish()
     book = natural_playlists(spec, users, catalogue, history, spec.rng(5))
 
     ctx = PlantContext(
-        spec, users, catalogue, natural, events, types, history, prepared,
+        spec, users, catalogue, natural, events, types, history, background, prepared,
         day_weights=weights, playlists=book,
     )  # fmt: skip
     plants = plant_all(ctx)

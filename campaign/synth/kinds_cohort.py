@@ -16,6 +16,7 @@ track at most a few times a day, so that nobody repeats it as on a repeat_on_day
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import numpy as np
@@ -102,6 +103,17 @@ def _band(ctx: PlantContext, m: int, ranks: tuple[int, int], released_by: int = 
     )
 
 
+BACKGROUND_MARGIN = 1.5  # a cohort plant's least size, over the most the natural plays hold
+
+
+def above_background(size: tuple[int, int], top: int) -> tuple[int, int]:
+    """A cohort size range moved up, if need be, so that its least is BACKGROUND_MARGIN times
+    `top` (the pack's biggest natural value in the market): the plant stays on top of its pack
+    however many listeners the data has, and keeps its size where the background is small."""
+    shift = max(math.ceil(BACKGROUND_MARGIN * top) - size[0], 0)
+    return size[0] + shift, size[1] + shift
+
+
 def _cohort(
     ctx: PlantContext, rng: np.random.Generator, m: int, size: tuple[int, int]
 ) -> np.ndarray:
@@ -142,7 +154,7 @@ def plant_streaks(ctx: PlantContext, rng: np.random.Generator, n: int) -> list[P
     for m in ctx.markets_in_turn(rng, n):
         start = int(rng.integers(45, max(last_start, 46)))
         band = _band(ctx, m, STREAK_RANKS, released_by=start - 60)
-        who = _cohort(ctx, rng, m, STREAK_LISTENERS)
+        who = _cohort(ctx, rng, m, above_background(STREAK_LISTENERS, ctx.background.top_streak(m)))
         if not band.size or not who.size:
             continue
         track = int(rng.choice(band))
@@ -309,7 +321,7 @@ def plant_hook_points(ctx: PlantContext, rng: np.random.Generator, n: int) -> li
             return_counts=True,
         )
         fresh = np.setdiff1d(band, pairs[n_plays >= 8] >> 32)
-        who = _cohort(ctx, rng, m, HOOK_LISTENERS)
+        who = _cohort(ctx, rng, m, above_background(HOOK_LISTENERS, ctx.background.top_hook(m)))
         if not fresh.size or not who.size:
             continue
         track = int(rng.choice(fresh))

@@ -51,11 +51,11 @@ class DiskColumn:
         return whole if dtype is None else whole.astype(dtype)
 
     def write_at(self, positions: np.ndarray, values: np.ndarray) -> None:
-        """Scatter values into an existing file of `size` rows."""
+        """Scatter values into an existing file of `size` rows (left to the page cache to write
+        back: a later read sees them)."""
         mapped = np.memmap(self.path, self.dtype, "r+", shape=(self.size,))
         try:
             mapped[positions] = values
-            mapped.flush()
         finally:
             del mapped
 

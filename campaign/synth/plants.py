@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from campaign.events import Event
+from campaign.synth.background import CohortBackground
 from campaign.synth.names import THEME_NAMES, event_theme, holiday_titles
 from campaign.synth.natural_index import NaturalIndex, UserHistory
 from campaign.synth.playlists import PlaylistBook
@@ -161,6 +162,7 @@ class PlantContext:
     events: MarketEvents
     day_types: list[np.ndarray]
     history: UserHistory
+    background: CohortBackground
     prepared: dict[str, Any] = field(default_factory=dict)
     day_weights: list[np.ndarray] = field(default_factory=list)  # per market, sums to 1
     playlists: PlaylistBook = field(default_factory=PlaylistBook)  # natural, then planted
