@@ -14,6 +14,11 @@ from campaign.synth.background import (
     STREAK_MIN_DAYS,
     CohortBackground,
 )
+from campaign.synth.kinds_playlists import (
+    CONTEXT_MIN_RATIO,
+    CONTEXT_RATIO_MARGIN,
+    context_owners_needed,
+)
 from campaign.synth.plays import Plays
 from campaign.synth.spec import DAY_US, MIN_STREAM_MS
 
@@ -98,3 +103,17 @@ def test_background_counts_streaks_and_hooks_as_the_packs_do(rows, split, market
         assert background.top_streak(m) == max(
             [v for (mm, _), v in streakers.items() if mm == m], default=0
         )
+
+
+@given(st.integers(0, 100_000), st.floats(0.0, 0.5))
+def test_context_owners_keep_the_ratio_above_the_pack_margin(owners: int, share: float) -> None:
+    """A playlist_context plant of `needed` owners on a track `owners` others list stands out
+    by CONTEXT_RATIO_MARGIN over the pack's min_ratio; no plant when the share forbids it."""
+    needed = context_owners_needed(owners, share)
+    target = CONTEXT_RATIO_MARGIN * CONTEXT_MIN_RATIO
+    if needed is None:
+        assert share * target >= 1
+    else:
+        assert needed == 0 or needed / ((owners + needed) * share) >= target * (1 - 1e-9)
+        # and no fewer would do
+        assert needed == 0 or (needed - 1) / ((owners + needed - 1) * share) < target

@@ -1,6 +1,6 @@
-"""What the natural plays already hold for the cohort packs that follow listeners over the year
-(streak, hook_point), counted as those packs count it, so that a plant of theirs can be sized
-above it at any size of data.
+"""What the natural plays already hold for the packs that follow listeners over the year
+(streak, hook_point, repeat_in_year), counted as those packs count it, so that a plant of
+theirs can be sized above it at any size of data.
 
 A listener's streak or hook needs all of their year, and each natural chunk holds whole
 listeners (plays.chunk_bounds): so the counts are made chunk by chunk as the plays are made, and
@@ -22,14 +22,16 @@ HOOK_PLAYS_KEPT = 64  # hook plays counted one by one; more are counted together
 
 class CohortBackground:
     """Per market and track: natural streakers (listeners with STREAK_MIN_DAYS days in a row
-    streaming it) and hooked listeners by hook play (streams before their first binge day),
-    over the listeners the workspace keeps."""
+    streaming it) and hooked listeners by hook play (streams before their first binge day); per
+    market, the most streams of one track by one listener in the year; over the listeners the
+    workspace keeps."""
 
     def __init__(self, eligible: np.ndarray, user_market: np.ndarray, n_markets: int,
                  n_tracks: int, year_days: int):  # fmt: skip
         self.eligible, self.user_market, self.year_days = eligible, user_market, year_days
         self.streakers = np.zeros((n_markets, n_tracks), np.int32)
         self.hooked = np.zeros((n_markets, n_tracks, HOOK_PLAYS_KEPT), np.int32)
+        self.top_year_streams = np.zeros(n_markets, np.int64)  # of one track by one listener
 
     def add(self, plays: Plays) -> None:
         """Count the listeners of a chunk that holds all of their plays."""
@@ -61,7 +63,9 @@ class CohortBackground:
         self, pair: np.ndarray, streams: np.ndarray, starts: np.ndarray, n_tracks: int
     ) -> None:
         group = np.cumsum(starts) - 1
-        total = np.bincount(group, weights=streams)
+        total = np.bincount(group, weights=streams).astype(np.int64)
+        top_market = self.user_market[pair[starts] // n_tracks]
+        np.maximum.at(self.top_year_streams, top_market, total)
         before = np.cumsum(streams) - streams
         before -= before[starts][group]
         binge = np.flatnonzero(streams >= HOOK_BINGE_STREAMS)

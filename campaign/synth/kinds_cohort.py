@@ -16,13 +16,12 @@ track at most a few times a day, so that nobody repeats it as on a repeat_on_day
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
 import numpy as np
 
 from campaign.synth.names import HOLIDAY_TITLES
-from campaign.synth.plants import Plant, PlantContext, register
+from campaign.synth.plants import Plant, PlantContext, above_background, register
 from campaign.synth.plays import Plays
 from campaign.synth.rhythm import day_of
 
@@ -101,17 +100,6 @@ def _band(ctx: PlantContext, m: int, ranks: tuple[int, int], released_by: int = 
     return ctx.year_round(
         np.flatnonzero((cat.rank[m] >= lo) & (cat.rank[m] < hi) & (cat.release_day < released_by))
     )
-
-
-BACKGROUND_MARGIN = 1.5  # a cohort plant's least size, over the most the natural plays hold
-
-
-def above_background(size: tuple[int, int], top: int) -> tuple[int, int]:
-    """A cohort size range moved up, if need be, so that its least is BACKGROUND_MARGIN times
-    `top` (the pack's biggest natural value in the market): the plant stays on top of its pack
-    however many listeners the data has, and keeps its size where the background is small."""
-    shift = max(math.ceil(BACKGROUND_MARGIN * top) - size[0], 0)
-    return size[0] + shift, size[1] + shift
 
 
 def _cohort(

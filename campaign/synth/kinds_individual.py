@@ -12,7 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from campaign.synth.kinds import _repeat_days
-from campaign.synth.plants import Plant, PlantContext, register_with_privacy_decoys
+from campaign.synth.plants import (
+    Plant,
+    PlantContext,
+    above_background,
+    register_with_privacy_decoys,
+)
 from campaign.synth.plays import Plays
 from campaign.synth.spec import DAY_US, HOUR_US
 
@@ -99,7 +104,8 @@ def _plant_year_repeats(
             track = int(rng.choice(unheard))
         ctx.used_users.add(user)
         ctx.used_tracks.add(track)
-        total = int(rng.integers(*plays, endpoint=True))
+        plays_range = above_background(plays, int(ctx.background.top_year_streams[m]))
+        total = int(rng.integers(*plays_range, endpoint=True))
         mine = ctx.history.tracks(user)
         natural = np.bincount(
             ctx.history.day[ctx.history.bounds[user] : ctx.history.bounds[user + 1]][mine == track],

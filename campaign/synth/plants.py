@@ -123,6 +123,20 @@ def register_with_privacy_decoys(
         )
 
 
+BACKGROUND_MARGIN = (
+    1.5  # a plant's least size (listeners, plays), over the most the natural plays hold
+)
+
+
+def above_background(size: tuple[int, int], top: int) -> tuple[int, int]:
+    """A size range moved up, if need be, so that its least is BACKGROUND_MARGIN times `top`
+    (the pack's biggest natural value in the market, CohortBackground): the plant stays on top
+    of its pack however many listeners the data has, and keeps its size where the background
+    is small."""
+    shift = max(math.ceil(BACKGROUND_MARGIN * top) - size[0], 0)
+    return size[0] + shift, size[1] + shift
+
+
 def kind_rng(spec: SynthSpec, name: str, phase: int) -> np.random.Generator:
     return spec.rng(STREAM_PLANTS, zlib.crc32(name.encode()), phase)
 
