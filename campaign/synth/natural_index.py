@@ -46,10 +46,6 @@ class DiskColumn:
         finally:
             del mapped  # unmapped: the pages read leave the resident set
 
-    def __array__(self, dtype: np.dtype | None = None, copy: bool | None = None) -> np.ndarray:
-        whole = self[:]
-        return whole if dtype is None else whole.astype(dtype)
-
     def write_at(self, positions: np.ndarray, values: np.ndarray) -> None:
         """Scatter values into an existing file of `size` rows (left to the page cache to write
         back: a later read sees them)."""
@@ -122,9 +118,6 @@ class NaturalIndex:
     n_days: int
     plays_per_user: np.ndarray  # int64, all natural plays of each user
     plays_per_track: np.ndarray  # int64
-
-    def __len__(self) -> int:
-        return self.user.size
 
     def positions(self, m: int, first_day: int, end_day: int) -> np.ndarray:
         """Positions of market m's plays on local days [first_day, end_day)."""
