@@ -33,7 +33,7 @@ config = CampaignConfig(name="recall", year=spec.year, data=tuple(result.data_fi
 failures = recall_failures(find_facts(config), truth)
 planted = collections.Counter(p["kind"] for p in truth if p["role"] == "anomaly")
 missed = collections.Counter(f.split("'kind': '")[1].split("'")[0] for f in failures)
-print(json.dumps({"planted": planted, "missed": missed, "failures": failures}))
+print("RECALL " + json.dumps({"planted": planted, "missed": missed, "failures": failures}))
 """
 
 
@@ -54,7 +54,8 @@ def main() -> None:
             if out.returncode:
                 print(f"{root} seed {seed}: failed\n{out.stderr[-2000:]}")
                 continue
-            report = json.loads(out.stdout.strip().splitlines()[-1])
+            line = [x for x in out.stdout.splitlines() if x.startswith("RECALL ")][-1]
+            report = json.loads(line.removeprefix("RECALL "))
             total = sum(report["planted"].values())
             missed = sum(report["missed"].values())
             print(f"{root} {args.plays:,} plays seed {seed}: {total - missed} of {total} "
