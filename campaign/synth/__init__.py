@@ -191,16 +191,17 @@ def _generate(
         next(iter(charts.values())).parent.mkdir(exist_ok=True)
         finals |= {f"charts/{name}": path for name, path in charts.items()}
     partial.update({name: aside(path) for name, path in (*finals.items(), ("truth", truth_path))})
-    n_rows = write_listens(spec, codes.path, dropped, users, catalogue, partial["listens"], work)
-    write_parquet(users_table(spec, users), partial["users"])
 
     def to_utc(local_us: np.ndarray, market: np.ndarray) -> np.ndarray:
         return local_to_utc_us(local_us, market, offsets, spec)
 
+    # the playlists first: the book is let go before DuckDB sorts the plays
     write_playlists(book, playlist_ids, to_utc, users, catalogue,
                     (partial["playlists"], partial["playlist_tracks"]))  # fmt: skip
     n_playlists = len(book)
     del book
+    n_rows = write_listens(spec, codes.path, dropped, users, catalogue, partial["listens"], work)
+    write_parquet(users_table(spec, users), partial["users"])
     values = measure(spec, plants, partial, users, catalogue, playlist_ids, work)
     entries = truth_entries(spec, plants, values, catalogue)
     if charts:
