@@ -54,8 +54,8 @@ def main() -> None:
             if out.returncode:
                 print(f"{root} seed {seed}: failed\n{out.stderr[-2000:]}")
                 continue
-            line = [x for x in out.stdout.splitlines() if x.startswith("RECALL ")][-1]
-            report = json.loads(line.removeprefix("RECALL "))
+            # after the last marker: DuckDB's progress bars may share its line
+            report = json.loads(out.stdout.rsplit("RECALL ", 1)[1].splitlines()[0])
             total = sum(report["planted"].values())
             missed = sum(report["missed"].values())
             print(f"{root} {args.plays:,} plays seed {seed}: {total - missed} of {total} "
