@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -32,6 +33,7 @@ PARQUET_OPTIONS = {
     "version": "2.6",
     "data_page_version": "1.0",
 }
+Batch = TypeVar("Batch", np.ndarray, pa.Table)
 _ARROW_TYPES = {
     "VARCHAR": pa.string(),
     "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"),
@@ -93,7 +95,8 @@ def write_playlists(
 
     with pq.ParquetWriter(paths[1], schema, **PARQUET_OPTIONS) as writer:
         written = 0
-        for batch in exact_batches(_entry_order(book, order, to_utc, owner_market), BATCH_ROWS):
+        entries = _entry_order(book, order, to_utc, owner_market)
+        for batch in exact_batches(entries, BATCH_ROWS, np.concatenate):
             writer.write_table(table(batch), row_group_size=ROW_GROUP_SIZE)
             written += batch.size
         if not written:  # as one empty table is written
@@ -123,20 +126,22 @@ def _entry_order(
         yield entries[np.lexsort((utc, rank))]
 
 
-def exact_batches(parts: Iterable[np.ndarray], size: int) -> Iterator[np.ndarray]:
-    """The parts' values in arrays of exactly `size` (the last one shorter), whatever the
-    parts' sizes: whole row groups, hence the same bytes, every run."""
-    pending: list[np.ndarray] = []
+def exact_batches(parts: Iterable[Batch], size: int, join: Callable[[list[Batch]], Batch]
+                  ) -> Iterator[Batch]:  # fmt: skip
+    """The parts' rows (arrays or Arrow tables, joined with `join`) in batches of exactly `size`
+    rows, the last one shorter, whatever the parts' sizes: whole row groups, hence the same
+    bytes, every run."""
+    pending: list[Batch] = []
     held = 0
     for part in parts:
         pending.append(part)
-        held += part.size
+        held += len(part)
         while held >= size:
-            joined = np.concatenate(pending)
+            joined = join(pending)
             yield joined[:size]
-            pending, held = [joined[size:]], joined.size - size
+            pending, held = [joined[size:]], len(joined) - size
     if held:
-        yield np.concatenate(pending)
+        yield join(pending)
 
 
 def users_table(spec: SynthSpec, users: Users) -> pa.Table:
