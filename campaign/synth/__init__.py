@@ -46,19 +46,21 @@ from campaign.synth import kinds_aggregate as _aggregate  # noqa: F401
 from campaign.synth import kinds_charts as _charts  # noqa: F401
 
 # isort: on
+from campaign.synth.background import CohortBackground
 from campaign.synth.chart_output import chart_paths, make_charts, write_charts
 from campaign.synth.listens_file import PlayCodes, write_listens
 from campaign.synth.measuring import measure
 from campaign.synth.names import spotify_ids
+from campaign.synth.natural_index import NaturalIndexWriter
 from campaign.synth.output import (
     aside,
-    playlist_tables,
     sort_entries,
     swap_in,
     truth_entries,
     users_table,
     write_json,
     write_parquet,
+    write_playlists,
 )
 from campaign.synth.plants import (
     MEASURES,
@@ -69,8 +71,8 @@ from campaign.synth.plants import (
     prepare_all,
     register,
 )
-from campaign.synth.playlists import UserHistory, natural_playlists
-from campaign.synth.plays import NaturalIndex, Plays, natural_chunks, natural_sessions
+from campaign.synth.playlists import natural_playlists
+from campaign.synth.plays import Plays, natural_chunks, natural_sessions
 from campaign.synth.population import make_catalogue, make_users
 from campaign.synth.rhythm import day_of, day_types, day_weights, local_to_utc_us, utc_offsets_us
 from campaign.synth.spec import SynthResult, SynthSpec, check_out
@@ -147,24 +149,29 @@ def _generate(
     types = [day_types(spec, [d for d, e in days if e.kind == "holiday"]) for days in events]
     offsets = [utc_offsets_us(market_timezone(code), spec) for code in spec.markets]
     codes = PlayCodes(work / "plays.parquet")
-    natural = NaturalIndex.empty(spec.plays)
+    index = NaturalIndexWriter(
+        work, len(users.ids), len(catalogue), len(spec.markets), spec.days + 2
+    )
     sessions = natural_sessions(spec, users, weights, types, spec.rng(4))
+    background = CohortBackground(users.eligible, users.market, len(spec.markets),
+                                  len(catalogue), spec.days)  # fmt: skip
     for chunk in natural_chunks(spec, users, catalogue, sessions):
-        natural.fill(codes.rows, chunk)
+        index.append(chunk)
+        background.add(chunk)
         codes.append(chunk, local_to_utc_us(chunk.local_us, chunk.market, offsets, spec))
     del sessions
-    history = UserHistory(natural, len(users.ids))
+    natural, history = index.finish()
     book = natural_playlists(spec, users, catalogue, history, spec.rng(5))
 
     ctx = PlantContext(
-        spec, users, catalogue, natural, events, types, prepared,
-        day_weights=weights, playlists=book, history=history,
+        spec, users, catalogue, natural, events, types, history, background, prepared,
+        day_weights=weights, playlists=book,
     )  # fmt: skip
     plants = plant_all(ctx)
-    del ctx, natural, history  # the plants are made: memory goes to writing
     dropped = np.unique(np.concatenate([np.zeros(0, np.int64)] + [
-        p.drop for p in plants if p.drop is not None
+        natural.seqs(p.drop) for p in plants if p.drop is not None
     ]))  # fmt: skip
+    del ctx, natural, history  # the plants are made: memory goes to writing
     planted = [p.rows for p in plants if p.rows is not None]
     if planted:
         rows = Plays.concat(planted)
@@ -173,9 +180,6 @@ def _generate(
     book.finish()
     playlist_ids = spotify_ids(spec.rng(6), len(book), "playlist")
 
-    owner_market = users.market[book.owner]
-    created = local_to_utc_us(book.created_us, owner_market, offsets, spec)
-    added = local_to_utc_us(book.added_us, owner_market[book.playlist], offsets, spec)
     finals = {
         "listens": listens_path,
         "users": users_path,
@@ -187,11 +191,17 @@ def _generate(
         next(iter(charts.values())).parent.mkdir(exist_ok=True)
         finals |= {f"charts/{name}": path for name, path in charts.items()}
     partial.update({name: aside(path) for name, path in (*finals.items(), ("truth", truth_path))})
+
+    def to_utc(local_us: np.ndarray, market: np.ndarray) -> np.ndarray:
+        return local_to_utc_us(local_us, market, offsets, spec)
+
+    # the playlists first: the book is let go before DuckDB sorts the plays
+    write_playlists(book, playlist_ids, to_utc, users, catalogue,
+                    (partial["playlists"], partial["playlist_tracks"]))  # fmt: skip
+    n_playlists = len(book)
+    del book
     n_rows = write_listens(spec, codes.path, dropped, users, catalogue, partial["listens"], work)
     write_parquet(users_table(spec, users), partial["users"])
-    tables = playlist_tables(book, playlist_ids, created, added, users, catalogue)
-    write_parquet(tables[0], partial["playlists"])
-    write_parquet(tables[1], partial["playlist_tracks"])
     values = measure(spec, plants, partial, users, catalogue, playlist_ids, work)
     entries = truth_entries(spec, plants, values, catalogue)
     if charts:
@@ -215,7 +225,7 @@ def _generate(
         planted_plays=sum(len(p) for p in planted),
         user_count=len(users.ids),
         track_count=len(catalogue),
-        playlist_count=len(book),
+        playlist_count=n_playlists,
         anomalies=anomalies,
         decoys=len(entries) - anomalies,
         seconds=time.perf_counter() - started,

@@ -153,7 +153,7 @@ def _plant_repeats(
         if not pool.size:
             continue
         # an active listener: one with more plays than most
-        counts = np.bincount(ctx.natural.user, minlength=len(ctx.users.ids))[pool]
+        counts = ctx.natural.plays_per_user[pool]
         active = pool[counts >= np.quantile(counts, 0.5)]
         user = int(rng.choice(active))
         ctx.used_users.add(user)

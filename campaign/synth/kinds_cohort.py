@@ -21,7 +21,7 @@ from datetime import date
 import numpy as np
 
 from campaign.synth.names import HOLIDAY_TITLES
-from campaign.synth.plants import Plant, PlantContext, register
+from campaign.synth.plants import Plant, PlantContext, above_background, register
 from campaign.synth.plays import Plays
 from campaign.synth.rhythm import day_of
 
@@ -142,7 +142,7 @@ def plant_streaks(ctx: PlantContext, rng: np.random.Generator, n: int) -> list[P
     for m in ctx.markets_in_turn(rng, n):
         start = int(rng.integers(45, max(last_start, 46)))
         band = _band(ctx, m, STREAK_RANKS, released_by=start - 60)
-        who = _cohort(ctx, rng, m, STREAK_LISTENERS)
+        who = _cohort(ctx, rng, m, above_background(STREAK_LISTENERS, ctx.background.top_streak(m)))
         if not band.size or not who.size:
             continue
         track = int(rng.choice(band))
@@ -309,7 +309,7 @@ def plant_hook_points(ctx: PlantContext, rng: np.random.Generator, n: int) -> li
             return_counts=True,
         )
         fresh = np.setdiff1d(band, pairs[n_plays >= 8] >> 32)
-        who = _cohort(ctx, rng, m, HOOK_LISTENERS)
+        who = _cohort(ctx, rng, m, above_background(HOOK_LISTENERS, ctx.background.top_hook(m)))
         if not fresh.size or not who.size:
             continue
         track = int(rng.choice(fresh))

@@ -12,7 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from campaign.synth.kinds import _repeat_days
-from campaign.synth.plants import Plant, PlantContext, register_with_privacy_decoys
+from campaign.synth.plants import (
+    Plant,
+    PlantContext,
+    above_background,
+    register_with_privacy_decoys,
+)
 from campaign.synth.plays import Plays
 from campaign.synth.spec import DAY_US, HOUR_US
 
@@ -73,7 +78,7 @@ def _year_track(ctx: PlantContext, rng: np.random.Generator, m: int, user: int) 
 def _unheard_tracks(ctx: PlantContext) -> np.ndarray:
     """Back-catalogue tracks nobody streams and no playlist holds: a removed listener's
     obsession with one of them leaves nothing any pack could report."""
-    heard = np.bincount(ctx.natural.track, minlength=len(ctx.catalogue)) > 0
+    heard = ctx.natural.plays_per_track > 0
     heard[ctx.playlists.track] = True
     return ctx.year_round(np.flatnonzero(~heard & (ctx.catalogue.release_day < 0)))
 
@@ -99,7 +104,8 @@ def _plant_year_repeats(
             track = int(rng.choice(unheard))
         ctx.used_users.add(user)
         ctx.used_tracks.add(track)
-        total = int(rng.integers(*plays, endpoint=True))
+        plays_range = above_background(plays, int(ctx.background.top_year_streams[m]))
+        total = int(rng.integers(*plays_range, endpoint=True))
         mine = ctx.history.tracks(user)
         natural = np.bincount(
             ctx.history.day[ctx.history.bounds[user] : ctx.history.bounds[user + 1]][mine == track],

@@ -15,6 +15,7 @@ made between 10:00 and 18:00 local time, when that day is also the UTC day in ev
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 
@@ -108,11 +109,37 @@ CONTEXT_TITLES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 CONTEXT_OWNERS = (60, 120)
 CONTEXT_RANKS = (200, 3000)
+CONTEXT_MIN_RATIO = 3.0  # the pack's min_ratio: owners / (the track's owners × context share)
+CONTEXT_RATIO_MARGIN = 1.5  # a planted track's ratio is at least this many times min_ratio
 
 
 def _owner_markets(ctx: PlantContext) -> np.ndarray:
     """Market of each playlist (its owner's)."""
     return ctx.users.market[ctx.playlists.owner]
+
+
+def _track_owners(ctx: PlantContext, m: int) -> np.ndarray:
+    """Distinct owners of market m who put each track on a playlist: the pack's all_owners, or
+    a few more (it does not see opted-out or under-age owners)."""
+    book, n_tracks = ctx.playlists, len(ctx.catalogue)
+    owner = book.owner[book.playlist]
+    entries = np.flatnonzero(ctx.users.market[owner] == m)
+    pairs = np.unique(owner[entries].astype(np.int64) * n_tracks + book.track[entries])
+    return np.bincount(pairs % n_tracks, minlength=n_tracks)
+
+
+def _context_share(ctx: PlantContext, m: int, matches: re.Pattern) -> float:
+    """Share of market m's playlists whose title holds the context word (the pack's share)."""
+    mine = np.flatnonzero(_owner_markets(ctx) == m)
+    hits = sum(1 for i in mine.tolist() if matches.search(ctx.playlists.names[i]))
+    return hits / max(mine.size, 1)
+
+
+def context_owners_needed(owners: int, share: float) -> int | None:
+    """Planted owners s that keep a track's ratio s / ((owners + s) × share) at the margin
+    over min_ratio, `owners` being its natural owners; None when no cohort can."""
+    k = CONTEXT_RATIO_MARGIN * CONTEXT_MIN_RATIO * share
+    return None if k >= 1 else math.ceil(owners * k / (1 - k))
 
 
 @register("playlist_context", measure=PLAYLIST_CONTEXT_SQL)
@@ -123,7 +150,6 @@ def plant_playlist_contexts(ctx: PlantContext, rng: np.random.Generator, n: int)
     for i, m in enumerate(ctx.markets_in_turn(rng, n)):
         word = contexts[(i // n_markets) % len(contexts)]
         pattern = rf"\b{word}\b"
-        listed = np.unique(book.track[_owner_markets(ctx)[book.playlist] == m])
         hi = min(CONTEXT_RANKS[1], len(cat) // 2)
         band = ctx.year_round(
             np.flatnonzero(
@@ -131,17 +157,24 @@ def plant_playlist_contexts(ctx: PlantContext, rng: np.random.Generator, n: int)
                 & (cat.release_day < 0)
             )
         )  # fmt: skip
-        band = band[~np.isin(band, listed)]  # on nobody's playlist in the market yet
+        # on nobody's playlist in the market yet, or (a big dataset lists every track) on the
+        # fewest owners', with enough planted owners that its ratio still stands out
+        owners = _track_owners(ctx, m)
+        band = band[owners[band] == owners[band].min()] if band.size else band
+        matches = re.compile(pattern, re.IGNORECASE)
+        needed = context_owners_needed(
+            int(owners[band].min(initial=0)), _context_share(ctx, m, matches)
+        )
         pool = ctx.active_pool(m, 0.3)
         pool = pool[~np.isin(pool, list(ctx.used_users))]
-        size = min(int(rng.integers(*CONTEXT_OWNERS, endpoint=True)), pool.size)
-        if not band.size or size < CONTEXT_OWNERS[0]:
+        drawn = int(rng.integers(*CONTEXT_OWNERS, endpoint=True))
+        size = min(max(drawn, needed or 0), pool.size)
+        if not band.size or needed is None or size < max(CONTEXT_OWNERS[0], needed):
             continue
         track = int(rng.choice(band))
         ctx.used_tracks.add(track)
         who = rng.choice(pool, size=size, replace=False)
         # their own playlist of that context if they have one, else a new one
-        matches = re.compile(pattern, re.IGNORECASE)
         fitting = {}
         for index in np.flatnonzero(np.isin(book.owner, who)).tolist():
             if matches.search(book.names[index]):

@@ -4,7 +4,6 @@ with their names a batch at a time, so memory holds a batch, never the whole tab
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -13,13 +12,19 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from campaign.schema import LISTENS
-from campaign.synth.output import PARQUET_OPTIONS, ROW_GROUP_SIZE, plain_schema, take_names
+from campaign.synth.output import (
+    BATCH_ROWS,
+    PARQUET_OPTIONS,
+    ROW_GROUP_SIZE,
+    exact_batches,
+    plain_schema,
+    take_names,
+)
 from campaign.synth.plays import Plays
 from campaign.synth.population import PLATFORMS, Catalogue, Users
 from campaign.synth.spec import SynthSpec
 
 SORT_MEMORY = "1GB"  # DuckDB's limit while it sorts the plays; beyond it, it spills to disk
-BATCH_ROWS = 4 * ROW_GROUP_SIZE  # rows named and written at a time (whole row groups)
 _CODES = pa.schema(
     [
         ("seq", pa.int64()),  # the play's place in the order it was made: ties keep it
@@ -79,7 +84,8 @@ def write_listens(
         names = _Names(spec, users, catalogue)
         rows = 0
         with pq.ParquetWriter(out, names.schema, **PARQUET_OPTIONS) as writer:
-            for batch in _exact_batches(reader, BATCH_ROWS):
+            tables = (pa.Table.from_batches([batch]) for batch in reader)
+            for batch in exact_batches(tables, BATCH_ROWS, _join):
                 writer.write_table(names.table(batch), row_group_size=ROW_GROUP_SIZE)
                 rows += batch.num_rows
         return rows
@@ -87,21 +93,8 @@ def write_listens(
         con.close()
 
 
-def _exact_batches(reader: pa.RecordBatchReader, size: int) -> Iterator[pa.Table]:
-    """The reader's rows in tables of exactly `size` rows (the last one shorter), whatever
-    sizes the reader hands out: the same row groups, hence the same bytes, every run."""
-    pending: list[pa.RecordBatch] = []
-    held = 0
-    for batch in reader:
-        pending.append(batch)
-        held += batch.num_rows
-        while held >= size:
-            table = pa.Table.from_batches(pending)
-            yield table.slice(0, size).combine_chunks()
-            rest = table.slice(size)
-            pending, held = rest.to_batches(), rest.num_rows
-    if held:
-        yield pa.Table.from_batches(pending).combine_chunks()
+def _join(tables: list[pa.Table]) -> pa.Table:
+    return pa.concat_tables(tables).combine_chunks()
 
 
 class _Names:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -20,6 +22,7 @@ from campaign.synth.population import Catalogue, Users
 from campaign.synth.spec import SynthSpec
 
 ROW_GROUP_SIZE = 1 << 18  # a few row groups at 1M plays: parallel scans, time-range skipping
+BATCH_ROWS = 4 * ROW_GROUP_SIZE  # rows named and written at a time (whole row groups)
 # Fixed writer options: same table, same bytes (no timestamps, no pandas or Arrow metadata).
 PARQUET_OPTIONS = {
     "compression": "zstd",
@@ -30,6 +33,7 @@ PARQUET_OPTIONS = {
     "version": "2.6",
     "data_page_version": "1.0",
 }
+Batch = TypeVar("Batch", np.ndarray, pa.Table)
 _ARROW_TYPES = {
     "VARCHAR": pa.string(),
     "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"),
@@ -53,18 +57,21 @@ def plain_schema(table: Table) -> pa.Schema:
     return pa.schema(pa.field(c.name, _ARROW_TYPES[c.type], c.nullable) for c in table.columns)
 
 
-def playlist_tables(
+def write_playlists(
     book: PlaylistBook,
     ids: list[str],
-    utc_created: np.ndarray,
-    utc_added: np.ndarray,
+    to_utc: Callable[[np.ndarray, np.ndarray], np.ndarray],
     users: Users,
     catalogue: Catalogue,
-) -> tuple[pa.Table, pa.Table]:
-    """(playlists, playlist_tracks): playlists in creation order, tracks by playlist then time."""
+    paths: tuple[Path, Path],
+) -> None:
+    """Write (playlists, playlist_tracks) of a finished book: playlists in creation order,
+    tracks by playlist then time (UTC: `to_utc(local_us, market)`). The tracks are put in order,
+    named and written a batch of playlists at a time, in whole row groups so that the bytes are
+    those of one table: there are tens of millions of entries at 100 M plays."""
+    owner_market = users.market[book.owner]
+    utc_created = to_utc(book.created_us, owner_market)
     order = np.lexsort((np.arange(len(book)), utc_created))
-    rank = np.empty(len(book), dtype=np.int64)
-    rank[order] = np.arange(len(book))
     titles = np.array(book.names, dtype=object)
     playlists = [
         pa.array([ids[i] for i in order.tolist()], pa.string()),
@@ -72,16 +79,69 @@ def playlist_tables(
         take_names(np.arange(len(book)), titles[order].tolist()),
         pa.array(utc_created[order], pa.timestamp("us", tz="UTC")),
     ]
-    entries = np.lexsort((utc_added, rank[book.playlist]))
-    tracks = [
-        take_names(book.playlist[entries], ids),
-        take_names(book.track[entries], catalogue.ids),
-        pa.array(utc_added[entries], pa.timestamp("us", tz="UTC")),
-    ]
-    return (
-        pa.Table.from_arrays(playlists, schema=plain_schema(PLAYLISTS)),
-        pa.Table.from_arrays(tracks, schema=plain_schema(PLAYLIST_TRACKS)),
-    )
+    write_parquet(pa.Table.from_arrays(playlists, schema=plain_schema(PLAYLISTS)), paths[0])
+    del playlists, titles
+    playlist_ids, track_ids = pa.array(ids, pa.string()), pa.array(catalogue.ids, pa.string())
+    schema = plain_schema(PLAYLIST_TRACKS)
+
+    def table(entries: np.ndarray) -> pa.Table:
+        market = owner_market[book.playlist[entries]]
+        tracks = [
+            take_names(book.playlist[entries], playlist_ids),
+            take_names(book.track[entries], track_ids),
+            pa.array(to_utc(book.added_us[entries], market), pa.timestamp("us", tz="UTC")),
+        ]
+        return pa.Table.from_arrays(tracks, schema=schema)
+
+    with pq.ParquetWriter(paths[1], schema, **PARQUET_OPTIONS) as writer:
+        written = 0
+        entries = _entry_order(book, order, to_utc, owner_market)
+        for batch in exact_batches(entries, BATCH_ROWS, np.concatenate):
+            writer.write_table(table(batch), row_group_size=ROW_GROUP_SIZE)
+            written += batch.size
+        if not written:  # as one empty table is written
+            writer.write_table(table(np.zeros(0, np.int64)), row_group_size=ROW_GROUP_SIZE)
+
+
+def _entry_order(
+    book: PlaylistBook,
+    order: np.ndarray,
+    to_utc: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    owner_market: np.ndarray,
+) -> Iterator[np.ndarray]:
+    """The book's entries by playlist (in `order`) then UTC time added, ties in book order, a
+    group of playlists at a time: the book holds each playlist's entries together (finish)."""
+    sizes_by_playlist = np.bincount(book.playlist, minlength=len(book))
+    starts = np.r_[0, np.cumsum(sizes_by_playlist)]
+    ends = np.cumsum(sizes_by_playlist[order])
+    total = int(ends[-1]) if ends.size else 0
+    cuts = np.unique(np.searchsorted(ends, np.arange(BATCH_ROWS, total, BATCH_ROWS)))
+    for group in np.split(order, cuts + 1):
+        length = sizes_by_playlist[group]
+        rank = np.repeat(np.arange(group.size), length)
+        first = np.r_[0, np.cumsum(length)[:-1]]
+        entries = np.repeat(starts[group] - first, length) + np.arange(int(length.sum()))
+        market = owner_market[book.playlist[entries]]
+        utc = to_utc(book.added_us[entries], market)
+        yield entries[np.lexsort((utc, rank))]
+
+
+def exact_batches(parts: Iterable[Batch], size: int, join: Callable[[list[Batch]], Batch]
+                  ) -> Iterator[Batch]:  # fmt: skip
+    """The parts' rows (arrays or Arrow tables, joined with `join`) in batches of exactly `size`
+    rows, the last one shorter, whatever the parts' sizes: whole row groups, hence the same
+    bytes, every run."""
+    pending: list[Batch] = []
+    held = 0
+    for part in parts:
+        pending.append(part)
+        held += len(part)
+        while held >= size:
+            joined = join(pending)
+            yield joined[:size]
+            pending, held = [joined[size:]], len(joined) - size
+    if held:
+        yield join(pending)
 
 
 def users_table(spec: SynthSpec, users: Users) -> pa.Table:

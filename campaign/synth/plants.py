@@ -26,9 +26,11 @@ from typing import Any
 import numpy as np
 
 from campaign.events import Event
+from campaign.synth.background import CohortBackground
 from campaign.synth.names import THEME_NAMES, event_theme, holiday_titles
-from campaign.synth.playlists import PlaylistBook, UserHistory
-from campaign.synth.plays import NaturalIndex, Plays, play_rows
+from campaign.synth.natural_index import NaturalIndex, UserHistory
+from campaign.synth.playlists import PlaylistBook
+from campaign.synth.plays import Plays, play_rows
 from campaign.synth.population import Catalogue, Users
 from campaign.synth.rhythm import hourly_profiles
 from campaign.synth.spec import DAY_US, HOUR_US, MIN_STREAM_MS, SynthSpec
@@ -121,6 +123,20 @@ def register_with_privacy_decoys(
         )
 
 
+BACKGROUND_MARGIN = (
+    1.5  # a plant's least size (listeners, plays), over the most the natural plays hold
+)
+
+
+def above_background(size: tuple[int, int], top: int) -> tuple[int, int]:
+    """A size range moved up, if need be, so that its least is BACKGROUND_MARGIN times `top`
+    (the pack's biggest natural value in the market, CohortBackground): the plant stays on top
+    of its pack however many listeners the data has, and keeps its size where the background
+    is small."""
+    shift = max(math.ceil(BACKGROUND_MARGIN * top) - size[0], 0)
+    return size[0] + shift, size[1] + shift
+
+
 def kind_rng(spec: SynthSpec, name: str, phase: int) -> np.random.Generator:
     return spec.rng(STREAM_PLANTS, zlib.crc32(name.encode()), phase)
 
@@ -151,23 +167,6 @@ def plant_all(ctx: PlantContext) -> list[Plant]:
     return ctx.plants
 
 
-def _market_day_index(
-    market: np.ndarray, day: np.ndarray, n_markets: int, n_days: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Row indices ordered by market then day (stable), and where each (market, day) begins:
-    sorted a market at a time, into int32 while the rows fit, so that the index of 100 M plays
-    takes 400 MB and its making little more."""
-    order = np.empty(market.size, dtype=np.int32 if market.size < 2**31 else np.int64)
-    counts = np.zeros((n_markets, n_days), dtype=np.int64)
-    at = 0
-    for m in range(n_markets):
-        rows = np.flatnonzero(market == m)
-        order[at : at + rows.size] = rows[np.argsort(day[rows], kind="stable")]
-        counts[m] = np.bincount(day[rows], minlength=n_days)
-        at += rows.size
-    return order, np.r_[0, np.cumsum(counts.ravel())]
-
-
 @dataclass
 class PlantContext:
     spec: SynthSpec
@@ -176,10 +175,11 @@ class PlantContext:
     natural: NaturalIndex
     events: MarketEvents
     day_types: list[np.ndarray]
+    history: UserHistory
+    background: CohortBackground
     prepared: dict[str, Any] = field(default_factory=dict)
     day_weights: list[np.ndarray] = field(default_factory=list)  # per market, sums to 1
     playlists: PlaylistBook = field(default_factory=PlaylistBook)  # natural, then planted
-    history: UserHistory | None = None
     plants: list[Plant] = field(default_factory=list)  # what the kinds before planted
     used_tracks: set[int] = field(default_factory=set)
     used_users: set[int] = field(default_factory=set)
@@ -187,18 +187,9 @@ class PlantContext:
     used_cells: set[tuple[int, int]] = field(default_factory=set)  # (market, day)
 
     def __post_init__(self) -> None:
-        n = self.spec.days + 2
-        self._day = self.natural.local_day
-        self._order, self._bounds = _market_day_index(
-            self.natural.market, self._day, len(self.spec.markets), n
-        )
-        self._stream = self.natural.ms_played >= MIN_STREAM_MS
-        self._plays_per_user = np.bincount(self.natural.user, minlength=len(self.users.ids))
         self._eligible = self.users.eligible
         # Christmas songs (the off_season pack's "holiday music"), by title
         self.seasonal = holiday_titles(self.catalogue.titles)
-        if self.history is None:
-            self.history = UserHistory(self.natural, len(self.users.ids))
         if not self.day_weights:
             even = np.full(self.spec.days, 1 / self.spec.days)
             self.day_weights = [even] * len(self.spec.markets)
@@ -207,24 +198,20 @@ class PlantContext:
 
     # ---- the natural data -------------------------------------------------------------------
     def rows(self, m: int, first_day: int, end_day: int) -> np.ndarray:
-        """Natural row indices of market m on local days [first_day, end_day)."""
-        n = self.spec.days + 2
-        lo, hi = max(first_day, 0), min(end_day, n)
-        if hi <= lo:
-            return np.zeros(0, dtype=np.int64)
-        return self._order[self._bounds[m * n + lo] : self._bounds[m * n + hi]]
+        """Natural rows (positions in the index) of market m on local days [first_day, end_day)."""
+        return self.natural.positions(m, first_day, end_day)
 
     def stream_counts(self, m: int, first_day: int, end_day: int) -> np.ndarray:
         """Natural streams per track in market m on days [first_day, end_day), by listeners the
         workspace keeps (the history a pack sees)."""
         rows = self.rows(m, first_day, end_day)
-        rows = rows[self._stream[rows] & self._eligible[self.natural.user[rows]]]
+        rows = rows[self.streams(rows) & self._eligible[self.natural.user[rows]]]
         return np.bincount(self.natural.track[rows], minlength=len(self.catalogue))
 
     def listeners(self, m: int, day: int, track: int) -> np.ndarray:
         """Distinct users streaming `track` on market m's local day (natural plays)."""
         rows = self.rows(m, day, day + 1)
-        rows = rows[self._stream[rows] & (self.natural.track[rows] == track)]
+        rows = rows[self.streams(rows) & (self.natural.track[rows] == track)]
         return np.unique(self.natural.user[rows])
 
     def daily_listeners(self, m: int, track: int, first_day: int, end_day: int) -> np.ndarray:
@@ -244,7 +231,8 @@ class PlantContext:
         return rows[(self.natural.user[rows] == user) & (self.natural.track[rows] == track)]
 
     def streams(self, rows: np.ndarray) -> np.ndarray:
-        return self._stream[rows]
+        """Which of these natural rows are streams (at least MIN_STREAM_MS)."""
+        return self.natural.ms_played[rows] >= MIN_STREAM_MS
 
     def history_tracks(self, user: int, before_day: int) -> np.ndarray:
         """Tracks a user streamed before a day."""
@@ -255,7 +243,7 @@ class PlantContext:
         """Streams per track in market m by listeners the workspace keeps: the natural ones and
         what the kinds before planted (the totals a yearly pack counts)."""
         rows = self.rows(m, 0, self.spec.days)
-        rows = rows[self._stream[rows] & self._eligible[self.natural.user[rows]]]
+        rows = rows[self.streams(rows) & self._eligible[self.natural.user[rows]]]
         counts = np.bincount(self.natural.track[rows], minlength=len(self.catalogue))
         for plant in self.plants:
             if plant.rows is not None:
@@ -272,13 +260,13 @@ class PlantContext:
     # ---- choosing ---------------------------------------------------------------------------
     def listeners_pool(self, m: int, eligible: bool = True) -> np.ndarray:
         """Users of market m with some listening, eligible (or not) for facts."""
-        ok = (self.users.market == m) & (self._plays_per_user > 0)
+        ok = (self.users.market == m) & (self.natural.plays_per_user > 0)
         return np.flatnonzero(ok & (self._eligible if eligible else ~self._eligible))
 
     def active_pool(self, m: int, quantile: float = 0.5) -> np.ndarray:
         """Eligible listeners of market m who listen more than `quantile` of them do."""
         pool = self.listeners_pool(m)
-        counts = self._plays_per_user[pool]
+        counts = self.natural.plays_per_user[pool]
         return pool[counts >= np.quantile(counts, quantile)] if pool.size else pool
 
     def privacy_pool(self, m: int, role: str) -> np.ndarray:

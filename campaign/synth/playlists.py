@@ -16,15 +16,17 @@ from datetime import date
 import numpy as np
 
 from campaign.synth import names
-from campaign.synth.plays import NaturalIndex, back_catalogue_sampler
+from campaign.synth.natural_index import UserHistory
+from campaign.synth.plays import back_catalogue_sampler
 from campaign.synth.population import Catalogue, Users
-from campaign.synth.spec import DAY_US, HOUR_US, MIN_STREAM_MS, SynthSpec
+from campaign.synth.spec import DAY_US, HOUR_US, SynthSpec
 
 OWNER_SHARE = (0.08, 0.45)  # chance of owning playlists, from the lightest to the heaviest listener
 PLAYLISTS_PER_OWNER = (0.42, 0.26, 0.16, 0.10, 0.06)  # 1, 2, 3, 4, 5
 NATURAL_SIZE = (16, 0.75, 2, 70)  # lognormal median and sigma, clipped to [2, 70] tracks
 FROM_HISTORY = 0.75  # share of a playlist's tracks taken from what its owner streams
 FIRST_DAY, LAST_DAY_FROM_END = 1, 2  # playlists are made and filled 2 January … 30 December
+FINISH_BLOCK = 1 << 22  # playlist entries put in order at a time (whole playlists)
 
 
 @dataclass
@@ -60,38 +62,41 @@ class PlaylistBook:
         return [t.strip().casefold() for t in self.names]
 
     def finish(self) -> None:
-        """One entry per playlist and track (the first add wins), in playlist then time order."""
-        key = self.playlist.astype(np.int64) * (int(self.track.max(initial=0)) + 1) + self.track
-        order = np.lexsort((self.added_us, key))
-        first = np.r_[True, key[order][1:] != key[order][:-1]]
-        keep = order[first]
-        keep = keep[np.lexsort((self.added_us[keep], self.playlist[keep]))]
-        self.playlist, self.track = self.playlist[keep], self.track[keep]
+        """One entry per playlist and track (the first add wins), in playlist then time order:
+        a block of whole playlists at a time, as there are tens of millions of entries at 100 M
+        plays (each playlist's entries kept in the order they were added, for the ties)."""
+        by_playlist = np.argsort(self.playlist, kind="stable")
+        ends = np.cumsum(np.bincount(self.playlist, minlength=len(self)))
+        n = by_playlist.size
+        cuts = ends[np.searchsorted(ends, np.arange(FINISH_BLOCK, n, FINISH_BLOCK))]
+        bounds = np.unique(np.r_[0, cuts, n])
+        width = int(self.track.max(initial=0)) + 1
+        keep, kept = np.empty(n, dtype=np.int64), 0
+        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            rows = by_playlist[lo:hi]
+            mine = rows[
+                _first_adds(self.playlist[rows], self.track[rows], self.added_us[rows], width)
+            ]
+            keep[kept : kept + mine.size] = mine
+            kept += mine.size
+        del by_playlist
+        keep = keep[:kept]
+        self.playlist = self.playlist[keep]
+        self.track = self.track[keep]
         self.added_us = self.added_us[keep]
 
 
-class UserHistory:
-    """Each user's natural streams, grouped by user: what a playlist of theirs is filled from."""
-
-    def __init__(self, plays: NaturalIndex, n_users: int):
-        streams = plays.ms_played >= MIN_STREAM_MS
-        owner = plays.user[streams]
-        self.track, self.day = plays.track[streams], plays.local_day[streams]
-        if np.any(owner[1:] < owner[:-1]):  # plays made a user at a time need no sort
-            order = np.argsort(owner, kind="stable")
-            self.track, self.day = self.track[order], self.day[order]
-        self.bounds = np.r_[0, np.cumsum(np.bincount(owner, minlength=n_users))]
-
-    def count(self, users: np.ndarray) -> np.ndarray:
-        return self.bounds[users + 1] - self.bounds[users]
-
-    def tracks(self, user: int) -> np.ndarray:
-        return self.track[self.bounds[user] : self.bounds[user + 1]]
-
-    def sample(self, rng: np.random.Generator, users: np.ndarray) -> np.ndarray:
-        """A random stream of each user's (users must have one): favourites come up more often."""
-        pick = self.bounds[users] + (rng.random(users.size) * self.count(users)).astype(np.int64)
-        return self.track[pick]
+def _first_adds(
+    playlist: np.ndarray, track: np.ndarray, added_us: np.ndarray, width: int
+) -> np.ndarray:
+    """Which entries stay, in playlist then time order: of a playlist and track, the earliest
+    add (the first made of equals)."""
+    key = playlist.astype(np.int64) * width + track
+    order = np.lexsort((added_us, key))
+    sorted_key = key[order]
+    first = np.r_[True, sorted_key[1:] != sorted_key[:-1]]
+    keep = order[first]
+    return keep[np.lexsort((added_us[keep], playlist[keep]))]
 
 
 def fill_tracks(

@@ -81,36 +81,6 @@ CHUNK_PLAYS = 1_000_000  # plays generated (and held in full) at a time: what bo
 
 
 @dataclass
-class NaturalIndex:
-    """The natural plays as the plants look at them, in compact columns (no time of day, no
-    device: those stay in the chunks on disk), so that every play fits in memory at 100 M."""
-
-    user: np.ndarray  # int32
-    track: np.ndarray  # int32
-    market: np.ndarray  # int8
-    local_day: np.ndarray  # int16, the market's local day index
-    ms_played: np.ndarray  # int32
-    skipped: np.ndarray  # bool
-
-    @classmethod
-    def empty(cls, n: int) -> NaturalIndex:
-        return cls(
-            np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n, np.int8),
-            np.empty(n, np.int16), np.empty(n, np.int32), np.empty(n, bool),
-        )  # fmt: skip
-
-    def fill(self, at: int, plays: Plays) -> None:
-        """Copy a chunk of plays into rows [at, at + len(plays))."""
-        end = at + len(plays)
-        self.user[at:end], self.track[at:end] = plays.user, plays.track
-        self.market[at:end], self.local_day[at:end] = plays.market, plays.local_day
-        self.ms_played[at:end], self.skipped[at:end] = plays.ms_played, plays.skipped
-
-    def __len__(self) -> int:
-        return int(self.user.size)
-
-
-@dataclass
 class Sessions:
     """Listening sessions, grouped by user: who, how many plays, from which local moment."""
 

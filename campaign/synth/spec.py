@@ -17,8 +17,8 @@ MIN_STREAM_MS = 30_000  # a play counts as a stream from 30 s (DESIGN.md, `min_m
 ADULT_AGE = 18  # the workspace's default `min_age`
 
 # What the generator can honour (each bound tried): beyond them it fails or runs without end.
-# Natural plays are made and written in chunks; what stays in memory is a compact index of
-# them for the plants (about 30 bytes a play: some 3 GB at 100 M).
+# Natural plays are made and written in chunks; the plants read them from an index on disk
+# (natural_index.py); what stays in memory grows with the listeners and playlists, not the plays.
 MIN_PLAYS, MAX_PLAYS = 1_000, 120_000_000
 MIN_USERS_PER_MARKET, MAX_USERS = 100, 10_000_000
 MIN_TRACKS = 100
