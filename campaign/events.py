@@ -323,6 +323,11 @@ def _markets_of(event: Event, markets: list[str]) -> list[str]:
     return [event.market] if not markets or event.market in markets else []
 
 
+def calendar_order(event: Event) -> tuple[date, str, int]:
+    """The calendar's order: by day, then market, a holiday before a cultural day of the name."""
+    return event.day, event.market, KIND_PRIORITY[event.kind]
+
+
 def build_calendar(
     markets: Iterable[str],
     years: Iterable[int],
@@ -341,6 +346,6 @@ def build_calendar(
     events += [window for event in events for window in windows(event)]
     expanded = [replace(e, market=m) for e in events for m in _markets_of(e, markets)]
     unique: dict[tuple[date, str, str], Event] = {}
-    for event in sorted(expanded, key=lambda e: (e.day, e.market, KIND_PRIORITY[e.kind])):
+    for event in sorted(expanded, key=calendar_order):
         unique.setdefault((event.day, event.market, event.name("en").casefold()), event)
     return list(unique.values())

@@ -78,9 +78,11 @@ def test_the_budget_is_converted_and_accounted_by_opendp() -> None:
     assert 0.01 < rho < 0.05  # ε 1 at δ 1e-6 is a ρ of about 0.024
     filt = Release(rho)
     scale = scale_for(3, rho / 2)
-    assert filt.draw("a", 100, 3, scale) is not None
+    assert filt.draw_batch([Draw("a", 100, 3, scale)]) is not None
     assert filt.spent == pytest.approx(rho / 2)
-    assert filt.draw("b", 100, 3, scale) is None  # a second half would overrun: refused
+    assert (
+        filt.draw_batch([Draw("b", 100, 3, scale)]) is None
+    )  # a second half would overrun: refused
     assert filt.spent == pytest.approx(rho / 2)
 
 
@@ -92,7 +94,7 @@ def test_the_running_tally_of_rho_is_the_filters_own_account(sensitivities: list
     rho = rho_for(1.0, 1e-6)
     filt = Release(rho)
     for i, sensitivity in enumerate(sensitivities):
-        filt.draw(f"k{i}", 50, sensitivity, scale_for(sensitivity, rho / 25))
+        filt.draw_batch([Draw(f"k{i}", 50, sensitivity, scale_for(sensitivity, rho / 25))])
         left = rho - filt.spent
         assert filt.affordable(left - 1e-7) and not filt.affordable(left + 1e-7)
     assert filt.spent <= rho

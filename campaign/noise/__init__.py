@@ -88,9 +88,13 @@ class PrivateRelease:
             self._charged.add(draw.key)
             item = self.ledger.items.setdefault(
                 draw.key,
-                {"noisy": noisy, "scale": draw.scale, "sensitivity": draw.sensitivity},
+                {
+                    "noisy": noisy,
+                    "scale": draw.scale,
+                    "sensitivity": draw.sensitivity,
+                    "rho": charged,
+                },
             )
-            item.setdefault("rho", charged)
             results[draw.key] = (int(item["noisy"]), charged, draw.scale)
         return [results[count.key] for count, _ in shares]
 

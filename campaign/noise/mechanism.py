@@ -134,6 +134,8 @@ class Release:
     def draw_batch(self, draws: list[Draw]) -> list[tuple[int, float]] | None:
         """Each count's noisy value and ρ, drawn through one batch filter of exactly their ρ
         (plus BATCH_SLACK); None, and nothing charged, when the release cannot pay for them all."""
+        if not draws:  # every count already paid for this run: no query
+            return []
         measurements = [self.measurement(d.key, d.sensitivity, d.scale) for d in draws]
         charges = [float(m.map(LISTENER)) for m in measurements]
         batch_rho = sum(charges) * (1 + BATCH_SLACK)
@@ -147,8 +149,3 @@ class Release:
             noisy.append(int(batch(measurement)))
             del self._counts[draw.key]
         return list(zip(noisy, charges, strict=True))
-
-    def draw(self, key: str, raw: int, sensitivity: int, scale: float) -> tuple[int, float] | None:
-        """One count's noisy value and the ρ charged for it; None when the budget is spent."""
-        drawn = self.draw_batch([Draw(key, raw, sensitivity, scale)])
-        return drawn[0] if drawn else None

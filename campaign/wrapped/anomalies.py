@@ -19,7 +19,7 @@ import duckdb
 
 from campaign.config import CampaignConfig, PrivacySettings
 from campaign.duckdb_settings import DuckDBSettings
-from campaign.events import KIND_PRIORITY, Event, build_calendar
+from campaign.events import Event, build_calendar, calendar_order
 from campaign.facts import Fact, PackRunner, collect_facts
 from campaign.pack_views import create_event_tables
 from campaign.packs import discover_packs, resolve_params, run_pack
@@ -176,7 +176,7 @@ def home_calendar(who: dict[str, Listener], locales: tuple[str, ...]) -> Calenda
         homes = sorted({x.market for x in who.values()})
         events = sorted(
             (e for m in homes for e in _market_calendar(m, tuple(years), locales)),
-            key=lambda e: (e.day, e.market, KIND_PRIORITY[e.kind]),  # build_calendar's order
+            key=calendar_order,
         )
         create_event_tables(con, events)
         con.execute("CREATE TEMP TABLE listener_homes (alias VARCHAR, home VARCHAR)")
