@@ -19,6 +19,8 @@ import threading
 import time
 from pathlib import Path
 
+import checkout  # noqa: F401  (first: the campaign package of this checkout)
+
 import campaign.synth as synth
 
 STAGES = (

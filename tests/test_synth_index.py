@@ -4,6 +4,7 @@ user's streams in the order they were made."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -52,8 +53,7 @@ plays = st.lists(
 def test_index_is_the_plays_by_market_and_day(tmp_path: Path, monkeypatch, rows, block) -> None:
     monkeypatch.setattr(natural_index, "BLOCK_ROWS", block)  # blocks cut anywhere
     rows = sorted(rows, key=lambda r: r[0])  # chunks come a user at a time
-    folder = tmp_path / str(abs(hash((tuple(rows), block))))
-    folder.mkdir()
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))  # one per example: tmp_path is shared
     writer = NaturalIndexWriter(folder, N_USERS, N_TRACKS, N_MARKETS, N_DAYS)
     half = len(rows) // 2
     while half and half < len(rows) and rows[half][0] == rows[half - 1][0]:

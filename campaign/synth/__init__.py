@@ -148,6 +148,10 @@ def _generate(
     ]
     types = [day_types(spec, [d for d, e in days if e.kind == "holiday"]) for days in events]
     offsets = [utc_offsets_us(market_timezone(code), spec) for code in spec.markets]
+
+    def to_utc(local_us: np.ndarray, market: np.ndarray) -> np.ndarray:
+        return local_to_utc_us(local_us, market, offsets, spec)
+
     codes = PlayCodes(work / "plays.parquet")
     index = NaturalIndexWriter(
         work, len(users.ids), len(catalogue), len(spec.markets), spec.days + 2
@@ -158,7 +162,7 @@ def _generate(
     for chunk in natural_chunks(spec, users, catalogue, sessions):
         index.append(chunk)
         background.add(chunk)
-        codes.append(chunk, local_to_utc_us(chunk.local_us, chunk.market, offsets, spec))
+        codes.append(chunk, to_utc(chunk.local_us, chunk.market))
     del sessions
     natural, history = index.finish()
     book = natural_playlists(spec, users, catalogue, history, spec.rng(5))
@@ -175,7 +179,7 @@ def _generate(
     planted = [p.rows for p in plants if p.rows is not None]
     if planted:
         rows = Plays.concat(planted)
-        codes.append(rows, local_to_utc_us(rows.local_us, rows.market, offsets, spec))
+        codes.append(rows, to_utc(rows.local_us, rows.market))
     codes.close()
     book.finish()
     playlist_ids = spotify_ids(spec.rng(6), len(book), "playlist")
@@ -191,9 +195,6 @@ def _generate(
         next(iter(charts.values())).parent.mkdir(exist_ok=True)
         finals |= {f"charts/{name}": path for name, path in charts.items()}
     partial.update({name: aside(path) for name, path in (*finals.items(), ("truth", truth_path))})
-
-    def to_utc(local_us: np.ndarray, market: np.ndarray) -> np.ndarray:
-        return local_to_utc_us(local_us, market, offsets, spec)
 
     # the playlists first: the book is let go before DuckDB sorts the plays
     write_playlists(book, playlist_ids, to_utc, users, catalogue,

@@ -20,6 +20,7 @@ from datetime import date
 
 import numpy as np
 
+from campaign.synth.background import HOOK_MIN_STREAMS, STREAK_MIN_DAYS
 from campaign.synth.names import HOLIDAY_TITLES
 from campaign.synth.plants import Plant, PlantContext, above_background, register
 from campaign.synth.plays import Plays
@@ -62,13 +63,17 @@ def plant_off_season(ctx: PlantContext, rng: np.random.Generator, n: int) -> lis
         return []
     n_markets = len(ctx.spec.markets)
     n = min(n, n_markets * len(OFF_SEASON_MONTHS))
+    by_market: dict[int, dict[int, np.ndarray]] = {}  # natural: read once per market and month
     for i, m in enumerate(ctx.markets_in_turn(rng, n)):
         month = OFF_SEASON_MONTHS[i // n_markets]
         first, end = _month(ctx, month)
-        pool = np.setdiff1d(ctx.listeners_pool(m), _holiday_listeners(ctx, m, month, holiday))
+        listeners = by_market.setdefault(
+            m, {o: _holiday_listeners(ctx, m, o, holiday) for o in OFF_SEASON}
+        )
+        pool = np.setdiff1d(ctx.listeners_pool(m), listeners[month])
         pool = pool[~np.isin(pool, list(ctx.used_users))]
         # on top of what the other off-season months hold (the pack's level), at any size
-        others = [_holiday_listeners(ctx, m, o, holiday).size for o in OFF_SEASON if o != month]
+        others = [listeners[o].size for o in OFF_SEASON if o != month]
         lift = rng.uniform(*OFF_SEASON_LIFT) * float(np.mean(others))
         size = int(rng.integers(*OFF_SEASON_LISTENERS, endpoint=True)) + int(lift)
         size = min(size, pool.size)
@@ -128,7 +133,6 @@ runs AS (
 SELECT count(DISTINCT user_id), min(first_day) AS day FROM runs
 WHERE days >= $min_days AND year(first_day) = $year
 """
-MIN_STREAK_DAYS = 14  # the pack's min_days
 STREAK_LISTENERS = (60, 90)
 STREAK_DAYS = (18, 25)
 STREAK_JOIN_DAYS = 35  # listeners start their streaks over this many days
@@ -160,7 +164,7 @@ def plant_streaks(ctx: PlantContext, rng: np.random.Generator, n: int) -> list[P
         plants.append(
             Plant(
                 "streak", "anomaly", m, start, track, rows=ctx.streams_on(rng, m, user, track, day),
-                params={"min_days": MIN_STREAK_DAYS},
+                params={"min_days": STREAK_MIN_DAYS},
             )
         )  # fmt: skip
     return plants
@@ -271,7 +275,6 @@ hooks AS (
 modal AS (SELECT plays FROM hooks GROUP BY plays ORDER BY count(*) DESC, plays LIMIT 1)
 SELECT count(*) FROM hooks WHERE plays = (SELECT plays FROM modal)
 """
-HOOKED_STREAMS = 20  # the pack's min_streams
 HOOK_LISTENERS = (60, 80)
 HOOK_RANKS = (50, 1500)
 BINGE_DAYS = (4, 7)
@@ -288,7 +291,7 @@ def _hook_days(ctx: PlantContext, rng: np.random.Generator, m: int) -> np.ndarra
     k = int(rng.integers(*BINGE_DAYS, endpoint=True))
     binge = np.r_[b0, b0 + np.sort(rng.choice(np.arange(1, 21), size=k - 1, replace=False))]
     per_day = rng.integers(*BINGE_PER_DAY, endpoint=True, size=k)
-    while 2 + per_day.sum() < HOOKED_STREAMS:
+    while 2 + per_day.sum() < HOOK_MIN_STREAMS:
         room = np.flatnonzero(per_day < BINGE_PER_DAY[1])
         per_day[rng.choice(room)] += 1
     after = np.arange(binge[-1] + 2, ctx.spec.days)
@@ -322,7 +325,7 @@ def plant_hook_points(ctx: PlantContext, rng: np.random.Generator, n: int) -> li
         plants.append(
             Plant(
                 "hook_point", "anomaly", m, 0, track, rows=rows, drop=drop,
-                params={"min_streams": HOOKED_STREAMS},
+                params={"min_streams": HOOK_MIN_STREAMS},
             )
         )  # fmt: skip
     return plants

@@ -76,7 +76,7 @@ def write_playlists(
     playlists = [
         pa.array([ids[i] for i in order.tolist()], pa.string()),
         take_names(book.owner[order], users.ids),
-        take_names(np.arange(len(book)), titles[order].tolist()),
+        pa.array(titles[order].tolist(), pa.string()),
         pa.array(utc_created[order], pa.timestamp("us", tz="UTC")),
     ]
     write_parquet(pa.Table.from_arrays(playlists, schema=plain_schema(PLAYLISTS)), paths[0])

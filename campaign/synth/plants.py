@@ -188,6 +188,9 @@ class PlantContext:
 
     def __post_init__(self) -> None:
         self._eligible = self.users.eligible
+        # kept natural streams per track, by market: the natural plays never change, and each
+        # read is a year of a market from the index on disk
+        self._natural_streams: dict[int, np.ndarray] = {}
         # Christmas songs (the off_season pack's "holiday music"), by title
         self.seasonal = holiday_titles(self.catalogue.titles)
         if not self.day_weights:
@@ -242,9 +245,13 @@ class PlantContext:
     def kept_streams(self, m: int) -> np.ndarray:
         """Streams per track in market m by listeners the workspace keeps: the natural ones and
         what the kinds before planted (the totals a yearly pack counts)."""
-        rows = self.rows(m, 0, self.spec.days)
-        rows = rows[self.streams(rows) & self._eligible[self.natural.user[rows]]]
-        counts = np.bincount(self.natural.track[rows], minlength=len(self.catalogue))
+        if m not in self._natural_streams:
+            rows = self.rows(m, 0, self.spec.days)
+            rows = rows[self.streams(rows) & self._eligible[self.natural.user[rows]]]
+            self._natural_streams[m] = np.bincount(
+                self.natural.track[rows], minlength=len(self.catalogue)
+            )
+        counts = self._natural_streams[m].copy()
         for plant in self.plants:
             if plant.rows is not None:
                 r = plant.rows
