@@ -22,6 +22,7 @@ from campaign.synth.plays import Plays
 from campaign.synth.spec import MIN_STREAM_MS
 
 BLOCK_ROWS = 1 << 20  # rows laid out again at a time by `finish`
+CELL_COLUMNS = ("market", "local_day")  # the cell a play is laid out in
 
 
 class DiskColumn:
@@ -109,8 +110,6 @@ class NaturalIndex:
 
     user: DiskColumn
     track: DiskColumn
-    market: DiskColumn
-    local_day: DiskColumn
     ms_played: DiskColumn
     skipped: DiskColumn
     seq: DiskColumn  # int64: the play's place in the order it was made
@@ -173,8 +172,10 @@ class NaturalIndexWriter:
         """Lay the plays out by market then day (a block at a time) and hand the index over."""
         made = {name: appender.column() for name, appender in self.made.items()}
         n = made["user"].size
+        # market and day are where a play goes (`bounds`), so they are not laid out again
+        kept = {name: column for name, column in made.items() if name not in CELL_COLUMNS}
         sorted_cols = {}
-        for name, column in (*made.items(), ("seq", None)):
+        for name, column in (*kept.items(), ("seq", None)):
             path = self.folder / f"index.{name}"
             dtype = np.dtype(np.int64) if column is None else column.dtype
             with path.open("wb") as out:
@@ -190,7 +191,7 @@ class NaturalIndexWriter:
             first = np.maximum.accumulate(np.where(np.r_[True, ordered[1:] != ordered[:-1]], at, 0))
             positions = cursor[ordered] + (at - first)
             cursor += np.bincount(cell, minlength=cursor.size)
-            for name, column in made.items():
+            for name, column in kept.items():
                 sorted_cols[name].write_at(positions, column[lo:hi][order])
             sorted_cols["seq"].write_at(positions, lo + order)
         for appender in self.made.values():
