@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from campaign.duckdb_settings import DuckDBSettings, connect
 from campaign.schema import LISTENS
 from campaign.synth.output import (
     BATCH_ROWS,
@@ -70,11 +70,9 @@ def write_listens(
 ) -> int:
     """Write the plays of `codes` except the `dropped` seqs to `out` (schema.LISTENS) in time
     order; returns the rows written."""
-    con = duckdb.connect()
+    con, _ = connect(DuckDBSettings(temp_directory=work), SORT_MEMORY, None)
     try:
-        con.execute(f"SET memory_limit = '{SORT_MEMORY}'")
         con.execute("SET enable_progress_bar = false")
-        con.execute("SET temp_directory = ?", [str(work)])
         con.register("dropped", pa.table({"seq": pa.array(dropped, pa.int64())}))
         reader = con.sql(
             """SELECT user, track, market, utc_us, ms_played, skipped, platform
