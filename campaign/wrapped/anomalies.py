@@ -284,10 +284,16 @@ def event_day_cards(
     return cards
 
 
+def _steady(card: Card) -> float:
+    """The card's surprise to rank by, to 9 significant digits: DuckDB sums doubles in parallel,
+    so their last bits change from run to run, and a near-tie must not flip with them."""
+    return float(f"{card.surprise or 0.0:.9g}")
+
+
 def _rank(card: Card) -> tuple[float, float, str, str]:
     """Most surprising, then biggest; ties broken by name and day, so a run is repeatable."""
     f = card.facts
-    return (card.surprise or 0.0, f["value"], str(f["subject"]), str(f["first_day"]))
+    return (_steady(card), f["value"], str(f["subject"]), str(f["first_day"]))
 
 
 def _pack_cards(
@@ -347,6 +353,6 @@ def find_anomalies(
 
 def best_anomalies(cards: list[Card]) -> list[Card]:
     """The few most surprising of one listener's findings (the packs', the market card)."""
-    cards = [c for c in cards if (c.surprise or 0.0) >= MIN_SURPRISE]
-    cards.sort(key=lambda c: -(c.surprise or 0.0))
+    cards = [c for c in cards if _steady(c) >= MIN_SURPRISE]
+    cards.sort(key=lambda c: -_steady(c))
     return cards[:MAX_ANOMALIES]
