@@ -24,7 +24,9 @@ WITH listeners AS MATERIALIZED (
 population AS (
     SELECT market, count(*) AS listeners FROM listeners GROUP BY ALL
 ),
-owned AS (
+owned AS MATERIALIZED (
+    -- one title matched per playlist, not per track added to it (inlined, the join ran the
+    -- regular expression on every added track)
     SELECT p.playlist_id, p.user_id, p.created_at, m.market, tz.tz,
            nullif(regexp_extract(lower(p.name),
                                  '(^|[^\pL\pN])(' || $contexts || ')($|[^\pL\pN])', 2), '')
