@@ -19,38 +19,50 @@
 -- market, day and artist is reported; no time of day and nothing about the listener leaves the
 -- query. Plays without a duration (scrobbles) add no minutes.
 WITH ordered AS (
-    -- one sort of the plays: each play's silence since the previous one ended, and the running
-    -- and whole totals of the listener's minutes and plays, all in one window pass
-    SELECT market, user_id, played_at,
+    -- one sort of the plays: each play's silence since the previous one ended, the running
+    -- total of the listener's minutes and plays, and whether it is the listener's last play,
+    -- all in one window pass (no second frame over the whole listener for their totals)
+    SELECT market, user_id, played_at, coalesce(ms_played, 0) AS ms,
            lag(played_at + to_milliseconds(coalesce(ms_played, 0))) OVER listener AS previous_end,
+           lead(played_at) OVER listener IS NULL AS last,
            sum(coalesce(ms_played, 0)) OVER listener - coalesce(ms_played, 0) AS ms_before,
-           row_number() OVER listener AS play,
-           sum(coalesce(ms_played, 0)) OVER whole AS ms_total,
-           count(*) OVER whole AS plays_total
+           row_number() OVER listener AS play
     FROM streams
     WINDOW listener AS (PARTITION BY market, user_id ORDER BY played_at
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
-           whole AS (PARTITION BY market, user_id ORDER BY played_at
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ),
-starts AS (
-    -- the plays that open a session; the next one's running totals close it (the listener's
-    -- totals close the last), so no play is grouped by session
-    SELECT market, user_id, played_at, ms_before, play, ms_total, plays_total
-    FROM ordered
-    -- (a timestamp compared, not an interval subtracted and normalised, on every play)
-    WHERE previous_end IS NULL OR played_at >= previous_end + to_minutes($max_gap_minutes)
+bounds AS (
+    -- the plays that open a session, and each listener's last play, whose running totals
+    -- (with its own minutes and play) are the listener's totals that close the last session
+    SELECT *
+    FROM (
+        SELECT market, user_id, played_at, ms, ms_before, play, last,
+               -- (a timestamp compared, not an interval subtracted and normalised, on every play)
+               previous_end IS NULL
+                   OR played_at >= previous_end + to_minutes($max_gap_minutes) AS start
+        FROM ordered
+    )
+    WHERE start OR last
+),
+closed AS (
+    -- each bound's next one closes its session: a start at its running totals, the last play
+    -- past its own; so no play is grouped by session
+    SELECT market, user_id, played_at AS started, start,
+           lead(CASE WHEN start THEN played_at END) OVER next_bound AS ended,
+           CAST(floor((coalesce(lead(CASE WHEN start THEN ms_before ELSE ms_before + ms END)
+                                     OVER next_bound, ms_before + ms) - ms_before)
+                      / 60000) AS INTEGER) AS length,
+           coalesce(lead(CASE WHEN start THEN play ELSE play + 1 END) OVER next_bound, play + 1)
+               - play AS plays
+    FROM bounds
+    WINDOW next_bound AS (PARTITION BY market, user_id ORDER BY played_at)
 ),
 sessions AS MATERIALIZED (
-    SELECT s.market, s.user_id, s.played_at AS started,
-           lead(s.played_at) OVER next_start AS ended,
-           CAST(timezone(tz.tz, s.played_at) AS DATE) AS day,
-           CAST(floor((coalesce(lead(s.ms_before) OVER next_start, s.ms_total) - s.ms_before)
-                      / 60000) AS INTEGER) AS length,
-           coalesce(lead(s.play) OVER next_start, s.plays_total + 1) - s.play AS plays
-    FROM starts s
+    SELECT c.market, c.user_id, c.started, c.ended,
+           CAST(timezone(tz.tz, c.started) AS DATE) AS day, c.length, c.plays
+    FROM closed c
     JOIN market_tz tz USING (market)
-    WINDOW next_start AS (PARTITION BY s.market, s.user_id ORDER BY s.played_at)
+    WHERE c.start
 ),
 tail AS (
     SELECT part AS market, value AS length, at_least, total AS total_sessions, p999
