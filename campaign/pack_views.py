@@ -10,19 +10,18 @@ fact spans some other period (streak).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 
 from campaign.events import KIND_PRIORITY, Event
 from campaign.floors import floor_sql
 
-SHARED_VIEWS = ("market_track_names", "listener_track_years")
-# Table macros: the first argument names the table (a view or one of the pack's own CTEs) read.
-SHARED_MACROS = ("tail_rank",)
-
-_STATEMENTS = (
+# Shared tables, each one aggregation that several packs read (and campaign.noise counts): made
+# once per workspace (and kept in its cache) rather than re-aggregated by every pack reading it.
+SHARED_TABLES = {
     # The name a market last streamed a track under (charts spell titles per market).
-    """
-    CREATE VIEW market_track_names AS
+    "market_track_names": """
     SELECT market, track_id,
            arg_max(track_name, day) AS track_name, arg_max(artist_name, day) AS artist_name
     FROM daily_streams
@@ -30,12 +29,17 @@ _STATEMENTS = (
     """,
     # Distinct listeners of each track in each market-year (empty without listens): a yearly
     # fact's cohort.
-    """
-    CREATE VIEW listener_track_years AS
+    "listener_track_years": """
     SELECT market, year, track_id, count(*) AS listeners
     FROM listener_track_years_plays
     GROUP BY ALL
     """,
+}
+SHARED_VIEWS = tuple(SHARED_TABLES)
+# Table macros: the first argument names the table (a view or one of the pack's own CTEs) read.
+SHARED_MACROS = ("tail_rank",)
+
+_MACROS = (
     # The tail rank of each value in its part (a market, or a market-year): how many cells of the
     # part reach at least that value (`at_least`, of `total`), and the part's 99.9th percentile
     # (`p999`). `cells` names a table or CTE, `part` and `val` are expressions over its columns:
@@ -69,9 +73,17 @@ _STATEMENTS = (
 )
 
 
-def create_pack_views(con: duckdb.DuckDBPyConnection) -> None:
-    """Define the shared views and macros on a workspace connection."""
-    for statement in _STATEMENTS:
+def create_pack_views(
+    con: duckdb.DuckDBPyConnection, keep: Callable[[str, str], None] | None = None
+) -> None:
+    """Define the shared tables and macros on a workspace connection: `keep(name, sql)` makes
+    each table (the workspace cache's), else each is a view."""
+    for name, sql in SHARED_TABLES.items():
+        if keep is None:
+            con.execute(f"CREATE VIEW {name} AS {sql}")
+        else:
+            keep(name, sql)
+    for statement in _MACROS:
         con.execute(statement)
 
 

@@ -139,7 +139,7 @@ def _build(
     _create_listens(con, config, markets, cache)
     create_listener_markets(cache)
     _create_rollups(con, config, cache, has_listens="listens" in files)
-    create_pack_views(con)
+    create_pack_views(con, lambda name, sql: cache.table(name, sql, temp=True))
     create_chart_floors(con, _period_filter(config, "day"))
     if "playlists" in files:
         create_user_markets(cache)
