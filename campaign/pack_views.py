@@ -39,7 +39,8 @@ SHARED_VIEWS = tuple(SHARED_TABLES)
 # Table macros: the first argument names the table (a view or one of the pack's own CTEs) read.
 SHARED_MACROS = ("tail_rank",)
 
-_MACROS = (
+# The statements that define the shared macros.
+_STATEMENTS = (
     # The tail rank of each value in its part (a market, or a market-year): how many cells of the
     # part reach at least that value (`at_least`, of `total`), and the part's 99.9th percentile
     # (`p999`). `cells` names a table or CTE, `part` and `val` are expressions over its columns:
@@ -83,7 +84,7 @@ def create_pack_views(
             con.execute(f"CREATE VIEW {name} AS {sql}")
         else:
             keep(name, sql)
-    for statement in _MACROS:
+    for statement in _STATEMENTS:
         con.execute(statement)
 
 
