@@ -1,4 +1,4 @@
-"""Views and macros the packs share, so a quantity every pack needs is defined once.
+"""Tables and macros the packs share, so a quantity every pack needs is defined once.
 
 Created by `open_workspace` after the rollups; a pack pasted into the DuckDB shell finds them as
 it finds `daily_streams` (README, "Query packs"). Populations: a market's population over a
