@@ -35,7 +35,6 @@ SHARED_TABLES = {
     GROUP BY ALL
     """,
 }
-SHARED_VIEWS = tuple(SHARED_TABLES)
 # Table macros: the first argument names the table (a view or one of the pack's own CTEs) read.
 SHARED_MACROS = ("tail_rank",)
 
@@ -79,11 +78,9 @@ def create_pack_views(
 ) -> None:
     """Define the shared tables and macros on a workspace connection: `keep(name, sql)` makes
     each table (the workspace cache's), else each is a view."""
+    make = keep or (lambda name, sql: con.execute(f"CREATE VIEW {name} AS {sql}"))
     for name, sql in SHARED_TABLES.items():
-        if keep is None:
-            con.execute(f"CREATE VIEW {name} AS {sql}")
-        else:
-            keep(name, sql)
+        make(name, sql)
     for statement in _STATEMENTS:
         con.execute(statement)
 

@@ -18,11 +18,11 @@ from typing import Any, Protocol
 import duckdb
 
 from campaign.errors import PackError
-from campaign.pack_views import SHARED_MACROS, SHARED_VIEWS
+from campaign.pack_views import SHARED_MACROS, SHARED_TABLES
 from campaign.schema import PACK_TABLES
 
 # Every view a pack may read: the canonical ones and those the packs share.
-READABLE = PACK_TABLES | frozenset(SHARED_VIEWS)
+READABLE = PACK_TABLES | frozenset(SHARED_TABLES)
 
 
 class GuardedPack(Protocol):

@@ -24,7 +24,7 @@ from campaign.errors import ConfigError, InputError
 from campaign.events import Event, build_calendar
 from campaign.locales import calendar_locales
 from campaign.pack_views import (
-    SHARED_VIEWS,
+    SHARED_TABLES,
     create_chart_floors,
     create_event_tables,
     create_pack_views,
@@ -190,7 +190,7 @@ def _available_tables(files: dict[str, list[Path]]) -> set[str]:
         "market_tz",
         "track_names",
     }
-    tables |= set(SHARED_VIEWS)
+    tables |= set(SHARED_TABLES)
     if "listens" in files:
         tables |= {"listens", "streams", "listener_track_days", "market_years", *LISTENER_ROLLUPS}
     if "playlists" in files:
