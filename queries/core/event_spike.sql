@@ -104,30 +104,34 @@ positioned AS (
     -- `baseline_weeks` weeks of days is also one of `baseline_snapshots` snapshots, and the
     -- window sums are computed once, not once per cadence; the names stay in `counts` (joined
     -- back for the few rising rows), so the rows sorted and kept here are narrow
-    SELECT c.day, c.market, c.track_id, c.n, c.measure, c.artist_key,
-           w.k, w.floor, w.factor, w.window_days, w.window_floor_sum, w.window_floor_squares,
-           w.baseline_floor, w.days_ahead, w.first_data_day,
+    SELECT c.day, c.market, c.track_id, c.n, c.measure, c.artist_key, w.k, w.floor,
            CASE WHEN w.cadence = 'weekly' THEN w.k * ($baseline_weeks * 7)
                 ELSE (c.day - DATE '1970-01-01') * $baseline_snapshots END AS position
     FROM counts c JOIN market_windows w USING (day, market)
 ),
 tracked AS (
-    -- the one sort of the track rows: each track's history in its market, in time order
-    SELECT *,
-           min(day) OVER whole_track AS first_listed,
-           sum(n) OVER baseline AS listed_sum,
-           sum(n * n) OVER baseline AS listed_squares,
-           count(*) OVER baseline AS listed_days,
-           sum(floor) OVER baseline AS listed_floor_sum,
-           sum(floor * floor) OVER baseline AS listed_floor_squares,
-           lag(k) OVER (PARTITION BY market, track_id ORDER BY position) AS previous_k
-    FROM positioned
-    WINDOW
-        baseline AS (PARTITION BY market, track_id ORDER BY position
-                     RANGE BETWEEN $baseline_weeks * 7 * $baseline_snapshots PRECEDING
-                               AND least($baseline_snapshots, $baseline_weeks * 7) PRECEDING),
-        whole_track AS (PARTITION BY market, track_id ORDER BY position
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    -- the one sort of the track rows: each track's history in its market, in time order; the
+    -- market-day's own figures join it after the sort (a few hundred rows), not through it
+    SELECT t.*, w.factor, w.window_days, w.window_floor_sum, w.window_floor_squares,
+           w.baseline_floor, w.days_ahead, w.first_data_day
+    FROM (
+        SELECT *,
+               min(day) OVER whole_track AS first_listed,
+               sum(n) OVER baseline AS listed_sum,
+               sum(n * n) OVER baseline AS listed_squares,
+               count(*) OVER baseline AS listed_days,
+               sum(floor) OVER baseline AS listed_floor_sum,
+               sum(floor * floor) OVER baseline AS listed_floor_squares,
+               lag(k) OVER (PARTITION BY market, track_id ORDER BY position) AS previous_k
+        FROM positioned
+        WINDOW
+            baseline AS (PARTITION BY market, track_id ORDER BY position
+                         RANGE BETWEEN $baseline_weeks * 7 * $baseline_snapshots PRECEDING
+                                   AND least($baseline_snapshots, $baseline_weeks * 7) PRECEDING),
+            whole_track AS (PARTITION BY market, track_id ORDER BY position
+                            ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ) t
+    JOIN market_windows w USING (day, market)
 ),
 debuts AS (
     -- each track's first day in its market: only a debut can be a release
@@ -197,7 +201,11 @@ runs AS (
 ),
 debut_levels AS (
     -- complete data: a release is compared with the market's typical first day of a new track
-    SELECT market, median(n) AS typical, var_samp(n) AS spread
+    -- (the variance from exact integer sums: the same bits in whatever order rows come)
+    SELECT market, median(n) AS typical,
+           CASE WHEN count(*) > 1 THEN
+               CAST(count(*) * sum(CAST(n AS DECIMAL(38, 0)) * n) - sum(n) * sum(n) AS DOUBLE)
+               / (count(*) * (count(*) - 1)) END AS spread
     FROM runs WHERE is_release AND floor IS NULL GROUP BY market
 ),
 rated AS (
@@ -270,10 +278,13 @@ artist_releases AS (
 ),
 artists AS (
     -- several tracks of one artist rising together on a chart day: one artist-level fact
+    -- (sums of fractions as decimals: exact, so the same in whatever order the rows come)
     SELECT c.market, c.day, c.artist_key, arg_max(c.artist_name, c.n) AS artist_name,
-           any_value(c.measure) AS measure, sum(c.n) AS n, sum(c.expected) AS expected,
-           sum(c.level_variance * coalesce(c.factor, 1.0) ^ 2) AS variance,
-           sum(c.filled_sum / c.window_days) AS level,
+           any_value(c.measure) AS measure, sum(c.n) AS n,
+           CAST(sum(CAST(c.expected AS DECIMAL(38, 6))) AS DOUBLE) AS expected,
+           CAST(sum(CAST(c.level_variance * coalesce(c.factor, 1.0) ^ 2 AS DECIMAL(38, 6)))
+                AS DOUBLE) AS variance,
+           CAST(sum(CAST(c.filled_sum / c.window_days AS DECIMAL(38, 6))) AS DOUBLE) AS level,
            any_value(c.floor) AS floor, any_value(c.baseline_floor) AS baseline_floor,
            any_value(c.factor) AS factor, sum(c.absent_days) AS absent_days,
            max(c.window_days) AS window_days, count(*) AS tracks,
