@@ -3,13 +3,18 @@ a listener's city out. The guard reads the query's tree and checks every value o
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
 from campaign.cli import app
+from campaign.errors import PackError
+from campaign.packguard import check_output, create_guard_tables
 from tests.conftest import RAW_COUNTS_TOML, write_tables
 
 runner = CliRunner()
@@ -143,3 +148,41 @@ def test_a_benign_pack_of_the_campaign_passes(tmp_path: Path, data: Path) -> Non
     facts = json.loads(result.output)
     assert any(f["pack"] == "benign" for f in facts)
     assert "listener-" not in result.output
+
+
+@dataclass
+class _Guarded:
+    """What the guard reads of a pack, for checking one output table directly."""
+
+    path: Path = Path("own.sql")
+    sql: str = ""
+    sql_line: int = 1
+    audience: str = "cohort"
+
+
+def test_a_token_that_comes_twice_is_still_found_with_either_of_its_flags() -> None:
+    """The token table is not grouped: an id that is another id's md5, and two ids that differ in
+    case, give a token twice with different flags; a cell must be refused by either row."""
+    short = "12345"
+    digest = hashlib.md5(short.encode()).hexdigest()
+    con = duckdb.connect()
+    ids = ", ".join(f"('{i}')" for i in (short, digest, "Listener7x", "listener7X"))
+    con.execute(
+        f"CREATE TABLE raw_listens AS SELECT user_id, NULL::VARCHAR AS city, "
+        f"NULL::VARCHAR AS platform FROM (VALUES {ids}) t(user_id)"
+    )
+    for table in ("raw_users", "raw_playlists", "events"):
+        con.execute(f"CREATE TABLE {table} (user_id VARCHAR, name VARCHAR)")
+    for table in ("track_names", "raw_daily_streams"):
+        con.execute(f"CREATE TABLE {table} (track_name VARCHAR, artist_name VARCHAR)")
+    create_guard_tables(con, lambda name, sql: con.execute(f"CREATE TABLE {name} AS {sql}"))
+    repeated = "SELECT count(*) FROM guard_listener_tokens WHERE token = ?"
+    assert con.execute(repeated, [digest]).fetchone()[0] == 2
+    assert con.execute(repeated, ["listener7x"]).fetchone()[0] == 2
+    for cell in (digest, f"by {digest} today", "hi listener7x!"):
+        con.execute("CREATE OR REPLACE TABLE out AS SELECT ? AS subject_name", [cell])
+        with pytest.raises(PackError, match="listener id"):
+            check_output(con, _Guarded(), "out")
+    for cell in (short, "top 12345 songs"):  # a short number is taken for a count, not an id
+        con.execute("CREATE OR REPLACE TABLE out AS SELECT ? AS subject_name", [cell])
+        check_output(con, _Guarded(), "out")
