@@ -201,10 +201,10 @@ def check_output(con: duckdb.DuckDBPyConnection, pack: GuardedPack, table: str) 
                 pack.path,
             )
     con.execute(f"CREATE OR REPLACE TEMP TABLE guard_cells AS {_cells_sql(table, described)}")
-    # the pieces are materialised first, so the join knows they are few and builds its hash
-    # table over them, not over the millions of tokens (0.5 s a pack at 10 M plays)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE guard_pieces AS {_PIECES_SQL}")
     try:
+        # the pieces are materialised first, so the join knows they are few and builds its
+        # hash table over them, not over the millions of tokens (0.5 s a pack at 10 M plays)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE guard_pieces AS {_PIECES_SQL}")
         _refuse(con, pack, _ID_HIT_SQL, "holds a listener id or a pseudonym of one")
         _refuse(con, pack, _TIME_HIT_SQL, "holds a time of day, finer than a day")
         if pack.audience == "individual":
@@ -213,7 +213,7 @@ def check_output(con: duckdb.DuckDBPyConnection, pack: GuardedPack, table: str) 
             )
     finally:
         con.execute("DROP TABLE guard_cells")
-        con.execute("DROP TABLE guard_pieces")
+        con.execute("DROP TABLE IF EXISTS guard_pieces")
 
 
 # How a key inside `detail` is named in an error: only a plain word, never what could be an id.

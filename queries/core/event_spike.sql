@@ -111,7 +111,7 @@ positioned AS (
 ),
 tracked AS (
     -- the one sort of the track rows: each track's history in its market, in time order; the
-    -- market-day's own figures join it after the sort (a few hundred rows), not through it
+    -- market-day's own figures (one row per market-day) join after the sort, not through it
     SELECT t.*, w.factor, w.window_days, w.window_floor_sum, w.window_floor_squares,
            w.baseline_floor, w.days_ahead, w.first_data_day
     FROM (
