@@ -70,6 +70,16 @@ _STATEMENTS = (
     CREATE MACRO in_season(m, first, last) AS
     CASE WHEN first <= last THEN m BETWEEN first AND last ELSE m >= first OR m <= last END
     """,
+    # A sum of fractions that is the same bits in whatever order the rows come (DuckDB sums
+    # doubles in parallel, in no fixed order): each term as a decimal, summed exactly.
+    # `exact_sum` for levels and variances of counts (up to 10^32, to 6 decimals),
+    # `exact_share_sum` for shares and their squares (up to 10^8, to 30 decimals).
+    """
+    CREATE MACRO exact_sum(x) AS CAST(sum(CAST(x AS DECIMAL(38, 6))) AS DOUBLE)
+    """,
+    """
+    CREATE MACRO exact_share_sum(x) AS CAST(sum(CAST(x AS DECIMAL(38, 30))) AS DOUBLE)
+    """,
 )
 
 

@@ -278,13 +278,10 @@ artist_releases AS (
 ),
 artists AS (
     -- several tracks of one artist rising together on a chart day: one artist-level fact
-    -- (sums of fractions as decimals: exact, so the same in whatever order the rows come)
     SELECT c.market, c.day, c.artist_key, arg_max(c.artist_name, c.n) AS artist_name,
-           any_value(c.measure) AS measure, sum(c.n) AS n,
-           CAST(sum(CAST(c.expected AS DECIMAL(38, 6))) AS DOUBLE) AS expected,
-           CAST(sum(CAST(c.level_variance * coalesce(c.factor, 1.0) ^ 2 AS DECIMAL(38, 6)))
-                AS DOUBLE) AS variance,
-           CAST(sum(CAST(c.filled_sum / c.window_days AS DECIMAL(38, 6))) AS DOUBLE) AS level,
+           any_value(c.measure) AS measure, sum(c.n) AS n, exact_sum(c.expected) AS expected,
+           exact_sum(c.level_variance * coalesce(c.factor, 1.0) ^ 2) AS variance,
+           exact_sum(c.filled_sum / c.window_days) AS level,
            any_value(c.floor) AS floor, any_value(c.baseline_floor) AS baseline_floor,
            any_value(c.factor) AS factor, sum(c.absent_days) AS absent_days,
            max(c.window_days) AS window_days, count(*) AS tracks,

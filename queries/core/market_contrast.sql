@@ -41,10 +41,9 @@ markets AS (
     HAVING count(*) >= $min_days
 ),
 world AS (
-    -- (shares summed as decimals: exact, so the same bits in whatever order the rows come)
     SELECT year, count(*) AS markets, sum(total) AS total, sum(floor_total) AS floor_total,
-           CAST(sum(CAST(floor_share AS DECIMAL(38, 30))) AS DOUBLE) AS floor_share_sum,
-           CAST(sum(CAST(floor_share ^ 2 AS DECIMAL(38, 30))) AS DOUBLE) AS floor_share_squares
+           exact_share_sum(floor_share) AS floor_share_sum,
+           exact_share_sum(floor_share ^ 2) AS floor_share_squares
     FROM markets
     GROUP BY year
 ),
@@ -65,9 +64,8 @@ shares AS (
 track_world AS (
     -- sums over every market the track is in; the markets it is not in add their floor share
     SELECT year, track_id, sum(streams) AS streams, sum(listed_floor) AS listed_floor,
-           CAST(sum(CAST(share - floor_share AS DECIMAL(38, 30))) AS DOUBLE) AS share_excess,
-           CAST(sum(CAST(share ^ 2 - floor_share ^ 2 AS DECIMAL(38, 30))) AS DOUBLE)
-               AS square_excess
+           exact_share_sum(share - floor_share) AS share_excess,
+           exact_share_sum(share ^ 2 - floor_share ^ 2) AS square_excess
     FROM shares
     GROUP BY ALL
 ),
