@@ -3,6 +3,7 @@ gate's sensitive-subject check: DESIGN.md, "Privacy"."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -424,11 +425,25 @@ _NUMBERS = st.one_of(
 )
 # a title: words with at most one number between them (two numbers side by side are not ordinary)
 # A postcode-shaped number beside a street word ("1950 AA … RD") is an address to the screen, on
-# purpose (it errs to caution): such text is no ordinary title.
+# purpose (it errs to caution): such text is no ordinary title. Nor are two random words that
+# happen to be a real given and family name side by side ("AD BA": Ad, Dutch; Ba, Vietnamese),
+# nor a state-like pair of capitals before a number.
+_NAME_WORDS = frozenset().union(
+    *(getattr(name_lists(), f) for f in ("given", "family", "family_first", "middle"))
+)
+
+
+def _two_name_words(title: str) -> bool:
+    words = [w.casefold() for w in re.findall(r"[^\W\d_]+", title)]
+    return any(a in _NAME_WORDS and b in _NAME_WORDS for a, b in itertools.pairwise(words))
+
+
 _ORDINARY = (
     st.lists(st.tuples(_WORDS, st.one_of(st.none(), _NUMBERS)), min_size=1, max_size=6)
     .map(lambda parts: " ".join(w if n is None else f"{w} {n}" for w, n in parts))
-    .filter(lambda title: not STREET_WORD.search(title))
+    .filter(lambda title: not STREET_WORD.search(title) and not _two_name_words(title))
+    # two capitals before a number read as a US state before a code ("AK 1950 AA")
+    .filter(lambda title: not re.search(r"\b[A-Z]{2},?\s*\d", title))
 )
 
 _NAME = st.text(
@@ -764,7 +779,12 @@ _PLACES = {w for name in _LISTS.known for w in name}
 
 
 def _sample(names: frozenset[str]) -> st.SearchStrategy[str]:
-    usable = sorted(n for n in names if re.fullmatch(_LATIN_NAME, n) and n not in _PLACES)
+    # a name that is also a street word ("Calle") reads as an address beside a number, on purpose
+    usable = sorted(
+        n
+        for n in names
+        if re.fullmatch(_LATIN_NAME, n) and n not in _PLACES and not STREET_WORD.search(n)
+    )
     return st.sampled_from(usable)
 
 
