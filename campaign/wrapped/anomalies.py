@@ -50,7 +50,7 @@ WITH daily AS (
     SELECT market, day, count(*) AS streams FROM streams WHERE year(day) = $year GROUP BY ALL
 ),
 typical AS (
-    SELECT market, avg(streams) AS mean, var_samp(streams) AS variance FROM daily GROUP BY ALL
+    SELECT market, avg(streams) AS mean, count_variance(streams) AS variance FROM daily GROUP BY ALL
 ),
 top_tracks AS (
     SELECT s.market, s.day, n.track_name AS track, n.artist_name AS artist, s.plays,
@@ -78,7 +78,7 @@ WITH islands AS (
     FROM listener_track_days WHERE year(day) = $year
 ),
 runs AS (SELECT market, count(*) AS days FROM islands GROUP BY market, track_id, island)
-SELECT market, avg(days) AS mean, var_samp(days) AS variance FROM runs GROUP BY market
+SELECT market, avg(days) AS mean, count_variance(days) AS variance FROM runs GROUP BY market
 """
 
 
@@ -102,7 +102,7 @@ tracks AS (
 SELECT m.market, m.month, m.plays,
        (SELECT round(avg(o.plays), 2) FROM months o WHERE o.market = m.market
         AND year(o.month) = year(m.month) AND o.month <> m.month) AS mean,
-       (SELECT round(var_samp(o.plays), 2) FROM months o WHERE o.market = m.market
+       (SELECT round(count_variance(o.plays), 2) FROM months o WHERE o.market = m.market
         AND year(o.month) = year(m.month) AND o.month <> m.month) AS variance,
        (SELECT k.track_name FROM tracks k WHERE k.market = m.market AND k.month = m.month
         ORDER BY k.plays DESC, k.track_name LIMIT 1) AS track

@@ -29,7 +29,7 @@ yearly AS (
            sum(streams) AS streams,
            max(listeners) AS peak_listeners,
            count(*) AS days_listed,
-           coalesce(var_samp(streams), 0) AS daily_variance
+           coalesce(count_variance(streams), 0) AS daily_variance
     FROM daily_streams
     GROUP BY ALL
 ),

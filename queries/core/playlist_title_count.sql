@@ -61,7 +61,7 @@ peaks AS (
     GROUP BY ALL
 ),
 shared AS (
-    SELECT market, year, avg(owners) AS mean_owners, coalesce(var_samp(owners), 0) AS variance,
+    SELECT market, year, avg(owners) AS mean_owners, coalesce(count_variance(owners), 0) AS variance,
            count(*) AS shared_titles
     FROM titles
     WHERE owners >= 2
