@@ -102,11 +102,21 @@ def demo(
     _print_run(result)
 
 
+def _warn(facts: Any) -> None:
+    """What a user must know about a run's facts before reading them: the packs Spark skipped,
+    and why there are none, if there are none."""
+    from campaign.output.manifest import why_empty
+
+    warn_skipped(facts)
+    if reason := why_empty(facts):
+        typer.secho(reason, fg=typer.colors.YELLOW, err=True)
+
+
 def _print_run(result: Any) -> None:
     from campaign.output.safe_text import terminal_text
 
     facts = result.facts
-    warn_skipped(facts)
+    _warn(facts)
     passed = sum(1 for c in facts.candidates if c.eligible)
     typer.echo(
         f"{len(facts.candidates)} candidates ({passed} pass the privacy gate), "
@@ -266,7 +276,7 @@ def facts(
     reporter = _reporter(quiet)
     with reporter.running():
         result = find_facts(config, data or None, parse_params(param), reporter, fresh)
-    warn_skipped(result)
+    _warn(result)
     shown = result.candidates[:top]
     days = unexplained_days(result.candidates, limit=unexplained) if unexplained else []
     if as_json:

@@ -568,3 +568,16 @@ def test_a_missing_translation_is_flagged_on_its_card(tmp_path: Path) -> None:
     manifest["candidates"][0]["missing_copy"] = ["km"]
     html = write_gallery(tmp_path, manifest, []).read_text(encoding="utf-8")
     assert html.count("missing translation: km") == 1
+
+
+@pytest.mark.browser
+def test_an_empty_gallery_says_why(open_page, tmp_path: Path) -> None:
+    """No candidate at all: the empty state is the run's reason, not 'no match for the filters'."""
+    manifest = make_manifest()
+    manifest["candidates"] = []
+    reason = "No candidates: the packs found 3 facts and every one was withheld (3 too noisy)."
+    manifest["privacy_summary"] = {"noise": "none", "why_empty": reason}
+    g = open_page(write_gallery(tmp_path, manifest, []))
+    empty = g.page.locator("#empty")
+    assert empty.is_visible() and empty.inner_text() == reason
+    assert g.errors == []

@@ -167,7 +167,29 @@ def privacy_summary(result: FactsResult) -> dict[str, Any]:
         "below_policy": list(result.config.below_policy),
         "candidates_by_verdict": by_status,
         "rejected_by_reason": by_reason,
+        "why_empty": why_empty(result),
     }
+
+
+def why_empty(result: FactsResult) -> str | None:
+    """Why a run has no candidate, in one sentence for the gallery and the terminal; None when it
+    has some. An empty gallery is otherwise read as a broken tool, when on small data it is the
+    privacy policy working: DP noise that would swamp a cohort withholds its fact."""
+    if result.candidates:
+        return None
+    release = result.data_summary.get("privacy", {})
+    withheld = sorted((release.get("withheld") or {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    found = sum(n for _, n in withheld)
+    if not found:
+        return "No candidates: no pack found a fact in this data for this year and these markets."
+    reasons = "; ".join(f"{n} {reason}" for reason, n in withheld)
+    if release.get("noise") == "dp":
+        return (
+            f"No candidates: the packs found {found} facts and the differential privacy release "
+            f"(ε {release.get('epsilon_total')}) withheld every one ({reasons}). Its noise swamps "
+            "cohorts this small: more listeners or a longer period give facts that outlast it."
+        )
+    return f"No candidates: the packs found {found} facts and every one was withheld ({reasons})."
 
 
 def write_manifest(stage: Path, manifest: dict[str, Any]) -> None:
