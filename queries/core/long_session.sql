@@ -28,7 +28,8 @@ WITH ordered AS (
            sum(coalesce(ms_played, 0)) OVER listener - coalesce(ms_played, 0) AS ms_before,
            row_number() OVER listener AS play
     FROM streams
-    WINDOW listener AS (PARTITION BY market, user_id ORDER BY played_at
+    -- (plays that start at the same instant, as exports hold, in one order: the shorter first)
+    WINDOW listener AS (PARTITION BY market, user_id ORDER BY played_at, coalesce(ms_played, 0)
                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ),
 bounds AS (
@@ -55,7 +56,7 @@ closed AS (
            coalesce(lead(CASE WHEN start THEN play ELSE play + 1 END) OVER next_bound, play + 1)
                - play AS plays
     FROM bounds
-    WINDOW next_bound AS (PARTITION BY market, user_id ORDER BY played_at)
+    WINDOW next_bound AS (PARTITION BY market, user_id ORDER BY play)
 ),
 sessions AS MATERIALIZED (
     SELECT c.market, c.user_id, c.started, c.ended,
@@ -82,10 +83,11 @@ artists AS (
     GROUP BY ALL
 ),
 main_artist AS (
-    SELECT market, user_id, started, arg_max(artist_name, plays) AS artist_name,
-           max(plays) AS artist_plays
+    -- (of two artists with as many plays, the first by name: the same one on every run)
+    SELECT market, user_id, started, artist_name, plays AS artist_plays
     FROM artists
-    GROUP BY ALL
+    QUALIFY row_number() OVER (PARTITION BY market, user_id, started
+                               ORDER BY plays DESC, artist_name) = 1
 ),
 candidates AS (
     SELECT l.market, l.day, a.artist_name, l.length, l.plays,
@@ -95,11 +97,11 @@ candidates AS (
     WHERE a.artist_plays >= $min_artist_share * l.plays
 ),
 extremes AS (
-    -- the longest session per market, day and artist
-    SELECT market, day, artist_name, max(length) AS length,
-           arg_max(plays, length) AS plays, arg_max(artist_share, length) AS artist_share
+    -- the longest session per market, day and artist (of two as long, the one of more plays)
+    SELECT market, day, artist_name, length, plays, artist_share
     FROM candidates
-    GROUP BY ALL
+    QUALIFY row_number() OVER (PARTITION BY market, day, artist_name
+                               ORDER BY length DESC, plays DESC, artist_share DESC) = 1
 )
 SELECT
     x.market,
