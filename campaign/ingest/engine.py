@@ -301,7 +301,7 @@ def run_stages(src: Source, ctx: Context, stages: list[Stage]) -> FileOutcome:
                     )
                     reject_parts.append(
                         _reject_select(
-                            src, stage, f"read_parquet({lit(str(dup_file))})", not structural
+                            src, stage, f"read_parquet({lit(str(dup_file))})", bool(structural)
                         )
                     )
             cols = ", ".join(_canonical_column(c) for c in spec.columns)
@@ -328,7 +328,7 @@ def run_stages(src: Source, ctx: Context, stages: list[Stage]) -> FileOutcome:
                     src,
                     stage,
                     f"{staged_rel} WHERE NOT _skip AND _reason IS NOT NULL",
-                    not structural,
+                    bool(structural),
                 )
             )
             if structural_sql:
@@ -346,8 +346,8 @@ def run_stages(src: Source, ctx: Context, stages: list[Stage]) -> FileOutcome:
             rejected = int(con.execute("SELECT count(*) FROM _rejects").fetchone()[0])  # type: ignore[index]
             if rejected:
                 con.execute(
-                    f'COPY (SELECT * FROM _rejects ORDER BY "table", coalesce(record, line), line) '
-                    f"TO {lit(str(tmp))} (FORMAT csv, HEADER true)"
+                    'COPY (SELECT * FROM _rejects ORDER BY "table", coalesce(line, record), '
+                    f"record) TO {lit(str(tmp))} (FORMAT csv, HEADER true)"
                 )
                 tmp_outputs.append((tmp, final))
                 for table, reason, n in con.execute(
@@ -393,12 +393,25 @@ def _note_cleaned(con: duckdb.DuckDBPyConnection, good: str, table: str, ctx: Co
         )
 
 
-def _reject_select(src: Source, stage: Stage, rel: str, lines_known: bool) -> str:
-    line = (
-        f"CAST(file_row_number + 1 + {stage.line_offset} AS BIGINT)"
-        if stage.line_offset is not None and lines_known
-        else "CAST(NULL AS BIGINT)"
+def _record_line(stage: Stage, structural: bool) -> str:
+    """The file line of record `file_row_number + 1`: the record number plus the header's lines
+    and, where the CSV reader set lines aside, one more for each set-aside line before it. The
+    i-th set-aside line (1-based) `l` comes before every record from `l - offset - (i - 1)`."""
+    if stage.line_offset is None:
+        return "CAST(NULL AS BIGINT)"
+    record = "file_row_number + 1"
+    line = f"CAST({record} + {stage.line_offset} AS BIGINT)"
+    if not structural or not stage.csv_rejects:
+        return line
+    firsts = (
+        f"SELECT line - {stage.line_offset} - row_number() OVER (ORDER BY line) + 1 AS first "
+        f"FROM (SELECT DISTINCT line FROM {ident(stage.csv_rejects)})"
     )
+    return f"{line} + (SELECT count(*) FROM ({firsts}) WHERE first <= {record})"
+
+
+def _reject_select(src: Source, stage: Stage, rel: str, structural: bool) -> str:
+    line = _record_line(stage, structural)
     return (
         f'SELECT {lit(src.name)} AS file, {lit(stage.table)} AS "table", {line} AS line, '
         f"CAST(file_row_number + 1 AS BIGINT) AS record, _reason AS reason FROM {rel}"
