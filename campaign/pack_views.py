@@ -80,13 +80,17 @@ _STATEMENTS = (
     """
     CREATE MACRO exact_share_sum(x) AS CAST(sum(CAST(x AS DECIMAL(38, 30))) AS DOUBLE)
     """,
-    # The sample variance of counts (var_samp's answer, NULL below two rows) from exact integer
-    # sums, so the same bits in whatever order the rows come: var_samp's parallel double sums
-    # can put a variance such as 469.375 just under it, and its round(·, 2) then flips.
+    # The sample variance of counts (var_samp's answer, NULL below two rows; integer `x` only)
+    # from exact integer sums, so the same bits in whatever order the rows come: var_samp's
+    # parallel double sums can put a variance such as 469.375 just under it, and its round(·, 2)
+    # then flips. `count_square_sum` is the exact sum of squares inside it.
+    """
+    CREATE MACRO count_square_sum(x) AS sum(CAST(x AS DECIMAL(38, 0)) * CAST(x AS DECIMAL(38, 0)))
+    """,
     """
     CREATE MACRO count_variance(x) AS
     CASE WHEN count(x) > 1
-         THEN CAST(count(x) * sum(CAST(x AS DECIMAL(38, 0)) * x)
+         THEN CAST(count(x) * count_square_sum(x)
                    - sum(CAST(x AS DECIMAL(38, 0))) * sum(CAST(x AS DECIMAL(38, 0))) AS DOUBLE)
               / (count(x) * (count(x) - 1)) END
     """,

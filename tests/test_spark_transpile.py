@@ -44,6 +44,12 @@ def test_a_scalar_macro_is_expanded_with_its_arguments_bracketed() -> None:
         spark("SELECT in_season(1, 2) FROM t")
 
 
+def test_a_macro_that_calls_a_macro_is_expanded_through() -> None:
+    out = spark("SELECT count_variance(n) FROM t")
+    assert "count_square_sum" not in out.lower() and "count_variance" not in out.lower()
+    assert "SUM(CAST(((n)) AS DECIMAL(38, 0)) * CAST(((n)) AS DECIMAL(38, 0)))" in out
+
+
 def test_a_bound_interval_in_a_window_frame_becomes_a_literal() -> None:
     out = spark(
         "SELECT sum(n) OVER (ORDER BY day RANGE BETWEEN INTERVAL ($weeks * 7) DAY PRECEDING "

@@ -203,7 +203,8 @@ def _arguments(call: exp.Anonymous, macro: Macro) -> dict[str, exp.Expression]:
 
 def expand_scalar_macros(tree: exp.Expression, macros: dict[str, ScalarMacro]) -> exp.Expression:
     """`in_season(month(day), 11, 1)` becomes the macro's expression, each parameter replaced
-    by its argument (in brackets, so `m` in `m >= first` keeps its precedence)."""
+    by its argument (in brackets, so `m` in `m >= first` keeps its precedence), and any macro
+    that expression calls expanded in turn."""
 
     def expand(node: exp.Expression) -> exp.Expression:
         if not isinstance(node, exp.Anonymous) or node.name.lower() not in macros:
@@ -216,7 +217,8 @@ def expand_scalar_macros(tree: exp.Expression, macros: dict[str, ScalarMacro]) -
                 return exp.Paren(this=args[inner.name].copy())
             return inner
 
-        return exp.Paren(this=macro.body.copy().transform(substitute))
+        body = macro.body.copy().transform(substitute)
+        return exp.Paren(this=expand_scalar_macros(body, macros))
 
     return tree.transform(expand)
 

@@ -46,7 +46,8 @@ lives AS (
 ),
 listed AS (
     SELECT market, year(day) AS year, track_id, isodow(day) AS weekday,
-           sum(streams) AS streams, exact_sum(streams::DOUBLE ^ 2) AS squares, max(streams) AS biggest,
+           sum(streams) AS streams, CAST(count_square_sum(streams) AS DOUBLE) AS squares,
+           max(streams) AS biggest,
            count(*) AS days, max(listeners) AS peak_listeners
     FROM daily_streams
     SEMI JOIN lives USING (market, track_id)
