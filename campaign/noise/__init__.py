@@ -34,6 +34,7 @@ MECHANISM = (
 )
 SUMMARY_SHARE = 0.1
 OVER_BUDGET = "over budget: epsilon_total is spent"
+TOO_NOISY = "too noisy to print"
 PUBLIC_SOURCE = "public source, no listener-level data"
 
 
@@ -128,7 +129,7 @@ class PrivateRelease:
         # noisy value and the data-independent σ only: post-processing, no privacy cost.
         share = self.config.privacy.max_relative_noise
         if scales["value"] > share * value:
-            return f"too noisy to print: the noise is more than {share:.0%} of the number"
+            return f"{TOO_NOISY}: the noise is more than {share:.0%} of the number"
         self.published += 1
         return replace(
             fact,

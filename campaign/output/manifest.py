@@ -172,24 +172,32 @@ def privacy_summary(result: FactsResult) -> dict[str, Any]:
 
 
 def why_empty(result: FactsResult) -> str | None:
-    """Why a run has no candidate, in one sentence for the gallery and the terminal; None when it
-    has some. An empty gallery is otherwise read as a broken tool, when on small data it is the
-    privacy policy working: DP noise that would swamp a cohort withholds its fact."""
+    """Why a run has no candidate, for the gallery and the terminal; None when it has some. An
+    empty gallery is otherwise read as a broken tool, when on small data it is the privacy
+    policy at work: the DP release withholds each fact its noise would swamp."""
+    from campaign.noise import OVER_BUDGET, TOO_NOISY  # the manifest's reader stays light
+
     if result.candidates:
         return None
-    release = result.data_summary.get("privacy", {})
-    withheld = sorted((release.get("withheld") or {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    skipped = sum(1 for run in result.runs if run.skipped)
+    withheld = sorted(
+        (result.data_summary.get("privacy", {}).get("withheld") or {}).items(),
+        key=lambda kv: (-kv[1], kv[0]),
+    )
     found = sum(n for _, n in withheld)
     if not found:
-        return "No candidates: no pack found a fact in this data for this year and these markets."
+        unrun = f" ({skipped} did not run on Spark: see the warnings)" if skipped else ""
+        return f"No candidates: no pack that ran found a fact in this data{unrun}."
     reasons = "; ".join(f"{n} {reason}" for reason, n in withheld)
-    if release.get("noise") == "dp":
-        return (
-            f"No candidates: the packs found {found} facts and the differential privacy release "
-            f"(ε {release.get('epsilon_total')}) withheld every one ({reasons}). Its noise swamps "
-            "cohorts this small: more listeners or a longer period give facts that outlast it."
+    sentence = f"No candidates: the DP release withheld all {found} facts found ({reasons})."
+    if any(reason.startswith(TOO_NOISY) for reason, _ in withheld):
+        sentence += (
+            " Its noise swamps cohorts this small: more listeners or a longer period give facts"
+            " that outlast it."
         )
-    return f"No candidates: the packs found {found} facts and every one was withheld ({reasons})."
+    if any(reason == OVER_BUDGET for reason, _ in withheld):
+        sentence += " Its budget (epsilon_total) ran out before the lower-ranked facts."
+    return sentence
 
 
 def write_manifest(stage: Path, manifest: dict[str, Any]) -> None:
