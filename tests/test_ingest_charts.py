@@ -174,25 +174,28 @@ def test_structural_csv_errors_become_rejects(tmp_path):
 
 def test_every_reject_names_its_file_line(tmp_path):
     """A bad value after lines the CSV reader set aside still gets its line: the record number
-    shifted by the header and by each set-aside line before it."""
+    shifted by the header and by each set-aside line before it (one right after the header, two
+    in a row, one after the last record)."""
     chart = tmp_path / "nl.csv"
     chart.write_bytes(
         b"Position,Track Name,Artist,Streams,Date\n"
-        b"1,Good,Artist,100,2020-01-01\n"
-        b"2,Short\n"
-        b"3,Fine,Artist,90,2020-01-01\n"
-        b"4,Bad,Artist,lots,2020-01-01\n"
-        b"5,Short\n"
-        b"6,Also bad,Artist,many,2020-01-01\n"
-        b"7,Last,Artist,50,2020-01-01\n"
+        b"1,Short\n"
+        b"2,Good,Artist,100,2020-01-01\n"
+        b"3,Short\n"
+        b"4,Fine,Artist,90,2020-01-01\n"
+        b"5,Bad,Artist,lots,2020-01-01\n"
+        b"6,Short\n"
+        b"7,Short\n"
+        b"8,Also bad,Artist,many,2020-01-01\n"
+        b"9,Last,Artist,50,2020-01-01\n"
+        b"10,Short\n"
     )
     report = ingest([chart], tmp_path / "out")
-    assert counts(report) == {"rows_read": 7, "rows_loaded": 3, "rows_rejected": 4}
+    assert counts(report) == {"rows_read": 10, "rows_loaded": 3, "rows_rejected": 7}
     key = report.ingested[0].source_key
-    lines = (tmp_path / "out" / "rejects" / f"{key}.csv").read_text().splitlines()
-    assert [row.split(",")[2] for row in lines[1:]] == ["3", "5", "6", "7"]
-    # each line named is the line the reason is about
+    rejects = (tmp_path / "out" / "rejects" / f"{key}.csv").read_text().splitlines()[1:]
+    lines = [int(row.split(",")[2]) for row in rejects]
+    assert lines == [2, 4, 6, 7, 8, 9, 11]
     text = chart.read_text().splitlines()
-    for row in lines[1:]:
-        line, reason = int(row.split(",")[2]), row.split(",")[-1]
-        assert ("Short" in text[line - 1]) == (reason == "missing columns")
+    for row, line in zip(rejects, lines, strict=True):  # the line named is the one meant
+        assert ("Short" in text[line - 1]) == row.endswith("missing columns")

@@ -19,12 +19,11 @@ from campaign.ingest.engine import (
     Stage,
     csv_scan,
     header_columns,
-    ident,
     json_array_scan,
     lines_scan,
-    lit,
     market_sql,
 )
+from campaign.ingest.sql_text import ident, lit
 from campaign.schema import TABLES, Table
 
 _TYPE_WORDS = {

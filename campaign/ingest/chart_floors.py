@@ -17,7 +17,7 @@ import duckdb
 
 from campaign.floors import floor_sql
 from campaign.ingest.dataset_layout import publish, temp_name
-from campaign.ingest.engine import lit
+from campaign.ingest.sql_text import lit
 from campaign.schema import CHART_FLOORS
 
 TABLE_NAME = CHART_FLOORS.name

@@ -35,10 +35,10 @@ from campaign.ingest.engine import (
     csv_scan,
     ensure_html_unescape,
     header_columns,
-    lit,
     market_sql,
     pick,
 )
+from campaign.ingest.sql_text import lit
 from campaign.schema import track_id_from_names_sql
 
 # How many days after the chart day each dialect's dates lie (the default --date-offset).

@@ -8,8 +8,8 @@ import duckdb
 
 from campaign.errors import InputError
 from campaign.ingest.dataset_layout import LOG_NAME, read_log
-from campaign.ingest.engine import lit
 from campaign.ingest.report import DatasetSummary
+from campaign.ingest.sql_text import lit
 from campaign.schema import TABLES
 
 

@@ -34,7 +34,9 @@ from campaign.ingest.dataset_layout import (
     table_file,
     temp_name,
 )
+from campaign.ingest.rejects import RejectsOf, reject_select, structural_rejects
 from campaign.ingest.report import TableCounts
+from campaign.ingest.sql_text import ident, lit
 from campaign.safetext import SQL_PATTERN, strip_unsafe_sql
 from campaign.schema import TABLES, Column
 
@@ -44,17 +46,6 @@ if TYPE_CHECKING:
 # DuckDB's buffer limit for one ingest: peak memory stays near it whatever the input's size
 # (DuckDB spills to OUT/.ingest-tmp-*/spill past it). CAMPAIGN_INGEST_MEMORY overrides it.
 MEMORY_LIMIT = "1GB"
-
-
-def lit(value: str | None) -> str:
-    """A SQL string literal (or NULL)."""
-    if value is None:
-        return "NULL"
-    return "'" + value.replace("'", "''") + "'"
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def market_sql(expr: str) -> str:
@@ -279,7 +270,8 @@ def run_stages(src: Source, ctx: Context, stages: list[Stage]) -> FileOutcome:
             )
             staged_rel = f"read_parquet({lit(str(stage_file))}, file_row_number = true)"
             records = con.execute(f"SELECT count(*) FROM {staged_rel} WHERE NOT _skip").fetchone()
-            structural, structural_sql = _structural_rejects(con, src, stage)
+            of = RejectsOf(src.name, stage.table, stage.line_offset, stage.csv_rejects)
+            structural, structural_sql = structural_rejects(con, of)
             counts = TableCounts(rows_read=(int(records[0]) if records else 0) + structural)
 
             good = f"SELECT * FROM {staged_rel} WHERE NOT _skip AND _reason IS NULL"
@@ -300,9 +292,7 @@ def run_stages(src: Source, ctx: Context, stages: list[Stage]) -> FileOutcome:
                         f"FROM _ranked WHERE _rn > 1) TO {lit(str(dup_file))} (FORMAT parquet)"
                     )
                     reject_parts.append(
-                        _reject_select(
-                            src, stage, f"read_parquet({lit(str(dup_file))})", bool(structural)
-                        )
+                        reject_select(of, f"read_parquet({lit(str(dup_file))})", bool(structural))
                     )
             cols = ", ".join(_canonical_column(c) for c in spec.columns)
             _note_cleaned(con, good, stage.table, ctx)
@@ -324,9 +314,8 @@ def run_stages(src: Source, ctx: Context, stages: list[Stage]) -> FileOutcome:
                 tmp.unlink(missing_ok=True)
 
             reject_parts.append(
-                _reject_select(
-                    src,
-                    stage,
+                reject_select(
+                    of,
                     f"{staged_rel} WHERE NOT _skip AND _reason IS NOT NULL",
                     bool(structural),
                 )
@@ -391,53 +380,6 @@ def _note_cleaned(con: duckdb.DuckDBPyConnection, good: str, table: str, ctx: Co
             f"{cleaned[0]:,} text values of {table} cleaned of bidi, private-use or control "
             "characters"
         )
-
-
-def _record_line(stage: Stage, structural: bool) -> str:
-    """The file line of record `file_row_number + 1`: the record number plus the header's lines
-    and, where the CSV reader set lines aside, one more for each set-aside line before it. The
-    i-th set-aside line (1-based) `l` comes before every record from `l - offset - (i - 1)`."""
-    if stage.line_offset is None:
-        return "CAST(NULL AS BIGINT)"
-    record = "file_row_number + 1"
-    line = f"CAST({record} + {stage.line_offset} AS BIGINT)"
-    if not structural or not stage.csv_rejects:
-        return line
-    firsts = (
-        f"SELECT line - {stage.line_offset} - row_number() OVER (ORDER BY line) + 1 AS first "
-        f"FROM (SELECT DISTINCT line FROM {ident(stage.csv_rejects)})"
-    )
-    return f"{line} + (SELECT count(*) FROM ({firsts}) WHERE first <= {record})"
-
-
-def _reject_select(src: Source, stage: Stage, rel: str, structural: bool) -> str:
-    line = _record_line(stage, structural)
-    return (
-        f'SELECT {lit(src.name)} AS file, {lit(stage.table)} AS "table", {line} AS line, '
-        f"CAST(file_row_number + 1 AS BIGINT) AS record, _reason AS reason FROM {rel}"
-    )
-
-
-def _structural_rejects(
-    con: duckdb.DuckDBPyConnection, src: Source, stage: Stage
-) -> tuple[int, str | None]:
-    """Lines DuckDB's CSV reader could not split into the expected fields: how many, and a
-    SELECT giving one reject row per line (DuckDB may log several errors for one line)."""
-    if not stage.csv_rejects:
-        return 0, None
-    table = ident(stage.csv_rejects)
-    try:
-        row = con.execute(f"SELECT count(DISTINCT (file_id, line)) FROM {table}").fetchone()
-    except duckdb.CatalogException:  # no line was rejected: DuckDB made no table
-        return 0, None
-    count = int(row[0]) if row else 0
-    if not count:
-        return 0, None
-    return count, (
-        f'SELECT {lit(src.name)} AS file, {lit(stage.table)} AS "table", '
-        "CAST(line AS BIGINT) AS line, CAST(NULL AS BIGINT) AS record, "
-        f"lower(CAST(min(error_type) AS VARCHAR)) AS reason FROM {table} GROUP BY file_id, line"
-    )
 
 
 def _stats(con: duckdb.DuckDBPyConnection, path: Path, table: str, outcome: FileOutcome) -> None:

@@ -23,11 +23,11 @@ from campaign.ingest.engine import (
     clean_sql,
     csv_scan,
     header_columns,
-    lit,
     pick,
 )
 from campaign.ingest.identity import single_user_id
 from campaign.ingest.spotify_account import require_market
+from campaign.ingest.sql_text import lit
 from campaign.markets import market_timezone
 from campaign.schema import track_id_from_names_sql
 

@@ -16,10 +16,10 @@ from campaign.ingest.engine import (
     Stage,
     clean_sql,
     lines_scan,
-    lit,
 )
 from campaign.ingest.identity import single_user_id
 from campaign.ingest.spotify_account import require_market
+from campaign.ingest.sql_text import lit
 from campaign.schema import track_id_from_names_sql
 
 PATHS = [

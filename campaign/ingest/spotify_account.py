@@ -21,10 +21,10 @@ from campaign.ingest.engine import (
     Stage,
     clean_sql,
     json_array_scan,
-    lit,
     start_sql,
 )
 from campaign.ingest.identity import single_user_id
+from campaign.ingest.sql_text import lit
 from campaign.schema import track_id_from_names_sql
 
 FIELDS = ["endTime", "artistName", "trackName", "msPlayed"]

@@ -17,12 +17,12 @@ from campaign.ingest.engine import (
     csv_scan,
     header_columns,
     json_array_scan,
-    lit,
     market_sql,
     pick,
     start_sql,
 )
 from campaign.ingest.identity import single_user_id
+from campaign.ingest.sql_text import lit
 from campaign.schema import track_id_from_names_sql
 
 FIELDS = [

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from campaign.floors import floor_sql
-from campaign.ingest.engine import lit
+from campaign.ingest.sql_text import lit
 from campaign.schema import DAILY_STREAMS, TRACKS
 from campaign.synth.chart_plants import CHART_MEASURES, ChartContext, ChartPlant, plant_charts
 from campaign.synth.charts import ChartWorld, listed, natural_world
