@@ -176,7 +176,6 @@ chart_row = st.tuples(
 
 @settings(
     max_examples=int(os.environ.get("INGEST_EXAMPLES", "20")),
-    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(rows=st.lists(chart_row, min_size=1, max_size=40), weekly=st.booleans())

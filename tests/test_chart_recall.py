@@ -279,7 +279,7 @@ def test_every_planted_artefact_is_withheld(charts, ranked):
     assert not published
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(depth=st.integers(-(10**6), 10**6))
 def test_spec_takes_a_chart_depth_from_10_to_a_tenth_of_the_catalogue(depth):
     spec = {"plays": 10_000, "users": 1_000, "markets": ("GB",), "tracks": 1_000}

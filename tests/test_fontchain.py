@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from fontTools import unicodedata as uni
 from fontTools.ttLib import TTFont
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
@@ -251,7 +251,6 @@ ALPHABET = st.sampled_from(
 )
 
 
-@settings(deadline=None)  # the first example loads fonts and ICU's dictionaries
 @given(st.text(ALPHABET, max_size=40), st.sampled_from(LOCALES))
 def test_any_mix_of_covered_scripts_is_drawn_whole(text: str, locale: str | None) -> None:
     chain = FontChain.for_font(BOLD, locale)

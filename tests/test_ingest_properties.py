@@ -23,7 +23,6 @@ FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 SETTINGS = settings(
     # INGEST_EXAMPLES=500 for a longer hunt; kept small so the suite stays fast.
     max_examples=int(os.environ.get("INGEST_EXAMPLES", "20")),
-    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 COLUMNS = [

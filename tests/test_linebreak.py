@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from campaign.fontchain import clusters
@@ -111,7 +111,6 @@ ALPHABET = st.sampled_from(
 )
 
 
-@settings(deadline=None)  # the first example loads fonts and ICU's dictionaries
 @given(st.text(ALPHABET, max_size=40), st.sampled_from(["th", "ja", "zh-Hant", "ko", "en", None]))
 def test_breaks_are_ordered_inside_the_text_and_between_clusters(
     text: str, locale: str | None

@@ -47,7 +47,7 @@ def _expected_home(user: str, plays: list[tuple[str, str]], homes: dict[str, str
     return min(counts, key=lambda m: (-counts[m], m))
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, suppress_health_check=[HealthCheck.too_slow])
 @given(
     plays=st.lists(st.tuples(st.sampled_from(LISTENERS), st.sampled_from(MARKETS)), min_size=1),
     homes=st.dictionaries(st.sampled_from(LISTENERS), st.sampled_from(MARKETS), max_size=2),

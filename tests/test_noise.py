@@ -87,7 +87,7 @@ def test_the_budget_is_converted_and_accounted_by_opendp() -> None:
 
 
 @given(st.lists(st.integers(min_value=1, max_value=9), min_size=1, max_size=40))
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15)
 def test_the_running_tally_of_rho_is_the_filters_own_account(sensitivities: list[int]) -> None:
     # `affordable` reads a tally rather than asking OpenDP each time; the two must agree after
     # any run of draws, refused ones included, and the filter must never be overdrawn.
@@ -101,7 +101,7 @@ def test_the_running_tally_of_rho_is_the_filters_own_account(sensitivities: list
 
 
 @given(st.lists(st.lists(st.integers(1, 9), min_size=1, max_size=4), min_size=1, max_size=12))
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=10)
 def test_a_fact_is_drawn_as_one_batch_paid_in_full_or_not_at_all(batches: list[list[int]]) -> None:
     # One query per fact: a batch the release cannot pay for in full draws nothing and charges
     # nothing (no fact is half-published), and OpenDP's account is the sum of the paid batches.
@@ -181,7 +181,7 @@ def test_no_published_count_equals_its_raw_value_systematically(tmp_path: Path) 
     assert equal <= len(facts) * p_zero + 4 * math.sqrt(len(facts) * p_zero) + 1
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(
     cohort=st.integers(0, 49),
     threshold=st.one_of(st.none(), st.integers(-1000, 1000)),
@@ -193,7 +193,7 @@ def test_the_gate_never_passes_a_cohort_below_k_min(cohort, threshold, noise) ->
     assert not judge(fact, PrivacySettings(k_min=50, noise=noise), 10**6).passed
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(population=st.integers(0, 10**8), cohort=st.integers(0, 10**6))
 def test_individual_facts_never_pass_when_off(population, cohort) -> None:
     fact = cohort_fact(audience="individual", cohort_size=cohort)
@@ -201,7 +201,7 @@ def test_individual_facts_never_pass_when_off(population, cohort) -> None:
     assert not PrivacySettings().individual
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(
     cohorts=st.lists(st.integers(0, 400), min_size=1, max_size=12),
     subjects=st.lists(st.sampled_from("abc"), min_size=12, max_size=12),

@@ -561,7 +561,7 @@ _OBFUSCATED_HANDLES = st.one_of(
 )
 _OBFUSCATED = {EMAIL: _OBFUSCATED_EMAILS, PHONE: _OBFUSCATED_PHONES, HANDLE: _OBFUSCATED_HANDLES}
 
-_PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_PROPERTY = settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 
 
 @_PROPERTY
@@ -802,7 +802,7 @@ def test_property_any_listed_full_name_is_caught(
     assert NAME in find_pii(title), title
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(text=st.text(max_size=400))
 def test_property_any_text_is_screened_without_error(text: str) -> None:
     found = find_pii(text)

@@ -442,9 +442,7 @@ ALPHABET = (
 )
 
 
-@settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     headline=st.text(alphabet=ALPHABET, min_size=1, max_size=160),
     signoff=st.text(alphabet=ALPHABET, max_size=40),

@@ -25,7 +25,7 @@ def _unsafe(char: str) -> bool:
 
 
 @given(st.text())
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 def test_python_and_sql_strip_the_same_characters_and_nothing_else(text: str) -> None:
     clean = strip_unsafe(text)
     assert clean == "".join(c for c in text if not _unsafe(c))

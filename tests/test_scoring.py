@@ -28,7 +28,7 @@ counts = st.integers(min_value=0, max_value=10**9)
 levels = st.floats(min_value=0.0, max_value=1e8, allow_nan=False)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(value=counts, expected=levels, variance=st.none() | levels)
 def test_count_surprise_lies_in_unit_interval(
     value: int, expected: float, variance: float | None
@@ -38,7 +38,7 @@ def test_count_surprise_lies_in_unit_interval(
     assert score.inputs["model"] in {"poisson", "negative binomial"}
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(expected=st.floats(min_value=1, max_value=1e6), bump=st.floats(min_value=1.01, max_value=50))
 def test_count_surprise_grows_with_the_value(expected: float, bump: float) -> None:
     low = count_surprise(expected * 2, expected, expected * 3)
@@ -59,7 +59,7 @@ def test_overdispersion_lowers_surprise() -> None:
     assert count_surprise(60, 20, 400).value < count_surprise(60, 20, None).value
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(
     value=st.integers(min_value=1, max_value=10_000),
     typical=st.none() | st.floats(min_value=0.1, max_value=1000),
@@ -104,7 +104,7 @@ def chart_spike(value: int, baseline: float, variance: float, censored_days: int
                    "cohort_size": None, "detail": detail})  # fmt: skip
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(
     baseline=st.floats(min_value=100.0, max_value=1e7),
     low=st.floats(min_value=1.0, max_value=30.0),
@@ -197,7 +197,7 @@ variety_items = st.lists(
 
 
 @given(variety_items)
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 def test_variety_rerank_always_picks_the_best_adjusted_score(rows) -> None:
     items = [
         (f"id{i}", {"subject": s, "market": m, "pack": p, "event": e, "artist": a}, score)

@@ -137,9 +137,7 @@ def test_the_catalogue_release_date_decides_release(
     assert first.detail["release_date"] == released.isoformat()
 
 
-@settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     history=st.lists(st.one_of(st.none(), st.integers(800, 2000)), min_size=28, max_size=28),
     hidden=st.lists(st.integers(1, 800), min_size=28, max_size=28),
@@ -243,7 +241,7 @@ def test_review_and_artefact_stay_out_of_the_shortlist() -> None:
     assert not withheld.passed and "chart artefact" in withheld.reasons[0]
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(
     value=st.integers(1, 10**7),
     respectful=st.booleans(),

@@ -77,7 +77,7 @@ rows_strategy = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(
     rows_strategy,
     st.integers(0, N_USERS),

@@ -46,9 +46,7 @@ plays = st.lists(
 )
 
 
-@settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plays, st.integers(1, 40))
 def test_index_is_the_plays_by_market_and_day(tmp_path: Path, monkeypatch, rows, block) -> None:
     monkeypatch.setattr(natural_index, "BLOCK_ROWS", block)  # blocks cut anywhere

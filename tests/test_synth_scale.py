@@ -20,7 +20,7 @@ from tests.conftest import SMALL
 from tests.plant_recall import recall_failures
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(
     st.lists(st.tuples(st.integers(0, 30), st.integers(1, 60)), min_size=1, max_size=200),
     st.integers(1, 500),

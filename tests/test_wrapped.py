@@ -176,7 +176,7 @@ def test_own_time_zone_moves_the_days(export, tmp_path: Path) -> None:
     assert "your time zone (Asia/Tokyo)" in clock["copy"]["counted"]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(st.lists(st.dates(date(2021, 1, 1), date(2024, 12, 31)), min_size=1, max_size=600))
 def test_the_year_told_is_the_last_full_one_else_the_latest_with_enough(days) -> None:
     """Full: the history spans the year (a quiet first week of January does not make it

@@ -344,7 +344,7 @@ def test_cards_keep_to_the_safe_area(tmp_path: Path, text: str) -> None:
         assert _outside_safe_area_is_background(path), card.kind
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15)
 @given(st.text(min_size=1, max_size=300))
 def test_any_text_stays_in_the_safe_area(tmp_path_factory, text: str) -> None:
     card = CASES[5]
@@ -357,7 +357,7 @@ def test_any_text_stays_in_the_safe_area(tmp_path_factory, text: str) -> None:
 WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzWM“”.,", min_size=1, max_size=14)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(st.lists(WORDS, min_size=1, max_size=8), st.integers(300, 900))
 def test_a_headline_shrinks_rather_than_cut_a_word(words: list[str], width: int) -> None:
     # "The album you lived in: “Philharmonics”." was drawn with `”.` alone on the last line:

@@ -14,7 +14,7 @@ from campaign.wrapped.draw import _wrap, font_chain
 from campaign.wrapped.png import save_png
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(
     st.integers(1, 40),
     st.integers(1, 40),
@@ -43,7 +43,7 @@ WORDS = st.lists(
 ).map(" ".join)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(WORDS, st.integers(20, 120), st.integers(0, 12), st.sampled_from([None, "th", "ja"]))
 def test_wrap_with_room_is_wrap_or_none(text: str, size: int, room: int, locale) -> None:
     chain = font_chain("bold", locale)
