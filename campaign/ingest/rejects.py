@@ -31,17 +31,17 @@ def reject_select(of: RejectsOf, rel: str, structural: bool) -> str:
     record's count in one pass. Two limits: a blank line is no record but is a line, and a quoted
     field's newline is counted as DuckDB counts it, so there the line is off by those lines."""
     record = "CAST(r.file_row_number + 1 AS BIGINT)"
-    shift, shifts = "0", ""
+    shift, join = "0", ""
     if of.line_offset is not None and structural and of.set_aside:
-        set_aside = f"SELECT DISTINCT line FROM {ident(of.set_aside)}"
+        numbered = (
+            "SELECT line, row_number() OVER (ORDER BY line) AS before "
+            f"FROM (SELECT DISTINCT line FROM {ident(of.set_aside)})"
+        )
         bounds = (
-            f"SELECT line - {of.line_offset} - row_number() OVER (ORDER BY line) + 1 AS first, "
-            f"row_number() OVER (ORDER BY line) AS before FROM ({set_aside})"
+            f"SELECT line - {of.line_offset} - before + 1 AS first, max(before) AS before "
+            f"FROM ({numbered}) GROUP BY first"
         )
-        shifts = (
-            f" ASOF LEFT JOIN (SELECT first, max(before) AS before FROM ({bounds}) GROUP BY first)"
-            f" s ON {record} >= s.first"
-        )
+        join = f" ASOF LEFT JOIN ({bounds}) s ON {record} >= s.first"
         shift = "coalesce(s.before, 0)"
     line = (
         "CAST(NULL AS BIGINT)"
@@ -50,7 +50,7 @@ def reject_select(of: RejectsOf, rel: str, structural: bool) -> str:
     )
     return (
         f'SELECT {lit(of.file)} AS file, {lit(of.table)} AS "table", {line} AS line, '
-        f"{record} AS record, r._reason AS reason FROM (SELECT * FROM {rel}) r{shifts}"
+        f"{record} AS record, r._reason AS reason FROM (SELECT * FROM {rel}) r{join}"
     )
 
 

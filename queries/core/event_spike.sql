@@ -201,11 +201,7 @@ runs AS (
 ),
 debut_levels AS (
     -- complete data: a release is compared with the market's typical first day of a new track
-    -- (the variance from exact integer sums: the same bits in whatever order rows come)
-    SELECT market, median(n) AS typical,
-           CASE WHEN count(*) > 1 THEN
-               CAST(count(*) * sum(CAST(n AS DECIMAL(38, 0)) * n) - sum(n) * sum(n) AS DOUBLE)
-               / (count(*) * (count(*) - 1)) END AS spread
+    SELECT market, median(n) AS typical, count_variance(n) AS spread
     FROM runs WHERE is_release AND floor IS NULL GROUP BY market
 ),
 rated AS (
