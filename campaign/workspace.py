@@ -31,9 +31,12 @@ from campaign.pack_views import (
 )
 from campaign.packguard import create_guard_tables
 from campaign.rollups import (
+    KEYED_TRACK_DAYS,
     LISTENER_ROLLUPS,
+    TRACK_KEYS,
     create_listener_markets,
     create_listener_rollups,
+    create_track_day_rollup,
     create_user_markets,
 )
 from campaign.workspace_cache import WorkspaceCache, cache_folder, cache_path, workspace_key
@@ -401,41 +404,22 @@ def _create_rollups(
     has_listens: bool,
 ) -> None:
     """Daily counts per market-day-track, read from the plays once and shared by every pack."""
-    market_list = "(SELECT market FROM market_tz)"
-    if has_listens:
-        cache.table(
-            "track_names",
-            """
-            SELECT track_id, arg_max(track_name, played_at) AS track_name,
-                   arg_max(artist_name, played_at) AS artist_name
-            FROM listens GROUP BY track_id
-            """,
-            temp=True,
-        )
-    else:
-        con.execute(
-            "CREATE TEMP TABLE track_names "
-            "(track_id VARCHAR, track_name VARCHAR, artist_name VARCHAR)"
-        )
-    # One row per listener, track and local day: most packs start here, and the daily counts
-    # come from it without a count(DISTINCT) over the plays. Under differential privacy a
-    # listener's plays of a track on a day are clipped here to the contribution bound, so every
-    # count of plays a pack makes from the rollups has the sensitivity campaign/noise assumes.
+    # Under differential privacy a listener's plays of a track on a day are clipped in
+    # listener_track_days to the contribution bound, so every count of plays a pack makes from
+    # the rollups has the sensitivity campaign/noise assumes.
     bound = config.privacy.max_plays_per_track_day if config.privacy.noise == "dp" else None
     plays = f"least(count(*), {int(bound)})" if bound else "count(*)"
-    cache.table(
-        "listener_track_days",
-        f"SELECT market, day, user_id, track_id, {plays} AS plays FROM streams GROUP BY ALL",
-    )
+    create_track_day_rollup(con, cache, has_listens, plays)
+    market_list = "(SELECT market FROM market_tz)"
     cache.table(
         "daily_streams",
         f"""
         WITH daily_counts AS (
-            SELECT day, market, track_id, sum(plays) AS streams, count(*) AS listeners
-            FROM listener_track_days GROUP BY ALL
+            SELECT day, market, track_key, sum(plays) AS streams, count(*) AS listeners
+            FROM {KEYED_TRACK_DAYS} GROUP BY ALL
         )
-        SELECT c.day, c.market, c.track_id, n.track_name, n.artist_name, c.streams, c.listeners
-        FROM daily_counts c JOIN track_names n USING (track_id)
+        SELECT c.day, c.market, n.track_id, n.track_name, n.artist_name, c.streams, c.listeners
+        FROM daily_counts c JOIN {TRACK_KEYS} n USING (track_key)
         UNION ALL
         SELECT day, market, track_id, track_name, artist_name, streams, listeners
         FROM raw_daily_streams
@@ -443,4 +427,4 @@ def _create_rollups(
         """,
         temp=True,
     )
-    create_listener_rollups(cache)
+    create_listener_rollups(con, cache)
