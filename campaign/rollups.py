@@ -1,19 +1,18 @@
-"""The listener rollups: `listener_track_days` (one row per listener, track and local day, from
-the plays), those read from it rather than from the plays (each listener's active days, their
-plays of each track per year, and the populations counted from them), and `listener_markets`,
-the one listener-by-market pass over the plays that the listener counts which include short
-plays (populations, playlist owners' markets, the summary) read.
+"""The rollups every pack starts from, each computed once per workspace (and kept in the
+workspace cache): `listener_track_days` (one row per listener, track and local day, from the
+plays), `daily_streams` and the listener rollups read from it rather than from the plays (each
+listener's active days, their plays of each track per year, the populations counted from them),
+and `listener_markets`, the one listener-by-market pass over the plays that the listener counts
+which include short plays (populations, playlist owners' markets, the summary) read. So no pack
+groups or counts distinct listeners over all plays itself: a `count(DISTINCT user_id)` over every
+listener-track-day, or a year-long group by listener and track, is what grew faster than the data
+when each pack did it on its own.
 
-The per-track rollups are grouped and kept by an integer key per track (`track_keys`), and read
-through views that join the track ids back: ids such as 'spotify:track:…' are too long for
-DuckDB to inline: building `listener_track_days` from 120 M plays (grouping, and writing the
-cache file) took 64 s by id and takes 41 s by key, the year rollup over its 88 M rows 45 s
-against 24 s. Read through a view, the keyed rollups cost no more than the id-keyed ones did.
-
-Every one is one pass over the rollup below it, paid once per workspace (and kept in the
-workspace cache), so no pack groups or counts distinct listeners over all plays itself: a
-`count(DISTINCT user_id)` over every listener-track-day, or a year-long group by listener and
-track, is what grew faster than the data when each pack did it on its own.
+The per-track rollups are grouped and kept by an integer key per track (`track_keys`, one pass
+over the plays that also names each track), and read through views that join the track ids back:
+ids such as 'spotify:track:…' are too long for DuckDB to inline, so building
+`listener_track_days` from 120 M plays (grouping, and writing the cache file) took 64 s by id and
+takes 41 s by key, and the year rollup over its 88 M rows 45 s against 24 s.
 """
 
 from __future__ import annotations
@@ -22,7 +21,8 @@ import duckdb
 
 from campaign.workspace_cache import WorkspaceCache
 
-# Listener-level tables made here: filtered again to listeners of known age in `individual`.
+# Listener-level rollups (views) made here: filtered again to listeners of known age in
+# `individual`.
 LISTENER_ROLLUPS = ("listener_days", "listener_track_years_plays")
 # Each track's id, integer key and name (`track_names` is a view of it).
 TRACK_KEYS = "track_keys"
@@ -32,12 +32,11 @@ KEYED_TRACK_DAYS = "listener_track_day_keys"
 KEYED_TRACK_YEARS = "listener_track_year_keys"
 
 
-def create_track_day_rollup(
-    con: duckdb.DuckDBPyConnection, cache: WorkspaceCache, has_listens: bool, plays: str
+def create_track_keys(
+    con: duckdb.DuckDBPyConnection, cache: WorkspaceCache, has_listens: bool
 ) -> None:
-    """`track_keys`, `track_names` and `listener_track_days` (market, day, listener, track:
-    `plays`, the count expression, clipped under differential privacy): most packs start here,
-    and the daily counts come from it without a count(DISTINCT) over the plays."""
+    """`track_keys` (each played track's id, integer key and latest name) and its view
+    `track_names`; empty without plays."""
     if has_listens:
         cache.table(
             TRACK_KEYS,
@@ -61,6 +60,13 @@ def create_track_day_rollup(
         "CREATE TEMP VIEW track_names AS "
         f"SELECT track_id, track_name, artist_name FROM {TRACK_KEYS}"
     )
+
+
+def create_track_day_rollup(
+    con: duckdb.DuckDBPyConnection, cache: WorkspaceCache, plays: str
+) -> None:
+    """`listener_track_days` (market, day, listener, track: `plays`, the count expression, which
+    clips a listener's plays under differential privacy)."""
     cache.table(
         KEYED_TRACK_DAYS,
         f"""
@@ -71,6 +77,28 @@ def create_track_day_rollup(
     )
     _with_track_ids(
         con, "listener_track_days", KEYED_TRACK_DAYS, ("market", "day", "user_id"), ("plays",)
+    )
+
+
+def create_daily_streams(cache: WorkspaceCache, charts_kept: str) -> None:
+    """`daily_streams`: each market-day-track's streams and listeners from the listener rollup
+    (a play without a track id counts for no track), and the chart rows where `charts_kept`."""
+    cache.table(
+        "daily_streams",
+        f"""
+        WITH daily_counts AS (
+            SELECT day, market, track_key, sum(plays) AS streams, count(*) AS listeners
+            FROM {KEYED_TRACK_DAYS} GROUP BY ALL
+        )
+        SELECT c.day, c.market, n.track_id, n.track_name, n.artist_name, c.streams, c.listeners
+        FROM daily_counts c JOIN {TRACK_KEYS} n USING (track_key)
+        WHERE n.track_id IS NOT NULL
+        UNION ALL
+        SELECT day, market, track_id, track_name, artist_name, streams, listeners
+        FROM raw_daily_streams
+        WHERE {charts_kept}
+        """,
+        temp=True,
     )
 
 

@@ -3,8 +3,8 @@
 Data stays in Parquet and is read in place; free text is read without unsafe characters
 (campaign.safetext), whichever tool wrote the Parquet. Privacy filters (opt-outs, minimum age)
 are applied once, in the allowed-listener set that every listener-level view reads, so no pack
-can see a removed listener. Derived tables that several packs share (daily rollups, local days,
-track names) are computed once here.
+can see a removed listener. Derived tables that several packs share (the rollups of
+campaign.rollups, local days) are computed once, as the workspace is built.
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ from campaign.pack_views import (
 )
 from campaign.packguard import create_guard_tables
 from campaign.rollups import (
-    KEYED_TRACK_DAYS,
     LISTENER_ROLLUPS,
-    TRACK_KEYS,
+    create_daily_streams,
     create_listener_markets,
     create_listener_rollups,
     create_track_day_rollup,
+    create_track_keys,
     create_user_markets,
 )
 from campaign.workspace_cache import WorkspaceCache, cache_folder, cache_path, workspace_key
@@ -409,22 +409,9 @@ def _create_rollups(
     # the rollups has the sensitivity campaign/noise assumes.
     bound = config.privacy.max_plays_per_track_day if config.privacy.noise == "dp" else None
     plays = f"least(count(*), {int(bound)})" if bound else "count(*)"
-    create_track_day_rollup(con, cache, has_listens, plays)
-    market_list = "(SELECT market FROM market_tz)"
-    cache.table(
-        "daily_streams",
-        f"""
-        WITH daily_counts AS (
-            SELECT day, market, track_key, sum(plays) AS streams, count(*) AS listeners
-            FROM {KEYED_TRACK_DAYS} GROUP BY ALL
-        )
-        SELECT c.day, c.market, n.track_id, n.track_name, n.artist_name, c.streams, c.listeners
-        FROM daily_counts c JOIN {TRACK_KEYS} n USING (track_key)
-        UNION ALL
-        SELECT day, market, track_id, track_name, artist_name, streams, listeners
-        FROM raw_daily_streams
-        WHERE market IN {market_list} AND {_period_filter(config, "day")}
-        """,
-        temp=True,
+    create_track_keys(con, cache, has_listens)
+    create_track_day_rollup(con, cache, plays)
+    create_daily_streams(
+        cache, f"market IN (SELECT market FROM market_tz) AND {_period_filter(config, 'day')}"
     )
     create_listener_rollups(con, cache)

@@ -139,7 +139,11 @@ def context_owners_needed(owners: int, share: float) -> int | None:
     """Planted owners s that keep a track's ratio s / ((owners + s) × share) at the margin
     over min_ratio, `owners` being its natural owners; None when no cohort can."""
     k = CONTEXT_RATIO_MARGIN * CONTEXT_MIN_RATIO * share
-    return None if k >= 1 else math.ceil(owners * k / (1 - k))
+    if k >= 1:
+        return None
+    # (a whole number of owners computed a hair above itself, 9.000000000000002 for one owner
+    # at share 0.2, is that number: the pack's ratio, in floats too, meets the margin with it)
+    return math.ceil(owners * k / (1 - k) * (1 - 1e-12))
 
 
 @register("playlist_context", measure=PLAYLIST_CONTEXT_SQL)
