@@ -77,8 +77,10 @@ class Workspace:
 
     @property
     def plays(self) -> int:
-        """The plays the data holds, all of them (Parquet keeps the count): progress's tally."""
-        return self.con.execute("SELECT count(*) FROM raw_listens").fetchone()[0]
+        """The plays the data holds, all of them (Parquet keeps the count): progress's tally.
+        (Fetched to the end: a result left open makes DuckDB refuse the Spark runner's
+        `register` of a pack's rows on this connection.)"""
+        return self.con.execute("SELECT count(*) FROM raw_listens").fetchall()[0][0]
 
     def close(self) -> None:
         release(self.con, self.scratch)
@@ -148,7 +150,7 @@ def _build(
         create_user_markets(cache)
     _create_individual_scope(con)
 
-    first, last = con.execute("SELECT min(day), max(day) FROM daily_streams").fetchone()
+    first, last = con.execute("SELECT min(day), max(day) FROM daily_streams").fetchall()[0]
     if first is None:
         period = f"year {config.year}" if config.year else "the data's period"
         raise ConfigError(
@@ -264,7 +266,7 @@ def _first_fact_day(
         SELECT min(CAST(timezone(tz.tz, f.first_play) AS DATE))
         FROM first_plays f JOIN market_tz tz USING (market)
         """
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if config.year is not None:
         return max(first, date(config.year, 1, 1)) if first else date(config.year, 1, 1)
     return first or date.today()

@@ -25,12 +25,15 @@ WITH ordered AS (
     SELECT market, user_id, played_at, coalesce(ms_played, 0) AS ms,
            lag(played_at + to_milliseconds(coalesce(ms_played, 0))) OVER listener AS previous_end,
            lead(played_at) OVER listener IS NULL AS last,
-           sum(coalesce(ms_played, 0)) OVER listener - coalesce(ms_played, 0) AS ms_before,
+           sum(coalesce(ms_played, 0)) OVER running - coalesce(ms_played, 0) AS ms_before,
            row_number() OVER listener AS play
     FROM streams
-    -- (plays that start at the same instant, as exports hold, in one order: the shorter first)
-    WINDOW listener AS (PARTITION BY market, user_id ORDER BY played_at, coalesce(ms_played, 0)
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    -- (plays that start at the same instant, as exports hold, in one order: the shorter first;
+    -- the running total's frame is a window of its own over the same sort, as Spark refuses a
+    -- frame on lag and lead)
+    WINDOW listener AS (PARTITION BY market, user_id ORDER BY played_at, coalesce(ms_played, 0)),
+           running AS (PARTITION BY market, user_id ORDER BY played_at, coalesce(ms_played, 0)
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ),
 bounds AS (
     -- the plays that open a session, and each listener's last play, whose running totals
