@@ -21,8 +21,8 @@ import duckdb
 
 from campaign.workspace_cache import WorkspaceCache
 
-# Listener-level rollups (views) made here: filtered again to listeners of known age in
-# `individual`.
+# Listener-level rollups made here (`listener_track_years_plays` a view of its keyed table):
+# filtered again to listeners of known age in `individual`.
 LISTENER_ROLLUPS = ("listener_days", "listener_track_years_plays")
 # Each track's id, integer key and name (`track_names` is a view of it).
 TRACK_KEYS = "track_keys"
