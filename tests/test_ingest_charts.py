@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from campaign.errors import InputError
 from campaign.ingest import ingest
@@ -199,3 +202,47 @@ def test_every_reject_names_its_file_line(tmp_path):
     text = chart.read_text().splitlines()
     for row, line in zip(rejects, lines, strict=True):  # the line named is the one meant
         assert ("Short" in text[line - 1]) == row.endswith("missing columns")
+
+
+_RECORD_KINDS = st.sampled_from(["good", "bad value", "short", "quoted newline"])
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    records=st.lists(st.tuples(_RECORD_KINDS, st.integers(0, 2)), min_size=1, max_size=12),
+    crlf=st.booleans(),
+    gzipped=st.booleans(),
+)
+def test_reject_lines_hold_across_blank_lines_and_quoted_newlines(
+    tmp_path_factory, records, crlf, gzipped
+):
+    """The CSV reader skips blank lines and reads a quoted newline inside one record, so neither
+    its record numbers nor its own line numbers are file lines: every reject still names the line
+    its record starts on, whatever comes before it, line endings and gzip included."""
+    folder = tmp_path_factory.mktemp("lines")
+    lines = ["Position,Track Name,Artist,Streams,Date"]
+    expected = []
+    for position, (kind, blanks) in enumerate(records, start=1):
+        lines += [""] * blanks
+        if kind != "good" and kind != "quoted newline":
+            expected.append(len(lines) + 1)
+        lines += {
+            "good": [f"{position},Song {position},Artist,100,2020-01-01"],
+            "bad value": [f"{position},Song {position},Artist,lots,2020-01-01"],
+            "short": [f"{position},Short"],
+            "quoted newline": [f'{position},"Two', f'Lines {position}",Artist,100,2020-01-01'],
+        }[kind]
+    newline = "\r\n" if crlf else "\n"
+    text = newline.join(lines) + newline
+    chart = folder / ("nl.csv.gz" if gzipped else "nl.csv")
+    chart.write_bytes(gzip.compress(text.encode()) if gzipped else text.encode())
+    report = ingest([chart], folder / "out")
+    rejects = folder / "out" / "rejects" / f"{report.ingested[0].source_key}.csv"
+    found = (
+        [int(row.split(",")[2]) for row in rejects.read_text().splitlines()[1:]]
+        if rejects.exists()
+        else []
+    )
+    assert found == expected

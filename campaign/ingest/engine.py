@@ -34,6 +34,7 @@ from campaign.ingest.dataset_layout import (
     table_file,
     temp_name,
 )
+from campaign.ingest.line_numbers import LINE_SHIFTS, create_line_shifts
 from campaign.ingest.rejects import RejectsOf, reject_select, structural_rejects
 from campaign.ingest.report import TableCounts
 from campaign.ingest.sql_text import ident, lit
@@ -97,6 +98,10 @@ class Context:
     date_offset: int | None = None  # --date-offset: days a chart's dates lie after its chart day
     notes: list[str] = field(default_factory=list)  # said in the report, e.g. the zone assumed
     applied_date_offset: int | None = None  # what the current file's reader applied
+    # The quote character of each multi-column CSV scan, by its rejects table: such a scan
+    # skips blank lines and reads a quoted newline inside one record, so the file lines of its
+    # rejects are found by campaign.ingest.line_numbers.
+    csv_quotes: dict[str, str] = field(default_factory=dict)
     _counter: int = 0
 
     def unique(self, prefix: str) -> str:
@@ -203,7 +208,22 @@ def csv_scan(
         f"rejects_scan = {lit(rejects + '_scan')}",
         f"encoding = {lit(src.sniff.encoding)}",
     ]
+    ctx.csv_quotes[rejects] = quote
     return f"read_csv({lit(src.scan_path)}, {', '.join(opts)})", rejects
+
+
+def _create_line_shifts(
+    con: duckdb.DuckDBPyConnection, src: Source, rejects: str, quote: str
+) -> None:
+    """`LINE_SHIFTS` for the file's rejects (the SELECT `rejects`, which reads them): empty
+    while the file is read up to the last reject's record (a line number never below it)."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {LINE_SHIFTS} "
+        "(record BIGINT, line_shift BIGINT, reader_line BIGINT)"
+    )
+    last = con.execute(f"SELECT max(line) FROM ({rejects})").fetchall()[0][0]
+    if last is not None:
+        create_line_shifts(con, src.path, src.sniff.encoding, quote, last)
 
 
 def header_columns(header: list[str]) -> dict[str, str]:
@@ -257,6 +277,7 @@ def run_stages(src: Source, ctx: Context, stages: list[Stage]) -> FileOutcome:
     con = ctx.con
     outcome = FileOutcome()
     reject_parts: list[str] = []
+    shifts_quote: str | None = None  # the file's CSV quote, when its rejects need line shifts
     staged: list[Path] = []
     tmp_outputs: list[tuple[Path, Path]] = []
     try:
@@ -270,7 +291,10 @@ def run_stages(src: Source, ctx: Context, stages: list[Stage]) -> FileOutcome:
             )
             staged_rel = f"read_parquet({lit(str(stage_file))}, file_row_number = true)"
             records = con.execute(f"SELECT count(*) FROM {staged_rel} WHERE NOT _skip").fetchone()
-            of = RejectsOf(src.name, stage.table, stage.line_offset, stage.csv_rejects)
+            quote = ctx.csv_quotes.get(stage.csv_rejects or "")
+            shifted = quote is not None and stage.line_offset is not None
+            shifts_quote = quote if shifted else shifts_quote
+            of = RejectsOf(src.name, stage.table, stage.line_offset, stage.csv_rejects, shifted)
             structural, structural_sql = structural_rejects(con, of)
             counts = TableCounts(rows_read=(int(records[0]) if records else 0) + structural)
 
@@ -331,6 +355,8 @@ def run_stages(src: Source, ctx: Context, stages: list[Stage]) -> FileOutcome:
             final.parent.mkdir(parents=True, exist_ok=True)
             tmp = temp_name(final)
             union = " UNION ALL ".join(f"({p})" for p in reject_parts)
+            if shifts_quote is not None:
+                _create_line_shifts(con, src, union, shifts_quote)
             con.execute(f"CREATE OR REPLACE TEMP TABLE _rejects AS {union}")
             rejected = int(con.execute("SELECT count(*) FROM _rejects").fetchone()[0])  # type: ignore[index]
             if rejected:
