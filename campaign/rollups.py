@@ -87,7 +87,8 @@ def create_daily_streams(cache: WorkspaceCache, charts_kept: str) -> None:
         "daily_streams",
         f"""
         WITH daily_counts AS (
-            SELECT day, market, track_key, sum(plays) AS streams, count(*) AS listeners
+            SELECT day, market, track_key, CAST(sum(plays) AS BIGINT) AS streams,
+                   count(*) AS listeners
             FROM {KEYED_TRACK_DAYS} GROUP BY ALL
         )
         SELECT c.day, c.market, n.track_id, n.track_name, n.artist_name, c.streams, c.listeners
@@ -107,13 +108,14 @@ def create_listener_rollups(con: duckdb.DuckDBPyConnection, cache: WorkspaceCach
     track, listener: plays and active days), and from them `market_years` and `market_days`."""
     cache.table(
         "listener_days",
-        f"SELECT market, day, user_id, sum(plays) AS plays FROM {KEYED_TRACK_DAYS} GROUP BY ALL",
+        "SELECT market, day, user_id, CAST(sum(plays) AS BIGINT) AS plays "
+        f"FROM {KEYED_TRACK_DAYS} GROUP BY ALL",
     )
     cache.table(
         KEYED_TRACK_YEARS,
         f"""
         SELECT market, year(day) AS year, track_key, user_id,
-               sum(plays) AS plays, count(*) AS days
+               CAST(sum(plays) AS BIGINT) AS plays, count(*) AS days
         FROM {KEYED_TRACK_DAYS} GROUP BY ALL
         """,
     )
@@ -139,7 +141,8 @@ def create_listener_rollups(con: duckdb.DuckDBPyConnection, cache: WorkspaceCach
         WITH actives AS (
             SELECT day, market, count(*) AS listeners FROM listener_days GROUP BY ALL
         )
-        SELECT d.day, d.market, sum(d.streams) AS streams, any_value(a.listeners) AS listeners
+        SELECT d.day, d.market, CAST(sum(d.streams) AS BIGINT) AS streams,
+               any_value(a.listeners) AS listeners
         FROM daily_streams d LEFT JOIN actives a USING (day, market)
         GROUP BY ALL
         """,

@@ -110,3 +110,22 @@ def test_the_keyed_rollups_read_as_grouping_the_plays_by_track_id(
          sum(1 for (_, t, d) in per_day if (t, d) == (track, day)))
         for track, day in cells
     }  # fmt: skip
+
+
+def test_the_rollups_count_in_bigint_as_the_design_says(tmp_path: Path) -> None:
+    """DESIGN.md gives daily_streams' `streams` as BIGINT: a sum of counts is HUGEINT in DuckDB
+    (twice as wide, slower to add up in every pack), so each rollup's sums are cast back."""
+    files = write_tables(tmp_path / "data", {"listens": _listens([("u1", TRACKS[0], 0)])})
+    ws = open_workspace(CampaignConfig(), files)
+    try:
+        types = {
+            (table, column): kind
+            for table, column, kind in ws.con.execute(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE column_name IN ('streams', 'listeners', 'plays', 'days')"
+            ).fetchall()
+        }
+    finally:
+        ws.close()
+    for table in ("daily_streams", "market_days", "listener_days", "listener_track_years_plays"):
+        assert {kind for (name, _), kind in types.items() if name == table} == {"BIGINT"}, table

@@ -54,7 +54,7 @@ reissues AS (
 counts AS (
     SELECT l.day, l.market, coalesce(r.song_id, l.track_id) AS track_id,
            arg_max(l.track_name, l.n) AS track_name, arg_max(l.artist_name, l.n) AS artist_name,
-           sum(l.n) AS n,
+           CAST(sum(l.n) AS BIGINT) AS n,
            CASE WHEN bool_and(l.charted) THEN 'streams' ELSE 'listeners' END AS measure,
            arg_max(l.artist_key, l.n) AS artist_key
     FROM listed l
